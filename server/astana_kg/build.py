@@ -1,0 +1,321 @@
+"""The build: read the ontology, the sources, the claims and the curated links; validate; reason;
+write a pyoxigraph store and a sorted N-Quads dump.
+
+The build is all or nothing: it writes into a temporary directory beside the output and replaces
+the previous build only when every stage passed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+
+from . import checks, reasoning
+from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
+from .namespaces import (
+    AKG, BASE, DATA, GRAPH, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
+    WD, WIKIDATA_GRAPH,
+)
+
+#: Exit statuses of ``astana-kg build``.
+BUILT, INVALID_INPUT, ERROR = 0, 1, 2
+
+DUMP_NAME = "astana-kg.nq"
+STORE_NAME = "store"
+INFO_NAME = "build-info.json"
+
+
+def project_root() -> Path:
+    """The project directory: ``$ASTANA_KG_ROOT`` or the checkout this package lives in."""
+    env = os.environ.get("ASTANA_KG_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+class InvalidInput(Exception):
+    """The input is wrong (exit status 1); ``report`` says where and why."""
+
+    def __init__(self, report: str):
+        super().__init__(report)
+        self.report = report
+
+
+@dataclass
+class Inputs:
+    """Everything the build reads, parsed."""
+
+    root: Path
+    ontology: Graph
+    claims: list[Claim]
+    graphs: dict[URIRef, Graph]
+    files: list[Path] = field(default_factory=list)
+
+    def union(self, *, with_ontology: bool = True) -> Graph:
+        union = Graph()
+        for name, graph in self.graphs.items():
+            if with_ontology or name != ONTOLOGY_GRAPH:
+                union += graph
+        return union
+
+
+def _read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        return [(number, row) for number, row in enumerate(reader, start=2)]
+
+
+def wikidata_graph(root: Path, data_union: Graph) -> Graph:
+    """The curation graph: links to checked Wikidata items, and other public identifiers."""
+    checked = {row["qid"]: (number, row) for number, row in _read_tsv(root / "data/wikidata/verified-qids.tsv")}
+    graph = Graph()
+    links_path = root / "data/curation/wikidata-links.tsv"
+    for number, row in _read_tsv(links_path):
+        entity = DATA[row["entity"]]
+        qid = row["qid"]
+        if qid not in checked:
+            raise InvalidInput(
+                f"{links_path}:{number}: {row['entity']} is linked to {qid}, which is not in "
+                "data/wikidata/verified-qids.tsv; only checked identifiers may be used"
+            )
+        if (entity, RDFS.label, None) not in data_union:
+            raise InvalidInput(f"{links_path}:{number}: {row['entity']} is not an entity of the graph")
+        list_line, list_row = checked[qid]
+        item = WD[qid]
+        alignment = DATA[f"wikidata-alignment-{row['entity']}"]
+        graph.add((entity, SKOS.exactMatch, item))
+        graph.add((alignment, RDF.type, AKG.WikidataAlignment))
+        graph.add((alignment, AKG.alignedEntity, entity))
+        graph.add((alignment, AKG.wikidataItem, item))
+        graph.add((alignment, AKG.basis, Literal(
+            f"data/wikidata/verified-qids.tsv line {list_line}: {list_row['label']} = {qid} ({list_row['kind']})"
+        )))
+        graph.add((alignment, PROV.wasDerivedFrom, URIRef(BASE + "files/data/wikidata/verified-qids.tsv")))
+    ids_path = root / "data/curation/identifiers.tsv"
+    for number, row in _read_tsv(ids_path):
+        entity = DATA[row["entity"]]
+        if (entity, RDFS.label, None) not in data_union:
+            raise InvalidInput(f"{ids_path}:{number}: {row['entity']} is not an entity of the graph")
+        graph.add((entity, AKG[row["property"]], Literal(row["value"])))
+        alignment = DATA[f"identifier-{row['entity']}-{row['property']}"]
+        graph.add((alignment, RDF.type, PROV.Entity))
+        graph.add((alignment, AKG.alignedEntity, entity))
+        graph.add((alignment, AKG.basis, Literal(row["basis"])))
+    return graph
+
+
+def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
+    """PROV-O descriptions of the named graphs and of the reasoning that made the inferred graph."""
+    graph = Graph()
+    reasoning_activity = DATA["owl-rl-reasoning"]
+    for source in sources.values():
+        if source.graph not in inputs_graphs:
+            continue  # a source without claims has no graph to describe
+        graph.add((source.graph, RDF.type, PROV.Entity))
+        graph.add((source.graph, RDFS.label, Literal(f"Facts attested by source {source.id}", lang="en")))
+        graph.add((source.graph, PROV.wasDerivedFrom, source.iri))
+        graph.add((source.graph, PROV.wasDerivedFrom, URIRef(BASE + f"files/data/claims/{source.id}.yaml")))
+        graph.add((reasoning_activity, PROV.used, source.graph))
+    graph.add((ONTOLOGY_GRAPH, RDF.type, PROV.Entity))
+    graph.add((ONTOLOGY_GRAPH, RDFS.label, Literal("The astana-kg ontology", lang="en")))
+    graph.add((ONTOLOGY_GRAPH, PROV.wasDerivedFrom, ONTOLOGY))
+    graph.add((WIKIDATA_GRAPH, RDF.type, PROV.Entity))
+    graph.add((WIKIDATA_GRAPH, RDFS.label, Literal("Curated links to checked Wikidata items and other identifiers", lang="en")))
+    graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/wikidata/verified-qids.tsv")))
+    graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/curation/wikidata-links.tsv")))
+    graph.add((INFERRED_GRAPH, RDF.type, PROV.Entity))
+    graph.add((INFERRED_GRAPH, RDFS.label, Literal("Triples entailed under OWL 2 RL and not asserted by any source", lang="en")))
+    graph.add((INFERRED_GRAPH, PROV.wasGeneratedBy, reasoning_activity))
+    graph.add((reasoning_activity, RDF.type, PROV.Activity))
+    graph.add((reasoning_activity, RDFS.label, Literal("OWL 2 RL closure computed with owlrl", lang="en")))
+    graph.add((reasoning_activity, PROV.used, ONTOLOGY_GRAPH))
+    graph.add((reasoning_activity, PROV.used, WIKIDATA_GRAPH))
+    return graph
+
+
+def load_inputs(root: Path) -> Inputs:
+    """Parse every input; raise InvalidInput naming the file and line of the first fault."""
+    ontology_path = root / "ontology/astana-kg.ttl"
+    ontology = Graph()
+    try:
+        ontology.parse(ontology_path, format="turtle")
+    except Exception as error:
+        raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
+    sources = load_sources(root / "data/sources")
+    try:
+        claims = load_claims(root / "data/claims", sources)
+    except CurationError as error:
+        raise InvalidInput(str(error)) from None
+    graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology}
+    graphs.update(source_graphs(claims))
+    data_union = Graph()
+    for name, graph in graphs.items():
+        if name != ONTOLOGY_GRAPH:
+            data_union += graph
+    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, data_union)
+    graphs[PROVENANCE_GRAPH] = provenance_graph(graphs, sources)
+    files = sorted(
+        [ontology_path, root / "data/wikidata/verified-qids.tsv", root / "data/curation/wikidata-links.tsv",
+         root / "data/curation/identifiers.tsv"]
+        + [s.path for s in sources.values()]
+        + list((root / "data/claims").glob("*.yaml"))
+        + list((root / "shapes").glob("*.ttl"))
+    )
+    return Inputs(root, ontology, claims, graphs, files)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """Convert an rdflib term to a pyoxigraph term.
+
+    >>> to_oxigraph(Literal("2017-05-04", datatype=XSD.date))
+    <Literal value=2017-05-04 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#date>>
+    """
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
+    """Every quad of every graph as N-Quads, one per line, sorted: the same input gives the same bytes."""
+    quads = [
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
+        for name, graph in graphs.items()
+        for s, p, o in graph
+    ]
+    lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
+
+
+def input_digest(files: list[Path], root: Path) -> str:
+    """A SHA-256 over the build's input files, names and contents: the identity of a build."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None) -> None:
+    """Write the dump, the store, the build info and ``extra`` text files into ``out`` atomically."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        dump = sorted_nquads(graphs)
+        (tmp / DUMP_NAME).write_bytes(dump)
+        store = ox.Store(str(tmp / STORE_NAME))
+        store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
+        store.optimize()
+        del store
+        info = dict(info, dump_sha256=hashlib.sha256(dump).hexdigest(), quads=dump.count(b"\n"))
+        (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The build
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    out: Path
+    graphs: dict[URIRef, Graph]
+    timings: dict[str, float]
+    info: dict
+
+    def summary(self) -> str:
+        lines = [f"built {self.out}"]
+        lines.append("triples per graph:")
+        for name in sorted(self.graphs, key=str):
+            lines.append(f"  {len(self.graphs[name]):7d}  {name}")
+        lines.append("entities per class (asserted or inferred):")
+        union = Graph()
+        for graph in self.graphs.values():
+            union += graph
+        counts = Counter(o for s, o in union.subject_objects(RDF.type)
+                         if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA)))
+        for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+            lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
+        lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
+                     f"(listed in {self.out / 'unlinked.tsv'})")
+        lines.append("time per stage:")
+        for stage, seconds in self.timings.items():
+            lines.append(f"  {seconds:7.2f} s  {stage}")
+        return "\n".join(lines)
+
+
+def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
+    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
+    rows = []
+    for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
+        for entity in set(union.subjects(RDF.type, cls)):
+            if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
+                    and (entity, SKOS.exactMatch, None) not in union \
+                    and (entity, RDF.type, AKG.DeEscalationZone) not in union:
+                label = union.value(entity, RDFS.label) or ""
+                rows.append((str(entity), str(label), f"akg:{str(cls)[len(str(AKG)):]}"))
+    return sorted(set(rows))
+
+
+def build(out: Path, root: Path | None = None, log=print) -> BuildResult:
+    """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2)."""
+    root = root or project_root()
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    inputs = load_inputs(root)
+    timings["load"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    checks.check_vocabulary(inputs)
+    checks.validate_shapes(inputs, root / "shapes")
+    checks.run_violation_queries(inputs, root / "queries" / "checks")
+    timings["validate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    inferred = reasoning.infer(inputs.union())
+    graphs = dict(inputs.graphs)
+    graphs[INFERRED_GRAPH] = inferred
+    timings["reason"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    union = Graph()
+    for graph in graphs.values():
+        union += graph
+    unlinked = unlinked_entities(union)
+    info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
+            "unlinked": [row[0] for row in unlinked]}
+    unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
+    write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv})
+    timings["write"] = time.perf_counter() - started
+    return BuildResult(out.resolve(), graphs, timings, info)

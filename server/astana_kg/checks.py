@@ -1,0 +1,129 @@
+"""Validation of the build's input: closed vocabulary, SHACL shapes, and violation queries.
+
+Every failure raises :class:`astana_kg.build.InvalidInput` with a report a person can act on:
+which node, which rule, why, and the claim (file and line) the node comes from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+from .namespaces import AKG, ONTOLOGY_GRAPH
+
+
+def _invalid(report: str):
+    from .build import InvalidInput  # the build owns the exit-status mapping
+
+    return InvalidInput(report)
+
+
+def claim_locations(inputs) -> dict[URIRef, list[str]]:
+    """For each node, the ``file:line`` of every claim whose facts mention it."""
+    where: dict[URIRef, list[str]] = defaultdict(list)
+    for claim in inputs.claims:
+        nodes = set()
+        for s, p, o in claim.facts:
+            nodes.update(t for t in (s, o) if isinstance(t, URIRef))
+        for node in nodes:
+            where[node].append(claim.where)
+    return where
+
+
+def _where(node, locations) -> str:
+    places = locations.get(node, [])
+    if not places:
+        return ""
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    return f" (claims at {shown})"
+
+
+def check_vocabulary(inputs) -> None:
+    """Every ``akg:`` term used in the data must be defined by the ontology."""
+    defined = {s for s in inputs.ontology.subjects() if isinstance(s, URIRef)}
+    namespace = str(AKG)
+    problems = []
+    for claim in inputs.claims:
+        for triple in claim.facts:
+            for term in triple:
+                if isinstance(term, URIRef) and str(term).startswith(namespace) and term not in defined:
+                    problems.append(f"{claim.where}: akg:{str(term)[len(namespace):]} is not a term of the ontology")
+    if problems:
+        raise _invalid("unknown ontology terms:\n  " + "\n  ".join(sorted(set(problems))))
+
+
+def _format_results(results: Graph, shapes: Graph, locations) -> list[str]:
+    lines = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        shape = results.value(result, SH.sourceShape)
+        label = shapes.value(shape, RDFS.label) if shape is not None else None
+        while label is None and shape is not None:
+            # A property shape: report the node shape that holds it.
+            parent = shapes.value(None, SH.property, shape)
+            if parent is None:
+                break
+            shape, label = parent, shapes.value(parent, RDFS.label)
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        value = results.value(result, SH.value)
+        line = f"{focus}: {label or shape}"
+        if path is not None:
+            line += f" [path {path.n3(results.namespace_manager)}]"
+        line += f": {message}"
+        if value is not None and value != focus:
+            line += f" (value {value})"
+        lines.append(line + _where(focus, locations))
+    return sorted(lines)
+
+
+def validate_shapes(inputs, shapes_dir: Path) -> None:
+    """Validate the ontology against its shapes and the data against the data shapes."""
+    locations = claim_locations(inputs)
+    failures = []
+    for shapes_file, data in (
+        (shapes_dir / "ontology-shapes.ttl", inputs.ontology),
+        (shapes_dir / "data-shapes.ttl", inputs.union()),
+    ):
+        shapes = Graph().parse(shapes_file, format="turtle")
+        conforms, results, _ = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        )
+        if not conforms:
+            failures.append(f"{shapes_file.name}:")
+            failures.extend("  " + line for line in _format_results(results, shapes, locations))
+    if failures:
+        raise _invalid("SHACL validation failed:\n" + "\n".join(failures))
+
+
+def run_violation_queries(inputs, checks_dir: Path) -> None:
+    """Run every ``*-violation.rq``: each must return no rows; the rows it returns are the report."""
+    files = sorted(checks_dir.glob("*-violation.rq"))
+    if not files:
+        raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
+    import pyoxigraph as ox
+
+    from .build import to_oxigraph
+
+    store = ox.Store()
+    store.extend(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
+        for name, graph in inputs.graphs.items()
+        for s, p, o in graph
+    )
+    locations = claim_locations(inputs)
+    failures = []
+    for path in files:
+        solutions = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+        variables = [v.value for v in solutions.variables]
+        for solution in solutions:
+            cells = {name: solution[name] for name in variables}
+            focus = cells.get("this")
+            row = ", ".join(f"{k}={v.value if v is not None else ''}" for k, v in cells.items())
+            failures.append(f"{path.name}: {row}" + (_where(URIRef(focus.value), locations) if focus is not None else ""))
+    if failures:
+        raise _invalid("violation queries returned rows:\n  " + "\n  ".join(failures))

@@ -1,0 +1,342 @@
+"""The curated claim files: reading them, finding their quotes, turning them into quads.
+
+A claim file (``data/claims/NNN.yaml``) lists claims; each claim is a quote of source ``NNN``
+with the Turtle facts it supports. See ``data/README.md`` for the format.
+
+>>> text = "Russia, Iran and Turkey signed a memorandum."
+>>> find_quote(text, "Iran and\u00a0Turkey".replace("\u00a0", " "))
+[(8, 23)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import RDF, XSD
+
+from .namespaces import AKG, DATA, GRAPH, OA, PREFIXES
+
+#: Characters of context kept before and after an exact quote in a TextQuoteSelector.
+CONTEXT = 32
+
+#: In curated quotes a plain space also stands for a no-break space of the source.
+_SPACE_ALTERNATIVES = "[ \u00a0]"
+
+
+class CurationError(Exception):
+    """A claim file is wrong: the message says which file, which line, which claim and why."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source article: its id (``"000"``), its file and its text."""
+
+    id: str
+    path: Path
+    text: str
+
+    @property
+    def iri(self) -> URIRef:
+        return DATA[f"source-{self.id}"]
+
+    @property
+    def graph(self) -> URIRef:
+        return GRAPH[f"source/{self.id}"]
+
+
+@dataclass
+class Claim:
+    """One claim: a located quote and the facts it supports."""
+
+    path: Path
+    line: int
+    source: Source
+    quote: str
+    start: int
+    end: int
+    about: tuple[URIRef, ...]
+    facts: Graph = field(repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def quote_pattern(quote: str) -> re.Pattern[str]:
+    """The regular expression a curated quote matches: itself, a space matching a no-break space."""
+    return re.compile(_SPACE_ALTERNATIVES.join(re.escape(part) for part in quote.split(" ")))
+
+
+def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every (start, end) code-point span of ``text`` where ``quote`` occurs."""
+    return [(m.start(), m.end()) for m in quote_pattern(quote).finditer(text)]
+
+
+def _nearest_miss(text: str, quote: str) -> str:
+    """Explain where the longest matching beginning of a missing quote stops matching."""
+    best = 0
+    for n in range(len(quote), 0, -1):
+        if find_quote(text, quote[:n]):
+            best = n
+            break
+    if best == 0:
+        return "not even its first character occurs in the source"
+    start, _ = find_quote(text, quote[:best])[0]
+    found = text[start + best : start + best + 20]
+    return (
+        f"the source matches the first {best} characters, then has {found!r} "
+        f"where the quote has {quote[best:best + 20]!r}"
+    )
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that records the line of every mapping under the key ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        if key_node.value == "facts":
+            # A block scalar's text starts on the line after its key.
+            style_offset = 1 if value_node.style in ("|", ">") else 0
+            mapping["__facts_line__"] = value_node.start_mark.line + 1 + style_offset
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_PREFIX_HEADER = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+_HEADER_LINES = _PREFIX_HEADER.count("\n")
+
+
+def _parse_facts(text: str, path: Path, line: int) -> Graph:
+    graph = Graph()
+    try:
+        graph.parse(data=_PREFIX_HEADER + text, format="turtle")
+    except Exception as error:  # rdflib raises several parser error types
+        message = str(error)
+        match = re.search(r"line (\d+)", message)
+        if match:
+            line = line + int(match.group(1)) - _HEADER_LINES - 1
+        raise CurationError(path, line, f"the facts are not valid Turtle: {message}") from None
+    return graph
+
+
+def _skolemize(graph: Graph, source_id: str) -> Graph:
+    """Replace blank nodes by IRIs that depend only on the claim's triples (stable across builds)."""
+    if not any(isinstance(t, BNode) for triple in graph for t in triple):
+        return graph
+    canonical = to_canonical_graph(graph)
+    # Canonical labels are only unique within one graph: qualify them by the graph's content.
+    content = "\n".join(sorted(" ".join(t.n3() for t in triple) for triple in canonical))
+    out = Graph()
+
+    def fix(term):
+        if isinstance(term, BNode):
+            digest = hashlib.sha1(f"{content}\n{term}".encode()).hexdigest()[:16]
+            return DATA[f"genid-{source_id}-{digest}"]
+        return term
+
+    for s, p, o in canonical:
+        out.add((fix(s), p, fix(o)))
+    return out
+
+
+def _verbatim(claim_text: str, value: str, span_start: int, source: Source, path, line, what) -> str:
+    """The source's own characters for ``value``, which must occur within the claim's quote."""
+    hits = find_quote(claim_text, value)
+    if not hits:
+        raise CurationError(path, line, f"the {what} {value!r} is not inside the claim's quote")
+    start, end = hits[0]
+    return source.text[span_start + start : span_start + end]
+
+
+def load_sources(directory: Path) -> dict[str, Source]:
+    """Read every ``NNN_*.txt`` in ``directory`` as a source, keyed by its three-digit id."""
+    sources = {}
+    for path in sorted(directory.glob("*.txt")):
+        source_id = path.name.split("_", 1)[0]
+        sources[source_id] = Source(source_id, path, path.read_text(encoding="utf-8"))
+    return sources
+
+
+def load_claim_file(path: Path, sources: dict[str, Source]) -> list[Claim]:
+    """Read one claim file and locate every quote; raise CurationError at the first fault."""
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise CurationError(path, mark.line + 1 if mark else None, f"not valid YAML: {error}") from None
+    if not isinstance(document, dict) or "claims" not in document or "source" not in document:
+        raise CurationError(path, 1, "a claim file is a mapping with 'source' and 'claims'")
+    source_id = str(document["source"])
+    if source_id not in sources:
+        raise CurationError(path, document["__line__"], f"no source file with id {source_id!r}")
+    source = sources[source_id]
+    claims = []
+    for entry in document["claims"] or []:
+        claims.append(_load_claim(path, source, entry))
+    return claims
+
+
+def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
+    line = entry.get("__line__")
+    unknown = set(entry) - {"quote", "occurrence", "about", "facts", "__line__", "__facts_line__"}
+    if unknown:
+        raise CurationError(path, line, f"unknown key(s) {sorted(unknown)} in claim")
+    quote = entry.get("quote")
+    if not isinstance(quote, str) or not quote.strip():
+        raise CurationError(path, line, "a claim needs a non-empty 'quote'")
+    if not isinstance(entry.get("facts"), str):
+        raise CurationError(path, line, f"the claim quoting {quote[:60]!r} has no 'facts'")
+
+    hits = find_quote(source.text, quote)
+    if not hits:
+        raise CurationError(
+            path, line,
+            f"quote not found verbatim in {source.path.name}: {quote!r} ({_nearest_miss(source.text, quote)})",
+        )
+    occurrence = entry.get("occurrence")
+    if occurrence is None:
+        if len(hits) > 1:
+            places = ", ".join(str(s) for s, _ in hits)
+            raise CurationError(
+                path, line,
+                f"quote {quote!r} occurs {len(hits)} times in {source.path.name} (at offsets {places}); "
+                "say which with 'occurrence: N'",
+            )
+        start, end = hits[0]
+    else:
+        if not isinstance(occurrence, int) or not 1 <= occurrence <= len(hits):
+            raise CurationError(
+                path, line, f"occurrence {occurrence!r} of {quote!r}: it occurs {len(hits)} time(s)"
+            )
+        start, end = hits[occurrence - 1]
+
+    facts = _parse_facts(entry["facts"], path, entry.get("__facts_line__", line))
+    facts = _skolemize(facts, source.id)
+    facts = _exact_literals(facts, quote, start, source, path, line)
+    _check_reported_in(facts, source, path, line)
+
+    about = entry.get("about")
+    if about is None:
+        nodes = sorted({s for s in facts.subjects() if isinstance(s, URIRef) and s.startswith(str(DATA))
+                        and not s.startswith(str(DATA["genid-"]))})
+    else:
+        names = about if isinstance(about, list) else [about]
+        nodes = [_expand(name, path, line) for name in names]
+    if not nodes:
+        raise CurationError(path, line, f"the claim quoting {quote[:60]!r} supports no node")
+    return Claim(path, line, source, quote, start, end, tuple(nodes), facts)
+
+
+def _expand(name: str, path: Path, line: int) -> URIRef:
+    prefix, _, local = str(name).partition(":")
+    if prefix not in PREFIXES or not local:
+        raise CurationError(path, line, f"'about' names {name!r}, which is not a prefixed name such as id:russia")
+    return URIRef(PREFIXES[prefix] + local)
+
+
+def _exact_literals(facts: Graph, quote: str, start: int, source: Source, path: Path, line: int) -> Graph:
+    """Replace quotations and derivation phrases by the source's exact characters."""
+    for predicate, what in ((AKG.quotation, "quotation"), (AKG.phrase, "phrase")):
+        for s, o in list(facts.subject_objects(predicate)):
+            exact = _verbatim(quote, str(o), start, source, path, line, what)
+            if exact != str(o):
+                facts.remove((s, predicate, o))
+                facts.add((s, predicate, Literal(exact, lang=o.language, datatype=o.datatype)))
+    return facts
+
+
+def _check_reported_in(facts: Graph, source: Source, path: Path, line: int) -> None:
+    for statement, reported in facts.subject_objects(AKG.reportedIn):
+        if reported != source.iri:
+            raise CurationError(
+                path, line,
+                f"{statement} is said to be reported in {reported}, but this file holds claims of {source.iri}",
+            )
+
+
+def annotation_triples(claim: Claim):
+    """The Web Annotation evidence of a claim: one annotation per supported node, one shared target."""
+    text = claim.source.text
+    span = DATA[f"span-{claim.source.id}-{claim.start}-{claim.end}"]
+    quote_selector = URIRef(f"{span}-quote")
+    position_selector = URIRef(f"{span}-position")
+    yield span, RDF.type, OA.SpecificResource
+    yield span, OA.hasSource, claim.source.iri
+    yield span, OA.hasSelector, quote_selector
+    yield span, OA.hasSelector, position_selector
+    yield quote_selector, RDF.type, OA.TextQuoteSelector
+    yield quote_selector, OA.exact, Literal(text[claim.start : claim.end])
+    yield quote_selector, OA.prefix, Literal(text[max(0, claim.start - CONTEXT) : claim.start])
+    yield quote_selector, OA.suffix, Literal(text[claim.end : claim.end + CONTEXT])
+    yield position_selector, RDF.type, OA.TextPositionSelector
+    yield position_selector, OA.start, Literal(claim.start, datatype=XSD.nonNegativeInteger)
+    yield position_selector, OA.end, Literal(claim.end, datatype=XSD.nonNegativeInteger)
+    for node in claim.about:
+        digest = hashlib.sha1(str(node).encode()).hexdigest()[:8]
+        annotation = DATA[f"ann-{claim.source.id}-{claim.start}-{claim.end}-{digest}"]
+        yield annotation, RDF.type, OA.Annotation
+        yield annotation, OA.motivatedBy, AKG.evidencing
+        yield annotation, OA.hasBody, node
+        yield annotation, OA.hasTarget, span
+
+
+def load_claims(claims_dir: Path, sources: dict[str, Source]) -> list[Claim]:
+    """Every claim of every ``*.yaml`` file in ``claims_dir``, in file order."""
+    files = sorted(claims_dir.glob("*.yaml"))
+    if not files:
+        raise CurationError(claims_dir, None, "no claim files (*.yaml) found")
+    claims = []
+    for path in files:
+        claims.extend(load_claim_file(path, sources))
+    return claims
+
+
+def source_graphs(claims: list[Claim]) -> dict[URIRef, Graph]:
+    """The named graph of each source: the facts of its claims and their evidence."""
+    graphs: dict[URIRef, Graph] = {}
+    for claim in claims:
+        graph = graphs.setdefault(claim.source.graph, Graph())
+        graph += claim.facts
+        for triple in annotation_triples(claim):
+            graph.add(triple)
+    return graphs
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """Check claim files on their own: ``python -m astana_kg.claims data/claims/001.yaml``."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(__file__).resolve().parents[2]
+    sources = load_sources(root / "data" / "sources")
+    status = 0
+    for name in args:
+        try:
+            claims = load_claim_file(Path(name), sources)
+        except CurationError as error:
+            print(error, file=sys.stderr)
+            status = 1
+        else:
+            print(f"{name}: {len(claims)} claims, {sum(len(c.facts) for c in claims)} triples: OK")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,115 @@
+import hashlib
+import json
+
+import pytest
+
+from astana_kg import cli
+from astana_kg.build import DUMP_NAME, INFO_NAME, InvalidInput, build
+
+
+def append_claim(project, source_id: str, claim: str) -> None:
+    path = project / "data" / "claims" / f"{source_id}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + claim, encoding="utf-8")
+
+
+def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
+    dump = (built.out / DUMP_NAME).read_bytes()
+    lines = dump.decode("utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) > 1000
+    assert (built.out / "store").is_dir()
+    info = json.loads((built.out / INFO_NAME).read_text())
+    assert info["dump_sha256"] == hashlib.sha256(dump).hexdigest()
+    assert info["quads"] == len(lines)
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(built, root, tmp_path):
+    again = build(tmp_path / "again", root, log=lambda *a: None)
+    assert (again.out / DUMP_NAME).read_bytes() == (built.out / DUMP_NAME).read_bytes()
+
+
+def test_the_summary_gives_triples_per_graph_entities_per_class_and_time_per_stage(built):
+    summary = built.summary()
+    assert "https://w3id.org/astana-kg/graph/source/001" in summary
+    assert "akg:Person" in summary and "akg:GuarantorRole" in summary
+    for stage in ("load", "validate", "reason", "write"):
+        assert f"s  {stage}" in summary
+
+
+def test_a_quote_missing_from_its_source_stops_the_build_naming_file_and_claim(project_copy, capsys):
+    append_claim(project_copy, "002", '  - quote: "Lavrov resigned in protest"\n'
+                                      '    facts: |\n      id:lavrov-resignation a akg:Event ; rdfs:label "resignation"@en .\n')
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "002.yaml:" in err and "'Lavrov resigned in protest'" in err and "not found verbatim" in err
+    assert not (project_copy / "build").exists()
+
+
+def test_a_role_without_a_holder_stops_the_build_naming_the_node_and_the_shape(project_copy):
+    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+                                      '    facts: |\n      id:role-orphan a akg:GuarantorRole ; akg:roleIn id:memorandum .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(project_copy / "build", project_copy)
+    report = caught.value.report
+    assert "https://w3id.org/astana-kg/id/role-orphan" in report
+    assert "Every role has exactly one holder" in report
+    assert "002.yaml:" in report
+
+
+def test_an_unknown_wikidata_identifier_stops_the_build(project_copy, capsys):
+    links = project_copy / "data" / "curation" / "wikidata-links.tsv"
+    links.write_text(links.read_text() + "sergey-lavrov\tQ1234567\n")
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "wikidata-links.tsv:" in err and "Q1234567" in err and "not in data/wikidata/verified-qids.tsv" in err
+
+
+def test_an_unknown_ontology_term_stops_the_build(project_copy):
+    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+                                      '    facts: |\n      id:sergey-lavrov a akg:Diplomat .\n')
+    with pytest.raises(InvalidInput, match=r"002\.yaml:\d+: akg:Diplomat is not a term of the ontology"):
+        build(project_copy / "build", project_copy)
+
+
+def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy):
+    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+                                      '    facts: |\n      id:role-x a akg:SignatoryRole ; akg:roleOf id:sergey-lavrov ; akg:roleIn id:memorandun .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(project_copy / "build", project_copy)
+    assert "dangling-reference-violation.rq" in caught.value.report
+    assert "memorandun" in caught.value.report
+
+
+def test_a_failed_build_keeps_the_previous_build(project_copy):
+    out = project_copy / "build"
+    first = build(out, project_copy)
+    before = (out / DUMP_NAME).read_bytes()
+    append_claim(project_copy, "002", '  - quote: "no such words anywhere"\n    facts: |\n      id:x a akg:Event .\n')
+    with pytest.raises(InvalidInput):
+        build(out, project_copy)
+    assert (out / DUMP_NAME).read_bytes() == before
+    assert first.out == out.resolve()
+    assert not [p for p in project_copy.iterdir() if p.name.startswith(".build.")]
+
+
+def test_an_unexpected_error_exits_with_status_2(project_copy, capsys):
+    (project_copy / "data" / "wikidata" / "verified-qids.tsv").unlink()
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    assert status == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_the_query_command_prints_a_table_and_standard_result_formats(built, capsys):
+    query = "SELECT ?label WHERE { <https://w3id.org/astana-kg/id/russia> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    assert cli.main(["query", query, "--store", str(built.out)]) == 0
+    assert '"Russia"@en' in capsys.readouterr().out
+    assert cli.main(["query", query, "--store", str(built.out), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"]["bindings"][0]["label"]["value"] == "Russia"
+    assert cli.main(["query", query, "--store", str(built.out), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["label", "Russia"]
+
+
+def test_the_query_command_reports_a_syntax_error_with_its_position(built, capsys):
+    assert cli.main(["query", "SELECT ?x WHERE { ?x ?y }", "--store", str(built.out)]) == 1
+    assert "not valid SPARQL: error at 1:" in capsys.readouterr().err

@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import pytest
+
+from astana_kg.claims import CurationError, find_quote, load_claim_file, load_sources, source_graphs
+from astana_kg.namespaces import AKG, DATA, OA
+
+
+@pytest.fixture(scope="module")
+def sources(root):
+    return load_sources(root / "data" / "sources")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "claims.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_space_in_a_quote_matches_a_no_break_space_of_the_source():
+    assert find_quote("on\u00a0the third zone", "on the third") == [(0, 12)]
+
+
+def test_a_quote_is_located_by_code_point_offsets(sources):
+    text = sources["001"].text
+    [(start, end)] = find_quote(text, "Staffan de Mistura")
+    assert text[start:end] == "Staffan de Mistura"
+
+
+def test_a_quote_missing_from_its_source_names_the_file_the_line_and_the_quote(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Lavrov resigned"\n    facts: |\n      id:x a akg:Event .\n')
+    with pytest.raises(CurationError) as caught:
+        load_claim_file(path, sources)
+    message = str(caught.value)
+    assert f"{path}:3" in message
+    assert "'Lavrov resigned'" in message and "002_a0f130f92b6e3aec.txt" in message
+
+
+def test_a_quote_found_twice_must_say_which_occurrence(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Lavrov"\n    facts: |\n      id:x a akg:Event .\n')
+    with pytest.raises(CurationError, match=r"occurs \d+ times .*occurrence: N"):
+        load_claim_file(path, sources)
+
+
+def test_an_occurrence_picks_the_nth_match(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Lavrov"\n    occurrence: 2\n'
+                           '    facts: |\n      id:x a akg:Event .\n')
+    [claim] = load_claim_file(path, sources)
+    first, second = find_quote(sources["002"].text, "Lavrov")[:2]
+    assert (claim.start, claim.end) == second
+
+
+def test_invalid_turtle_is_reported_at_its_line_in_the_claim_file(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+                           '      id:x a akg:Event .\n      id:x id:y .\n')
+    with pytest.raises(CurationError) as caught:
+        load_claim_file(path, sources)
+    assert caught.value.line == 7
+    assert "not valid Turtle" in caught.value.message
+
+
+def test_a_quotation_must_lie_inside_the_claims_quote(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+                           '      id:s a akg:Statement ; akg:quotation "We will welcome" .\n')
+    with pytest.raises(CurationError, match="quotation 'We will welcome' is not inside the claim's quote"):
+        load_claim_file(path, sources)
+
+
+def test_quotations_take_the_exact_characters_of_the_source(tmp_path, sources):
+    # 003 writes "on\u00a0the third zone": the curated file may use a plain space.
+    path = write(tmp_path, 'source: "003"\nclaims:\n  - quote: "The work is currently underway on the third zone"\n'
+                           '    facts: |\n      id:s a akg:Statement ; akg:quotation "underway on the third zone" .\n')
+    [claim] = load_claim_file(path, sources)
+    quotation = claim.facts.value(DATA.s, AKG.quotation)
+    assert str(quotation) == "underway on\u00a0the third zone"
+
+
+def test_a_statement_must_be_reported_in_the_source_of_its_file(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+                           '      id:s a akg:Statement ; akg:reportedIn id:source-001 .\n')
+    with pytest.raises(CurationError, match="reported in .*source-001.*holds claims of .*source-002"):
+        load_claim_file(path, sources)
+
+
+def test_evidence_has_both_selectors_with_context(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Sergey Lavrov"\n'
+                           '    facts: |\n      id:sergey-lavrov a akg:Person .\n')
+    graph = source_graphs(load_claim_file(path, sources))[next(iter(source_graphs(load_claim_file(path, sources))))]
+    [annotation] = graph.subjects(OA.hasBody, DATA["sergey-lavrov"])
+    target = graph.value(annotation, OA.hasTarget)
+    selectors = list(graph.objects(target, OA.hasSelector))
+    exact = next(graph.value(s, OA.exact) for s in selectors if graph.value(s, OA.exact) is not None)
+    start = next(graph.value(s, OA.start) for s in selectors if graph.value(s, OA.start) is not None)
+    prefix = next(graph.value(s, OA.prefix) for s in selectors if graph.value(s, OA.prefix) is not None)
+    text = sources["002"].text
+    assert str(exact) == "Sergey Lavrov"
+    assert text[int(start) - len(prefix): int(start)] == str(prefix)
+    assert len(prefix) == 32

@@ -1,0 +1,63 @@
+import hashlib
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from astana_kg.namespaces import AKG
+
+
+def ontology(root) -> Graph:
+    return Graph().parse(root / "ontology" / "astana-kg.ttl")
+
+
+def test_the_closed_namespace_matches_the_ontology_exactly(root):
+    defined = {str(s)[len(str(AKG)):] for s in ontology(root).subjects(RDFS.isDefinedBy, None)
+               if str(s).startswith(str(AKG))}
+    assert defined == set(AKG.__annotations__)
+
+
+def test_the_core_terms_of_the_public_contract_exist(root):
+    graph = ontology(root)
+    core = ["Party", "State", "InternationalOrganization", "ArmedGroup", "GovernmentBody", "Person", "Place",
+            "Role", "GuarantorRole", "ObserverRole", "MediatorRole", "roleOf", "roleIn", "hasRole",
+            "Agreement", "Memorandum", "Ceasefire", "DeEscalationZone", "coversArea", "establishedBy",
+            "Event", "Statement", "speaker", "quotation", "paraphrase", "statedOn", "about", "reportedIn", "Source"]
+    for name in core:
+        assert (AKG[name], RDFS.isDefinedBy, URIRef("https://w3id.org/astana-kg/ontology")) in graph, name
+    assert (AKG.hasRole, OWL.inverseOf, AKG.roleOf) in graph
+
+
+def test_the_ontology_stays_in_the_owl_2_rl_profile(root):
+    """No construct OWL 2 RL forbids: someValuesFrom only on the subclass side, no unions as ranges."""
+    graph = ontology(root)
+    restrictions = set(graph.subjects(OWL.someValuesFrom, None))
+    for restriction in restrictions:
+        assert not list(graph.subjects(RDFS.subClassOf, restriction)), "existential as a superclass"
+        assert not list(graph.subjects(OWL.equivalentClass, restriction))
+    assert not list(graph.triples((None, OWL.unionOf, None)))
+    assert not list(graph.triples((None, OWL.minCardinality, None)))
+
+
+def test_the_sources_are_copied_byte_for_byte(root):
+    sums = (root / "data" / "sources" / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 5
+    for line in sums:
+        digest, name = line.split()
+        assert hashlib.sha256((root / "data" / "sources" / name).read_bytes()).hexdigest() == digest
+    seeds = root.parent / "shared" / "seeds"
+    if seeds.is_dir():
+        for path in sorted((root / "data" / "sources").glob("*.txt")):
+            assert path.read_bytes() == (seeds / path.name).read_bytes()
+
+
+def test_the_wikidata_shape_lists_exactly_the_checked_identifiers(root):
+    import csv
+
+    shapes = (root / "shapes" / "data-shapes.ttl").read_text()
+    with (root / "data" / "wikidata" / "verified-qids.tsv").open() as handle:
+        qids = {row["qid"] for row in csv.DictReader(handle, delimiter="\t")}
+    import re
+
+    listed = set(re.findall(r"wd:(Q\d+)", shapes))
+    assert listed == qids

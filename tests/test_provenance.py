@@ -1,0 +1,67 @@
+from collections import defaultdict
+
+from rdflib.namespace import RDF
+
+from astana_kg.claims import load_sources
+from astana_kg.namespaces import AKG, DATA, GRAPH, OA, PROV, PROVENANCE_GRAPH, WIKIDATA_GRAPH
+
+
+def source_graphs(built):
+    return {name: g for name, g in built.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
+
+
+def test_there_is_one_named_graph_per_source(built):
+    assert sorted(str(n).rsplit("/", 1)[1] for n in source_graphs(built)) == ["000", "001", "002", "003", "004"]
+
+
+def test_every_selector_points_at_its_exact_text(built, root):
+    sources = {s.iri: s for s in load_sources(root / "data" / "sources").values()}
+    checked = 0
+    for graph in source_graphs(built).values():
+        for target in graph.subjects(RDF.type, OA.SpecificResource):
+            text = sources[graph.value(target, OA.hasSource)].text
+            selectors = list(graph.objects(target, OA.hasSelector))
+            quote = next(s for s in selectors if (s, RDF.type, OA.TextQuoteSelector) in graph)
+            position = next(s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in graph)
+            start, end = int(graph.value(position, OA.start)), int(graph.value(position, OA.end))
+            assert text[start:end] == str(graph.value(quote, OA.exact))
+            assert text[:start].endswith(str(graph.value(quote, OA.prefix)))
+            assert text[end:].startswith(str(graph.value(quote, OA.suffix)))
+            checked += 1
+    assert checked > 200
+
+
+def test_a_fact_several_sources_support_is_in_each_of_their_graphs(built):
+    role = DATA["role-guarantor-iran"]
+    holders = [name for name, g in source_graphs(built).items() if (role, AKG.roleOf, DATA.iran) in g]
+    assert len(holders) == 5
+    for name in holders:
+        graph = built.graphs[name]
+        assert list(graph.subjects(OA.hasBody, role)), f"no evidence for {role} in {name}"
+
+
+def test_every_source_graph_is_described_with_prov(built):
+    provenance = built.graphs[PROVENANCE_GRAPH]
+    for name in source_graphs(built):
+        assert (name, RDF.type, PROV.Entity) in provenance
+        source_id = str(name).rsplit("/", 1)[1]
+        assert (name, PROV.wasDerivedFrom, DATA[f"source-{source_id}"]) in provenance
+
+
+def test_wikidata_links_live_in_the_curation_graph_with_their_basis(built):
+    curation = built.graphs[WIKIDATA_GRAPH]
+    from rdflib.namespace import SKOS
+
+    assert (DATA.russia, SKOS.exactMatch, None) in curation
+    for name, graph in source_graphs(built).items():
+        assert not list(graph.triples((None, SKOS.exactMatch, None))), name
+    alignment = DATA["wikidata-alignment-russia"]
+    assert "verified-qids.tsv line" in str(curation.value(alignment, AKG.basis))
+
+
+def test_the_unlinked_entities_are_reported_for_curators(built):
+    unlinked = (built.out / "unlinked.tsv").read_text().splitlines()
+    assert unlinked[0] == "entity\tlabel\tclass"
+    names = {line.split("\t")[0] for line in unlinked[1:]}
+    assert str(DATA["sergey-lavrov"]) in names
+    assert str(DATA.russia) not in names

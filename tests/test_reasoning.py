@@ -1,0 +1,78 @@
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from astana_kg.namespaces import AKG, DATA, GRAPH, INFERRED_GRAPH, PROV, SCHEMA
+from astana_kg.reasoning import infer, is_trivial
+
+
+def inferred(built) -> Graph:
+    return built.graphs[INFERRED_GRAPH]
+
+
+def asserted(built) -> Graph:
+    union = Graph()
+    for name, graph in built.graphs.items():
+        if name != INFERRED_GRAPH:
+            union += graph
+    return union
+
+
+def test_inferred_triples_are_only_new_ones(built):
+    assert len(inferred(built)) > 0
+    assert not [t for t in inferred(built) if t in asserted(built)]
+
+
+def test_no_trivial_triples_are_kept(built):
+    assert not [t for t in inferred(built) if is_trivial(t)]
+    assert (DATA.russia, OWL.sameAs, DATA.russia) not in inferred(built)
+    assert not list(inferred(built).triples((None, RDF.type, OWL.Thing)))
+
+
+def test_a_party_holding_a_guarantor_role_is_a_guarantor(built):
+    for party in ("russia", "iran", "turkey"):
+        assert (DATA[party], RDF.type, AKG.Guarantor) in inferred(built)
+    assert (DATA["united-states"], RDF.type, AKG.Guarantor) not in inferred(built)
+    assert (DATA["united-states"], RDF.type, AKG.Observer) in inferred(built)
+
+
+def test_has_role_is_inferred_as_the_inverse_of_role_of(built):
+    assert (DATA.russia, AKG.hasRole, DATA["role-guarantor-russia"]) in inferred(built)
+
+
+def test_subclass_entailments_reach_the_aligned_vocabularies(built):
+    assert (DATA["sergey-lavrov"], RDF.type, AKG.Agent) in inferred(built)
+    assert (DATA["sergey-lavrov"], RDF.type, PROV.Person) in inferred(built)
+    assert (DATA["russia"], RDF.type, AKG.Place) in inferred(built)
+    assert (DATA["memorandum"], RDF.type, AKG.Agreement) in inferred(built)
+
+
+def test_covering_part_of_a_place_entails_covering_the_area(built):
+    assert (DATA["zone-idlib"], AKG.coversArea, DATA["latakia-province"]) in inferred(built)
+
+
+def test_place_containment_is_transitive(built):
+    # Astana is the capital of Kazakhstan (capitalOf is a sub-property of locatedIn).
+    assert (DATA.astana, AKG.locatedIn, DATA.kazakhstan) in inferred(built)
+    assert (DATA.kazakhstan, AKG.containsPlace, DATA.astana) in inferred(built)
+
+
+def test_affiliation_follows_positions_up_the_hierarchy(built):
+    assert (DATA["igor-konashenkov"], AKG.affiliatedWith, DATA["russian-defense-ministry"]) in inferred(built)
+    assert (DATA["igor-konashenkov"], AKG.affiliatedWith, DATA.russia) in inferred(built)
+
+
+def test_involvement_is_entailed_from_any_role(built):
+    assert (DATA.jordan, AKG.involvedIn, DATA["astana-round-4"]) in inferred(built)
+
+
+def test_inconsistent_data_is_reported():
+    from astana_kg.reasoning import InconsistentData
+    import pytest
+
+    graph = Graph().parse(data="""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <urn:A> owl:disjointWith <urn:B> .
+        <urn:x> a <urn:A>, <urn:B> .
+    """, format="turtle")
+    with pytest.raises(InconsistentData, match="inconsistent"):
+        infer(graph)
