@@ -46,7 +46,7 @@ def test_a_quote_missing_from_its_source_stops_the_build_naming_file_and_claim(p
 
 
 def test_a_role_without_a_holder_stops_the_build_naming_the_node_and_the_shape(project_copy):
-    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
                                       '    facts: |\n      id:role-orphan a akg:GuarantorRole ; akg:roleIn id:memorandum .\n')
     with pytest.raises(InvalidInput) as caught:
         build(project_copy / "build", project_copy)
@@ -66,14 +66,14 @@ def test_an_unknown_wikidata_identifier_stops_the_build(project_copy, capsys):
 
 
 def test_an_unknown_ontology_term_stops_the_build(project_copy):
-    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
                                       '    facts: |\n      id:sergey-lavrov a akg:Diplomat .\n')
     with pytest.raises(InvalidInput, match=r"002\.yaml:\d+: akg:Diplomat is not a term of the ontology"):
         build(project_copy / "build", project_copy)
 
 
 def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy):
-    append_claim(project_copy, "002", '  - quote: "Sergey Lavrov"\n'
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
                                       '    facts: |\n      id:role-x a akg:SignatoryRole ; akg:roleOf id:sergey-lavrov ; akg:roleIn id:memorandun .\n')
     with pytest.raises(InvalidInput) as caught:
         build(project_copy / "build", project_copy)

@@ -51,16 +51,16 @@ def test_an_occurrence_picks_the_nth_match(tmp_path, sources):
 
 
 def test_invalid_turtle_is_reported_at_its_line_in_the_claim_file(tmp_path, sources):
-    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "FAIRBANKS /United States/"\n    facts: |\n'
                            '      id:x a akg:Event .\n      id:x id:y .\n')
     with pytest.raises(CurationError) as caught:
         load_claim_file(path, sources)
-    assert caught.value.line == 7
+    assert caught.value.line == 6
     assert "not valid Turtle" in caught.value.message
 
 
 def test_a_quotation_must_lie_inside_the_claims_quote(tmp_path, sources):
-    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "FAIRBANKS /United States/"\n    facts: |\n'
                            '      id:s a akg:Statement ; akg:quotation "We will welcome" .\n')
     with pytest.raises(CurationError, match="quotation 'We will welcome' is not inside the claim's quote"):
         load_claim_file(path, sources)
@@ -76,7 +76,7 @@ def test_quotations_take_the_exact_characters_of_the_source(tmp_path, sources):
 
 
 def test_a_statement_must_be_reported_in_the_source_of_its_file(tmp_path, sources):
-    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Fairbanks"\n    occurrence: 1\n    facts: |\n'
+    path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "FAIRBANKS /United States/"\n    facts: |\n'
                            '      id:s a akg:Statement ; akg:reportedIn id:source-001 .\n')
     with pytest.raises(CurationError, match="reported in .*source-001.*holds claims of .*source-002"):
         load_claim_file(path, sources)
@@ -84,8 +84,8 @@ def test_a_statement_must_be_reported_in_the_source_of_its_file(tmp_path, source
 
 def test_evidence_has_both_selectors_with_context(tmp_path, sources):
     path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "Sergey Lavrov"\n'
-                           '    facts: |\n      id:sergey-lavrov a akg:Person .\n')
-    graph = source_graphs(load_claim_file(path, sources))[next(iter(source_graphs(load_claim_file(path, sources))))]
+                           '    occurrence: 1\n    facts: |\n      id:sergey-lavrov a akg:Person .\n')
+    [graph] = source_graphs(load_claim_file(path, sources)).values()
     [annotation] = graph.subjects(OA.hasBody, DATA["sergey-lavrov"])
     target = graph.value(annotation, OA.hasTarget)
     selectors = list(graph.objects(target, OA.hasSelector))

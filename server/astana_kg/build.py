@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from . import checks, reasoning
@@ -150,6 +151,10 @@ def load_inputs(root: Path) -> Inputs:
         ontology.parse(ontology_path, format="turtle")
     except Exception as error:
         raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
+    # Stable labels for the ontology's blank nodes (restrictions, lists), so that dumps are reproducible.
+    canonical = Graph()
+    canonical += to_canonical_graph(ontology)
+    ontology = canonical
     sources = load_sources(root / "data/sources")
     try:
         claims = load_claims(root / "data/claims", sources)
@@ -207,6 +212,27 @@ def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
     return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
 
 
+def materialize_default_graph(store: ox.Store) -> None:
+    """Make the store's default graph the RDF merge of its named graphs.
+
+    Queries then see every fact once in the default graph, as the SPARQL dataset's merge, where
+    a union computed at query time would repeat a triple once per graph that holds it.
+    """
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def dataset_store(graphs: dict[URIRef, Graph]) -> ox.Store:
+    """An in-memory store of ``graphs`` with the merged default graph, as a build writes it."""
+    store = ox.Store()
+    store.extend(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
+        for name, graph in graphs.items()
+        for s, p, o in graph
+    )
+    materialize_default_graph(store)
+    return store
+
+
 def input_digest(files: list[Path], root: Path) -> str:
     """A SHA-256 over the build's input files, names and contents: the identity of a build."""
     digest = hashlib.sha256()
@@ -227,6 +253,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
+        materialize_default_graph(store)
         store.optimize()
         del store
         info = dict(info, dump_sha256=hashlib.sha256(dump).hexdigest(), quads=dump.count(b"\n"))

@@ -13,7 +13,7 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from .namespaces import AKG, ONTOLOGY_GRAPH
+from .namespaces import AKG
 
 
 def _invalid(report: str):
@@ -105,20 +105,13 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
     files = sorted(checks_dir.glob("*-violation.rq"))
     if not files:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
-    import pyoxigraph as ox
+    from .build import dataset_store
 
-    from .build import to_oxigraph
-
-    store = ox.Store()
-    store.extend(
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
-        for name, graph in inputs.graphs.items()
-        for s, p, o in graph
-    )
+    store = dataset_store(inputs.graphs)
     locations = claim_locations(inputs)
     failures = []
     for path in files:
-        solutions = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+        solutions = store.query(path.read_text(encoding="utf-8"))
         variables = [v.value for v in solutions.variables]
         for solution in solutions:
             cells = {name: solution[name] for name in variables}

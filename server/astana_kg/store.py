@@ -2,7 +2,7 @@
 
 >>> import pyoxigraph as ox
 >>> store = ox.Store()
->>> store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode("urn:g")))
+>>> store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("x")))
 >>> print(run_query(store, "SELECT ?o WHERE { ?s ?p ?o }", "table"), end="")
 o
 ---
@@ -42,17 +42,23 @@ def open_store(build_dir: Path) -> ox.Store:
 
 
 def execute(store: ox.Store, sparql: str, substitutions: dict | None = None):
-    """Run a query over the union of all graphs as default graph; raise QueryError if it does not parse."""
+    """Run a query (the default graph is the merge of all graphs); raise QueryError if it does not parse."""
     try:
-        return store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
+        return store.query(sparql, substitutions=substitutions)
     except SyntaxError as error:
         raise QueryError(f"the query is not valid SPARQL: {error}") from None
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _cell(term) -> str:
+    """A term as a person reads it in a table: IRIs and typed values bare, strings quoted."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal) and term.language is None and term.datatype.value != _XSD_STRING:
         return term.value
     return str(term)
 
