@@ -7,6 +7,7 @@ node and rule), 2 any other error.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -44,6 +45,39 @@ def _cmd_query(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    import os
+
+    build_dir = Path(args.build)
+    if not (build_dir / "store").is_dir():
+        status = _cmd_build(argparse.Namespace(out=str(build_dir), root=None))
+        if status != BUILT:
+            return status
+    env = dict(os.environ, ASTANA_KG_BUILD_DIR=str(build_dir.resolve()), ASTANA_KG_TIMEOUT=str(args.timeout),
+               ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
+               ASTANA_KG_CORS="1" if args.cors else "0", ASTANA_KG_QUERY_WORKERS=str(args.query_workers),
+               ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow))
+    if args.service_mirror:
+        env["ASTANA_KG_SERVICE_MIRRORS"] = json.dumps(dict(m.split("=", 1) for m in args.service_mirror))
+    workers = args.workers
+    if args.allow_update:
+        token = os.environ.get("ASTANA_KG_UPDATE_TOKEN")
+        if args.update_token_file:
+            token = Path(args.update_token_file).read_text().strip()
+        if not token:
+            print("astana-kg serve: --allow-update needs a token (--update-token-file or ASTANA_KG_UPDATE_TOKEN)",
+                  file=sys.stderr)
+            return ERROR
+        env.update(ASTANA_KG_ALLOW_UPDATE="1", ASTANA_KG_UPDATE_TOKEN=token)
+        workers = 1  # one writer: the store is opened read-write by a single process
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+               "--threads", str(args.threads), "--bind", f"{args.host}:{args.port}",
+               "--timeout", str(int(args.timeout) + 30), "--graceful-timeout", "5",
+               "astana_kg.server:create_app()"]
+    os.execvpe(command[0], command, env)
+    return ERROR  # not reached
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="astana-kg", description=__doc__.splitlines()[0])
     root.add_argument("--version", action="version", version=f"astana-kg {__version__}")
@@ -59,6 +93,24 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["json", "xml", "csv", "tsv", "table"], default="table")
     q.add_argument("--store", default=str(project_root() / "build"), help="build directory (default: build/)")
     q.set_defaults(func=_cmd_query)
+    s = commands.add_parser("serve", help="build if needed, then serve the SPARQL endpoint and web page (gunicorn)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--build", default=str(project_root() / "build"), help="build directory (default: build/)")
+    s.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    s.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    s.add_argument("--query-workers", type=int, default=2, help="query processes per worker (default 2)")
+    s.add_argument("--timeout", type=float, default=30.0, help="query deadline in seconds (default 30)")
+    s.add_argument("--row-cap", type=int, default=10000, help="most result rows returned (default 10000)")
+    s.add_argument("--max-request-bytes", type=int, default=1024 * 1024, help="request size limit (default 1 MB)")
+    s.add_argument("--no-cors", dest="cors", action="store_false", help="do not send CORS headers")
+    s.add_argument("--service-allow", nargs="*", default=["https://query.wikidata.org/sparql"],
+                   help="endpoints a SERVICE clause may call (default: Wikidata's)")
+    s.add_argument("--service-mirror", action="append", default=[], metavar="IRI=URL",
+                   help="send SERVICE calls for IRI to URL instead (a mirror or a cache)")
+    s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
+    s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
+    s.set_defaults(func=_cmd_serve)
     return root
 
 

@@ -1,0 +1,323 @@
+"""The SPARQL endpoint: a Flask app over the built pyoxigraph store.
+
+Views only parse the request and turn results into responses; the logic is in
+:func:`answer_query`, and in the modules ``protocol`` (request forms), ``safety`` (parsing and
+the SERVICE allow-list), ``negotiation`` (formats) and ``executor`` (worker processes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Flask, Response, g, request, send_from_directory
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .. import queries as query_files
+from ..build import INFO_NAME, STORE_NAME, project_root
+from . import description, negotiation, protocol, safety
+from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, unauthorized
+from .executor import Job, Outcome, QueryPool, evaluate
+
+WIKIDATA = "https://query.wikidata.org/sparql"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+access_log = logging.getLogger("astana_kg.access")
+
+DEFAULTS = {
+    "BUILD_DIR": None,
+    "QUERY_TIMEOUT": 30.0,
+    "ROW_CAP": 10000,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "CORS": True,
+    "SERVICE_ALLOW": [WIKIDATA],
+    "SERVICE_MIRRORS": {},
+    "ALLOW_UPDATE": False,
+    "UPDATE_TOKEN": None,
+    "QUERY_WORKERS": 2,
+    "CACHE_MAX_AGE": 3600,
+    "CACHE_BYTES": 64 * 1024 * 1024,
+}
+
+ENVIRONMENT = {  # environment variable -> (config key, parser)
+    "ASTANA_KG_BUILD_DIR": ("BUILD_DIR", str),
+    "ASTANA_KG_TIMEOUT": ("QUERY_TIMEOUT", float),
+    "ASTANA_KG_ROW_CAP": ("ROW_CAP", int),
+    "ASTANA_KG_MAX_REQUEST_BYTES": ("MAX_CONTENT_LENGTH", int),
+    "ASTANA_KG_CORS": ("CORS", lambda v: v.lower() not in ("0", "false", "no", "off")),
+    "ASTANA_KG_SERVICE_ALLOW": ("SERVICE_ALLOW", lambda v: [i for i in v.split() if i]),
+    "ASTANA_KG_SERVICE_MIRRORS": ("SERVICE_MIRRORS", json.loads),
+    "ASTANA_KG_ALLOW_UPDATE": ("ALLOW_UPDATE", lambda v: v.lower() in ("1", "true", "yes", "on")),
+    "ASTANA_KG_UPDATE_TOKEN": ("UPDATE_TOKEN", str),
+    "ASTANA_KG_QUERY_WORKERS": ("QUERY_WORKERS", int),
+    "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
+}
+
+
+def config_from_environment(environ=os.environ) -> dict:
+    """The configuration the ``ASTANA_KG_*`` environment variables set."""
+    config = {}
+    for variable, (key, parse) in ENVIRONMENT.items():
+        if variable in environ:
+            config[key] = parse(environ[variable])
+    if "ASTANA_KG_UPDATE_TOKEN_FILE" in environ:
+        config["UPDATE_TOKEN"] = Path(environ["ASTANA_KG_UPDATE_TOKEN_FILE"]).read_text().strip()
+    return config
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    rows: int | None = None
+
+
+class ResultCache:
+    """An LRU of serialized answers, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[str, Outcome] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Outcome | None:
+        with self.lock:
+            outcome = self.entries.get(key)
+            if outcome is not None:
+                self.entries.move_to_end(key)
+            return outcome
+
+    def put(self, key: str, outcome: Outcome) -> None:
+        if len(outcome.body) > self.max_bytes // 4:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = outcome
+            self.size += len(outcome.body)
+            while self.size > self.max_bytes:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old.body)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+class Endpoint:
+    """The state one app holds: the store, the query workers, the cache, the build's identity."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.build_dir = Path(config["BUILD_DIR"] or project_root() / "build")
+        store_path = self.build_dir / STORE_NAME
+        if not store_path.is_dir():
+            raise FileNotFoundError(f"no built store at {store_path}: run `astana-kg build` first")
+        self.store_path = str(store_path)
+        info_path = self.build_dir / INFO_NAME
+        info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+        self.build_id = info.get("dump_sha256", "unbuilt")
+        self.generation = 0
+        self.writable = bool(config["ALLOW_UPDATE"])
+        self.store = ox.Store(self.store_path) if self.writable else ox.Store.read_only(self.store_path)
+        self.pool = None if self.writable else QueryPool(self.store_path, int(config["QUERY_WORKERS"]))
+        self.cache = ResultCache(int(config["CACHE_BYTES"]))
+        self.write_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
+                 if_none_match: str | None = None) -> Answer:
+    """Answer one query request: check, negotiate, serve from cache or run, and say how."""
+    config = endpoint.config
+    tree = safety.parse_tree(sparql.text, "query")
+    safety.check_tree(tree, list(config["SERVICE_ALLOW"]))
+    kind = safety.result_kind(tree)
+    fmt = negotiation.choose("graph" if kind == "graph" else "solutions", accept, sparql.param("format"))
+    timeout = float(config["QUERY_TIMEOUT"])
+    requested = sparql.param("timeout")
+    if requested:
+        try:
+            timeout = min(timeout, max(0.001, float(requested)))
+        except ValueError:
+            raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
+    key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
+                               sparql.named_graphs, fmt.media_type, int(config["ROW_CAP"])])
+    key = hashlib.sha256(key_material.encode("utf-8")).hexdigest()
+    etag = f'"{key[:40]}"'
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
+    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        return Answer(304, b"", headers)
+    outcome = endpoint.cache.get(key)
+    headers["X-Cache"] = "hit" if outcome else "miss"
+    if outcome is None:
+        job = Job(sparql.text, fmt.media_type, sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
+        if endpoint.pool is not None:
+            outcome = endpoint.pool.run(job, timeout)
+        else:
+            outcome = _evaluate_in_process(endpoint, job)
+        endpoint.cache.put(key, outcome)
+    headers["Content-Type"] = outcome.media_type
+    headers["X-Result-Rows"] = str(outcome.rows)
+    if outcome.truncated:
+        headers["X-Result-Truncated"] = f"true; row-cap={int(config['ROW_CAP'])}"
+    return Answer(200, outcome.body, headers, outcome.rows)
+
+
+def _evaluate_in_process(endpoint: Endpoint, job: Job) -> Outcome:
+    from .errors import bad_gateway, bad_request
+
+    try:
+        return evaluate(endpoint.store, job)
+    except SyntaxError as error:
+        raise bad_request(f"the query is not valid SPARQL: {error}") from None
+    except OSError as error:
+        raise bad_gateway(f"a remote SERVICE failed: {error}") from None
+
+
+def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorization: str | None) -> Answer:
+    """Run an update in writable mode, after checking the bearer token."""
+    if not endpoint.writable:
+        raise forbidden("this endpoint is read-only; updates are accepted only with --allow-update")
+    token = endpoint.config.get("UPDATE_TOKEN")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), str(token).encode()):
+        raise unauthorized("an update needs the endpoint's bearer token (Authorization: Bearer ...)")
+    tree = safety.parse_tree(sparql.text, "update")
+    safety.check_tree(tree, list(endpoint.config["SERVICE_ALLOW"]))
+    if sparql.default_graphs or sparql.named_graphs:
+        lowered = sparql.text.upper()
+        if "USING" in lowered or "WITH" in lowered:
+            raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
+                                 "and the update has its own USING or WITH clause")
+    with endpoint.write_lock:
+        try:
+            endpoint.store.update(sparql.text, base_iri=None)
+        except SyntaxError as error:
+            raise HttpError(400, f"the update is not valid SPARQL: {error}") from None
+        endpoint.generation += 1
+        endpoint.cache.clear()
+    return Answer(204, b"", {})
+
+
+def _examples() -> list[dict]:
+    out = []
+    for directory in ("examples", "cq"):
+        if (query_files.QUERIES_DIR / directory).is_dir():
+            for q in query_files.load_all(directory):
+                out.append({"name": q.name, "title": q.title, "description": q.description, "query": q.text})
+    return out
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides the defaults and the ``ASTANA_KG_*`` environment."""
+    app = Flask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/static")
+    if not access_log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+    app.config.update(DEFAULTS)
+    app.config.update(config_from_environment())
+    app.config.update(config or {})
+    state: dict = {}
+
+    def endpoint() -> Endpoint:
+        if "endpoint" not in state:
+            state["endpoint"] = Endpoint(app.config)
+        return state["endpoint"]
+
+    app.extensions["astana_kg"] = endpoint
+
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+        g.rows = None
+        g.query_hash = ""
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        if app.config["CORS"]:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization, If-None-Match"
+            response.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Rows, X-Result-Truncated, X-Cache, Retry-After"
+        duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.info("%s %s %d %.1fms query=%s rows=%s", request.method, request.path, response.status_code,
+                        duration, g.get("query_hash", ""), "" if g.get("rows") is None else g.rows)
+        return response
+
+    @app.errorhandler(HttpError)
+    def http_error(error: HttpError):
+        return Response(error.body(), error.status, {**error.headers, "Content-Type": PROBLEM_JSON})
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_error):
+        return http_error(payload_too_large(int(app.config["MAX_CONTENT_LENGTH"])))
+
+    @app.errorhandler(HTTPException)
+    def other_http(error: HTTPException):
+        return http_error(HttpError(error.code or 500, error.description or error.name))
+
+    @app.route("/sparql", methods=["GET", "POST", "OPTIONS", "HEAD"])
+    @app.route("/update", methods=["POST", "OPTIONS"], endpoint="update")
+    def sparql():
+        if request.method == "OPTIONS":
+            return Response(b"", 204)
+        if request.method in ("GET", "HEAD") and not request.query_string and request.path == "/sparql":
+            return _description_response()
+        body = request.get_data(cache=False) if request.method == "POST" else b""
+        parsed = protocol.parse(request.method, request.query_string.decode("latin-1"), request.content_type, body)
+        g.query_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
+        if parsed.operation == "update":
+            answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"))
+        elif request.path == "/update":
+            raise HttpError(400, "/update takes SPARQL updates; send queries to /sparql")
+        else:
+            answer = answer_query(endpoint(), parsed, request.headers.get("Accept"), request.headers.get("If-None-Match"))
+        g.rows = answer.rows
+        return Response(answer.body, answer.status, answer.headers)
+
+    def _description_response():
+        fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))
+        state_ = endpoint()
+        base = request.url_root.rstrip("/") + "/sparql"
+        triples = description.service_description(base, state_.store, list(app.config["SERVICE_ALLOW"]),
+                                                  state_.writable)
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        return Response(ox.serialize(triples, format=fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})
+
+    @app.get("/health")
+    def health():
+        state_ = endpoint()
+        return {"status": "ok", "build": state_.build_id, "writable": state_.writable,
+                "query_workers": 0 if state_.pool is None else state_.pool.size}
+
+    @app.get("/examples.json")
+    def examples():
+        return Response(json.dumps(_examples(), ensure_ascii=False, indent=1), 200,
+                        {"Content-Type": "application/json"})
+
+    @app.get("/")
+    def index():
+        page = WEB_DIR / "index.html"
+        if not page.is_file():
+            raise not_found("the web query page is not installed")
+        return send_from_directory(WEB_DIR, "index.html")
+
+    return app

@@ -1,0 +1,207 @@
+"""Running queries where they can be stopped: a pool of worker processes, each with the store
+opened read-only. pyoxigraph cannot cancel a running query, so a query past its deadline is
+stopped by killing its process, which is then replaced.
+
+Workers serialize the results themselves (with pyoxigraph's serializers) and cap the rows, so
+only bytes cross the process boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .errors import bad_gateway, bad_request, service_unavailable
+
+
+@dataclass
+class Job:
+    text: str
+    media_type: str          # the negotiated format, a media type of pyoxigraph's tables
+    default_graphs: list[str]
+    named_graphs: list[str]
+    row_cap: int
+
+
+@dataclass
+class Outcome:
+    body: bytes
+    media_type: str
+    kind: str                # "solutions", "boolean" or "graph"
+    rows: int
+    truncated: bool
+
+
+def _term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                            "predicate": _term_json(term.predicate),
+                                            "object": _term_json(term.object)}}
+    raise TypeError(term)
+
+
+def _dataset_kwargs(job: Job) -> dict:
+    kwargs = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif job.named_graphs:
+        kwargs["default_graph"] = []  # the protocol: named graphs alone leave the default graph empty
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return kwargs
+
+
+def kind_of(results) -> str:
+    if isinstance(results, ox.QueryBoolean):
+        return "boolean"
+    if isinstance(results, ox.QueryTriples):
+        return "graph"
+    return "solutions"
+
+
+def format_for(media_type: str):
+    from .negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+    return next(f for f in RESULT_FORMATS + GRAPH_FORMATS if f.media_type == media_type)
+
+
+def evaluate(store: ox.Store, job: Job) -> Outcome:
+    """Run ``job`` on ``store`` and serialize its results in the job's format, capping the rows."""
+    results = store.query(job.text, **_dataset_kwargs(job))
+    kind = kind_of(results)
+    fmt = format_for(job.media_type)
+    if kind == "boolean":
+        return Outcome(results.serialize(format=fmt), fmt.media_type, kind, 1, False)
+    if kind == "graph":
+        triples = []
+        for triple in results:
+            if len(triples) == job.row_cap:
+                return Outcome(_graph_bytes(triples, fmt), fmt.media_type, kind, len(triples), True)
+            triples.append(triple)
+        return Outcome(_graph_bytes(triples, fmt), fmt.media_type, kind, len(triples), False)
+    variables = [v.value for v in results.variables]
+    bindings, truncated = [], False
+    for solution in results:
+        if len(bindings) == job.row_cap:
+            truncated = True
+            break
+        bindings.append({name: _term_json(solution[name]) for name in variables if solution[name] is not None})
+    document = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode("utf-8")
+    if fmt != ox.QueryResultsFormat.JSON:
+        document = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return Outcome(document, fmt.media_type, kind, len(bindings), truncated)
+
+
+def _graph_bytes(triples: list, fmt) -> bytes:
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        return ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=fmt)
+    return ox.serialize(triples, format=fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker processes
+# ---------------------------------------------------------------------------------------------
+
+def _worker_main(store_path: str, connection) -> None:
+    store = ox.Store.read_only(store_path)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        try:
+            outcome = evaluate(store, job)
+            connection.send(("ok", outcome))
+        except SyntaxError as error:
+            connection.send(("syntax", str(error)))
+        except OSError as error:
+            connection.send(("remote", str(error)))
+        except Exception as error:  # reported to the parent, which answers 500 for a server fault
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class _Worker:
+    def __init__(self, store_path: str, context):
+        self.parent, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(store_path, child), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self):
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.parent.close()
+
+
+class QueryPool:
+    """A fixed number of query processes; ``run`` waits for a free one, runs, kills on deadline."""
+
+    def __init__(self, store_path: str, size: int = 2):
+        self.store_path = store_path
+        self.context = multiprocessing.get_context("spawn")
+        self.lock = threading.Lock()
+        self.free: list[_Worker] = []
+        self.available = threading.Semaphore(size)
+        self.size = size
+        self.pid = os.getpid()
+        for _ in range(size):
+            self.free.append(_Worker(store_path, self.context))
+
+    def run(self, job: Job, timeout: float) -> Outcome:
+        deadline = time.monotonic() + timeout
+        if not self.available.acquire(timeout=timeout):
+            raise service_unavailable(f"all {self.size} query workers stayed busy for {timeout:g} s", int(timeout))
+        try:
+            with self.lock:
+                worker = self.free.pop() if self.free else _Worker(self.store_path, self.context)
+            if not worker.process.is_alive():
+                worker = _Worker(self.store_path, self.context)
+            worker.parent.send(job)
+            remaining = max(0.0, deadline - time.monotonic())
+            if not worker.parent.poll(remaining):
+                worker.kill()
+                with self.lock:
+                    self.free.append(_Worker(self.store_path, self.context))
+                raise service_unavailable(f"the query ran past its deadline of {timeout:g} s and was stopped",
+                                          int(timeout))
+            try:
+                status, value = worker.parent.recv()
+            except (EOFError, OSError):
+                worker.kill()
+                status, value = "error", "the query worker died (its process was replaced)"
+                worker = _Worker(self.store_path, self.context)
+            with self.lock:
+                self.free.append(worker)
+        finally:
+            self.available.release()
+        if status == "ok":
+            return value
+        if status == "syntax":
+            raise bad_request(f"the query is not valid SPARQL: {value}")
+        if status == "remote":
+            raise bad_gateway(f"a remote SERVICE failed: {value}")
+        raise RuntimeError(value)
+
+    def close(self):
+        with self.lock:
+            for worker in self.free:
+                worker.kill()
+            self.free.clear()

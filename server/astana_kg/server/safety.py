@@ -1,0 +1,88 @@
+"""Checks made on a query before it runs: it parses, and every SERVICE it calls is allowed.
+
+The query is parsed with rdflib's SPARQL grammar, so a SERVICE inside a comment or a string is
+not a SERVICE, and ``SERVICE ?endpoint`` (an endpoint chosen by the data) is refused.
+
+>>> check("SELECT * WHERE { ?s ?p ?o # SERVICE <http://169.254.169.254/>\\n}", "query", [])
+[]
+>>> check("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "query", [])
+Traceback (most recent call last):
+...
+astana_kg.server.errors.HttpError: SERVICE <http://127.0.0.1:9/> is not on this endpoint's federation allow-list
+>>> check("SELECT * WHERE { ?s ?p }", "query", [])
+Traceback (most recent call last):
+...
+astana_kg.server.errors.HttpError: the query is not valid SPARQL: line 1, column 18: ...
+"""
+
+from __future__ import annotations
+
+from pyparsing import ParseBaseException, ParseResults
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef, Variable
+
+from .errors import bad_request, forbidden
+
+
+def services(tree) -> list[tuple[object, bool]]:
+    """Every SERVICE of a parse tree: (its endpoint term, whether it is SILENT)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                found.append((node.get("term"), bool(node.get("silent"))))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple, ParseResults)):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return found
+
+
+def parse_tree(text: str, operation: str):
+    """The rdflib parse tree; HttpError 400 with line and column if the text is not SPARQL."""
+    try:
+        return parseQuery(text) if operation == "query" else parseUpdate(text)
+    except ParseBaseException as error:
+        raise bad_request(
+            f"the {operation} is not valid SPARQL: line {error.lineno}, column {error.col}: {error.msg}",
+            line=error.lineno, column=error.col,
+        ) from None
+    except Exception as error:  # rdflib raises plain exceptions for some semantic errors (e.g. undefined prefix)
+        raise bad_request(f"the {operation} is not valid SPARQL: {error}") from None
+
+
+QUERY_FORMS = {"SelectQuery": "solutions", "AskQuery": "boolean", "ConstructQuery": "graph",
+               "DescribeQuery": "graph"}
+
+
+def result_kind(tree) -> str:
+    """What a parsed query returns: "solutions", "boolean" or "graph"."""
+    for part in tree:
+        if isinstance(part, CompValue) and part.name in QUERY_FORMS:
+            return QUERY_FORMS[part.name]
+    return "solutions"
+
+
+def check(text: str, operation: str, allowed: list[str]) -> list[str]:
+    """Parse ``text`` and check its SERVICE calls; return the (allowed) endpoints it calls."""
+    return check_tree(parse_tree(text, operation), allowed)
+
+
+def check_tree(tree, allowed: list[str]) -> list[str]:
+    """Check the SERVICE calls of a parse tree; return the (allowed) endpoints it calls."""
+    endpoints = []
+    for term, _silent in services(tree):
+        if isinstance(term, Variable):
+            raise forbidden(f"SERVICE ?{term} is refused: the endpoint of a SERVICE must be a fixed IRI "
+                            "on the federation allow-list", service=f"?{term}")
+        iri = str(term)
+        if not isinstance(term, URIRef) or iri not in allowed:
+            raise forbidden(f"SERVICE <{iri}> is not on this endpoint's federation allow-list", service=iri,
+                            allowed=list(allowed))
+        endpoints.append(iri)
+    return endpoints
