@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run astana-kg with nothing but Python 3.11+.
 
-    python3 dev.py run    install into .venv, build the graph, and serve it
+    python3 dev.py run    install into .venv, build the graph, and serve it on http://127.0.0.1:8000/
     python3 dev.py test   install into .venv (with test tools) and run the whole test suite
 
 Both create the virtual environment .venv on first use and install the project into it
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         if command == "run":
             install()
             sh(BIN / "astana-kg", "build")
-            return 0
+            os.execv(str(BIN / "astana-kg"), [str(BIN / "astana-kg"), "serve", *rest])
         install("test")
         result = subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode

@@ -12,13 +12,16 @@ from astana_kg.store import execute
 
 ROOT = project_root()
 CQ = queries.load_all("cq")
+EXAMPLES = queries.load_all("examples")
+ANSWERED = CQ + EXAMPLES
 CHECKS = sorted((ROOT / "queries" / "checks").glob("*.rq"))
 
 
 def test_the_query_globs_match_something():
     assert len(CQ) == 12
+    assert len(EXAMPLES) >= 5
     assert len(CHECKS) >= 3
-    assert all(q.title != q.name and q.description for q in CQ)
+    assert all(q.title != q.name and q.description for q in ANSWERED)
 
 
 def rows(solutions) -> list[tuple]:
@@ -27,8 +30,8 @@ def rows(solutions) -> list[tuple]:
             for solution in solutions]
 
 
-@pytest.mark.parametrize("query", CQ, ids=[q.name for q in CQ])
-def test_competency_question_gives_its_expected_answer(store, query):
+@pytest.mark.parametrize("query", ANSWERED, ids=[q.name for q in ANSWERED])
+def test_query_gives_its_expected_answer(store, query):
     assert query.expected_path.is_file(), f"no expected answer beside {query.path}"
     expected = ox.parse_query_results(path=str(query.expected_path), format=ox.QueryResultsFormat.JSON)
     actual = execute(store, query.text)

@@ -104,6 +104,7 @@ class AKG(DefinedNamespace):
     adoptedAt: URIRef
     affiliatedWith: URIRef
     alignedEntity: URIRef
+    allowsServiceEndpoint: URIRef
     automaticExtension: URIRef
     basis: URIRef
     capitalOf: URIRef

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ..namespaces import AKG
+
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -62,5 +64,5 @@ def service_description(endpoint: str, store: ox.Store, allow_list: list[str], u
         ]
     for allowed in allow_list:
         # The endpoints a SERVICE clause may call from here.
-        triples.append(ox.Triple(service, iri("https://w3id.org/astana-kg/ontology#allowsServiceEndpoint"), iri(allowed)))
+        triples.append(ox.Triple(service, iri(str(AKG.allowsServiceEndpoint)), iri(allowed)))
     return triples

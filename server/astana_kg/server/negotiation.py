@@ -101,8 +101,12 @@ def choose(kind: str, accept: str | None, format_name: str | None = None):
     for media_range, q in parse_accept(accept):
         if q <= 0:
             continue
+        # A format's own media type wins over another format's alias (text/* is CSV, not text/xml).
         for fmt in candidates:
-            if any(_matches(media_range, name) for name in _aliases(fmt)):
+            if _matches(media_range, _aliases(fmt)[0]):
+                return fmt
+        for fmt in candidates:
+            if any(_matches(media_range, name) for name in _aliases(fmt)[1:]):
                 return fmt
     raise not_acceptable(accept or "", [f.media_type for f in candidates])
 
