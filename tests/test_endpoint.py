@@ -201,3 +201,60 @@ def test_updates_need_the_token_in_writable_mode(built, tmp_path):
 ])
 def test_negotiation_table_for_solutions(accept, expected):
     assert choose("solutions", accept).media_type == expected
+
+
+@pytest.fixture
+def stand_in():
+    """A local SPARQL endpoint standing in for a remote one; it records what it received."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append({"headers": dict(self.headers), "body": body.decode()})
+            out = json.dumps({"head": {"vars": ["capital"]}, "results": {"bindings": [
+                {"capital": {"type": "uri", "value": "http://www.wikidata.org/entity/Q649"}}]}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", seen
+    server.shutdown()
+
+
+def test_service_calls_go_to_the_configured_mirror_with_a_descriptive_user_agent(built, stand_in):
+    url, seen = stand_in
+    app = create_app({"BUILD_DIR": str(built.out), "SERVICE_MIRRORS": {"https://query.wikidata.org/sparql": url}})
+    try:
+        query = """PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+            SELECT ?capital WHERE { SERVICE <https://query.wikidata.org/sparql> { ?x wdt:P36 ?capital } }"""
+        response = app.test_client().get("/sparql", query_string={"query": query})
+        assert response.status_code == 200, response.data
+        assert response.json["results"]["bindings"][0]["capital"]["value"] == "http://www.wikidata.org/entity/Q649"
+        assert len(seen) == 1
+        assert seen[0]["headers"]["User-Agent"].startswith("astana-kg/")
+        assert "P36" in seen[0]["body"]
+    finally:
+        app.extensions["astana_kg"]().close()
+
+
+def test_a_failing_remote_service_is_502_unless_silent(built):
+    app = create_app({"BUILD_DIR": str(built.out), "SERVICE_MIRRORS": {"https://query.wikidata.org/sparql": "http://127.0.0.1:1/"}})
+    try:
+        client = app.test_client()
+        query = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
+        assert client.get("/sparql", query_string={"query": query}).status_code == 502
+        silent = query.replace("SERVICE", "SERVICE SILENT")
+        assert client.get("/sparql", query_string={"query": silent}).status_code == 200
+    finally:
+        app.extensions["astana_kg"]().close()

@@ -27,6 +27,7 @@ from ..build import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, unauthorized
 from .executor import Job, Outcome, QueryPool, evaluate
+from .federation import ServiceProxy, rewrite_services
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -134,10 +135,20 @@ class Endpoint:
         self.pool = None if self.writable else QueryPool(self.store_path, int(config["QUERY_WORKERS"]))
         self.cache = ResultCache(int(config["CACHE_BYTES"]))
         self.write_lock = threading.Lock()
+        self._proxy: ServiceProxy | None = None
+
+    def proxy(self) -> ServiceProxy:
+        """The loopback proxy SERVICE calls go through (started on first use)."""
+        with self.write_lock:
+            if self._proxy is None:
+                self._proxy = ServiceProxy(dict(self.config["SERVICE_MIRRORS"]), float(self.config["QUERY_TIMEOUT"]))
+            return self._proxy
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+        if self._proxy is not None:
+            self._proxy.close()
 
 
 def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
@@ -145,7 +156,7 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     """Answer one query request: check, negotiate, serve from cache or run, and say how."""
     config = endpoint.config
     tree = safety.parse_tree(sparql.text, "query")
-    safety.check_tree(tree, list(config["SERVICE_ALLOW"]))
+    services = safety.check_tree(tree, list(config["SERVICE_ALLOW"]))
     kind = safety.result_kind(tree)
     fmt = negotiation.choose("graph" if kind == "graph" else "solutions", accept, sparql.param("format"))
     timeout = float(config["QUERY_TIMEOUT"])
@@ -165,7 +176,13 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     outcome = endpoint.cache.get(key)
     headers["X-Cache"] = "hit" if outcome else "miss"
     if outcome is None:
-        job = Job(sparql.text, fmt.media_type, sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
+        text = sparql.text
+        if services:
+            text, rewritten = rewrite_services(text, endpoint.proxy().route)
+            if rewritten != len(services):
+                raise HttpError(400, f"the query has {len(services)} SERVICE clauses but {rewritten} could be "
+                                     "located in its text; write each SERVICE endpoint as an IRI or prefixed name")
+        job = Job(text, fmt.media_type, sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
         if endpoint.pool is not None:
             outcome = endpoint.pool.run(job, timeout)
         else:
