@@ -26,7 +26,7 @@ from .. import queries as query_files
 from ..build import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, unauthorized
-from .executor import Job, Outcome, QueryPool, evaluate
+from .executor import Job, Outcome, QueryPool, evaluate, serialize_graph
 from .federation import ServiceProxy, rewrite_services
 
 WIKIDATA = "https://query.wikidata.org/sparql"
@@ -315,9 +315,7 @@ def create_app(config: dict | None = None) -> Flask:
         base = request.url_root.rstrip("/") + "/sparql"
         triples = description.service_description(base, state_.store, list(app.config["SERVICE_ALLOW"]),
                                                   state_.writable)
-        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-        return Response(ox.serialize(triples, format=fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})
+        return Response(serialize_graph(triples, fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})
 
     @app.get("/health")
     def health():

@@ -93,9 +93,9 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         triples = []
         for triple in results:
             if len(triples) == job.row_cap:
-                return Outcome(_graph_bytes(triples, fmt), fmt.media_type, kind, len(triples), True)
+                return Outcome(serialize_graph(triples, fmt), fmt.media_type, kind, len(triples), True)
             triples.append(triple)
-        return Outcome(_graph_bytes(triples, fmt), fmt.media_type, kind, len(triples), False)
+        return Outcome(serialize_graph(triples, fmt), fmt.media_type, kind, len(triples), False)
     variables = [v.value for v in results.variables]
     bindings, truncated = [], False
     for solution in results:
@@ -110,9 +110,25 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     return Outcome(document, fmt.media_type, kind, len(bindings), truncated)
 
 
-def _graph_bytes(triples: list, fmt) -> bytes:
+#: Prefixes written in Turtle and TriG answers (the project's own and the common vocabularies).
+TURTLE_PREFIXES = {
+    "akg": "https://w3id.org/astana-kg/ontology#", "id": "https://w3id.org/astana-kg/id/",
+    "graph": "https://w3id.org/astana-kg/graph/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
+    "time": "http://www.w3.org/2006/time#", "dcterms": "http://purl.org/dc/terms/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#", "void": "http://rdfs.org/ns/void#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+def serialize_graph(triples: list, fmt) -> bytes:
+    """Triples in an RDF format; as default-graph quads for the dataset formats, with prefixes where they fit."""
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        return ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=fmt)
+        triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        return ox.serialize(triples, format=fmt, prefixes=TURTLE_PREFIXES)
     return ox.serialize(triples, format=fmt)
 
 
