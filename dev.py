@@ -12,6 +12,7 @@ Extra arguments after `test` go to pytest; after `run`, to `astana-kg serve`.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -36,6 +37,33 @@ def install(extras: str = "") -> None:
     sh(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
 
 
+WEB = ROOT / "server" / "astana_kg" / "web"
+
+
+def apt_install(*packages: str) -> None:
+    """Install Debian packages (as root, with apt-get); say what is missing otherwise."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"dev.py: needs the Debian packages {' '.join(packages)}; install them as root")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], check=True, env=env)
+
+
+def install_web() -> None:
+    """The web page's editor (YASGUI, from npm), copied into the package's static files."""
+    if not shutil.which("npm"):
+        apt_install("nodejs", "npm")
+    if not (WEB / "static" / "vendor" / "yasgui" / "VERSION").is_file():
+        sh("npm", "ci", "--prefix", WEB, "--no-audit", "--no-fund")
+        sh(sys.executable, WEB / "vendor.py")
+
+
+def install_browser() -> None:
+    """Headless Chromium and its driver from Debian, for the browser tests."""
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        apt_install("chromium", "chromium-driver")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
@@ -44,9 +72,12 @@ def main(argv: list[str]) -> int:
     try:
         if command == "run":
             install()
+            install_web()
             sh(BIN / "astana-kg", "build")
             os.execv(str(BIN / "astana-kg"), [str(BIN / "astana-kg"), "serve", *rest])
         install("test")
+        install_web()
+        install_browser()
         result = subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
     except subprocess.CalledProcessError as error:

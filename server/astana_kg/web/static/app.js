@@ -1,0 +1,178 @@
+// The astana-kg query page: YASGUI pointed at this server's /sparql, the example queries of
+// /examples.json, and a download link for every result format of the query in the editor.
+// Everything it loads comes from this server (YASGUI is copied into static/vendor/ by vendor.py).
+"use strict";
+
+(() => {
+  const ENDPOINT = new URL("sparql", document.baseURI).href;
+  // gunicorn refuses request lines over 4094 bytes: a longer download link is sent as a POST form.
+  const MAX_GET_URL = 4000;
+  const FORMATS = {
+    solutions: [["json", "JSON", "srj"], ["xml", "XML", "srx"], ["csv", "CSV", "csv"], ["tsv", "TSV", "tsv"]],
+    graph: [["ttl", "Turtle", "ttl"], ["nt", "N-Triples", "nt"], ["nq", "N-Quads", "nq"], ["trig", "TriG", "trig"],
+            ["jsonld", "JSON-LD", "jsonld"], ["rdfxml", "RDF/XML", "rdf"]],
+  };
+  const KIND = { SELECT: "solutions", ASK: "solutions", CONSTRUCT: "graph", DESCRIBE: "graph" };
+  const GROUPS = { examples: "Examples", cq: "Competency questions" };
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, props = {}, ...children) {
+    const element = Object.assign(document.createElement(tag), props);
+    element.append(...children);
+    return element;
+  }
+
+  function showError(message) {
+    $("page-error").textContent = message;
+    $("page-error").hidden = false;
+  }
+
+  async function getJson(path) {
+    const response = await fetch(new URL(path, document.baseURI), { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    return response.json();
+  }
+
+  function starterQuery(prefixes) {
+    const declarations = Object.entries(prefixes).map(([prefix, iri]) => `PREFIX ${prefix}: <${iri}>`);
+    return `${declarations.join("\n")}
+
+SELECT ?party ?label WHERE {
+  ?party a akg:Party ; rdfs:label ?label .
+}
+ORDER BY ?label
+LIMIT 100
+`;
+  }
+
+  function createYasgui(prefixes) {
+    // Only the completers that need no other server: LOV's class and property completers call one.
+    Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+    Yasgui.Yasqe.defaults.prefixCcApi = new URL("static/prefixes.json", document.baseURI).href;
+    const yasgui = new Yasgui($("yasgui"), {
+      persistenceId: "astana-kg",
+      requestConfig: { endpoint: ENDPOINT, method: "POST", acceptHeaderGraph: "text/turtle,*/*;q=0.9" },
+      endpointCatalogueOptions: { getData: () => [{ endpoint: ENDPOINT }] },
+      copyEndpointOnNewTab: true,
+      yasqe: { value: starterQuery(prefixes) },
+      yasr: { prefixes, defaultPlugin: "table" },
+    });
+    // Tabs kept from an earlier visit may name another server's endpoint (another port).
+    for (const id of yasgui.persistentConfig.getTabs()) yasgui.getTab(id)?.setEndpoint(ENDPOINT);
+    return yasgui;
+  }
+
+  function renderDownloads(yasgui) {
+    const yasqe = yasgui.getTab()?.getYasqe();
+    const list = $("download-links");
+    const note = $("downloads-note");
+    list.replaceChildren();
+    if (!yasqe) return;
+    const kind = yasqe.getQueryMode() === "query" ? KIND[yasqe.getQueryType()] : undefined;
+    if (!kind) {
+      note.textContent = yasqe.getQueryMode() === "update"
+        ? "An update has no results to download."
+        : "Write a SELECT, ASK, CONSTRUCT or DESCRIBE query to download its results.";
+      return;
+    }
+    note.textContent = "Each link runs the query in the editor again and saves the whole answer.";
+    for (const [format, label, extension] of FORMATS[kind]) {
+      const url = new URL(ENDPOINT);
+      url.searchParams.set("query", yasqe.getValue());
+      url.searchParams.set("format", format);
+      const link = el("a", { id: `download-${format}`, href: url.href, download: `results.${extension}`,
+                             textContent: label });
+      link.dataset.testid = `download-${format}`;
+      link.dataset.format = format;
+      list.append(el("li", {}, link));
+    }
+  }
+
+  function postLongDownload(event) {
+    const link = event.target.closest("a[data-format]");
+    if (!link || link.href.length <= MAX_GET_URL) return;
+    event.preventDefault();
+    const field = (name, value) => el("input", { type: "hidden", name, value });
+    const query = new URL(link.href).searchParams.get("query");
+    const form = el("form", { method: "post", action: ENDPOINT, target: "_blank" },
+                    field("query", query), field("format", link.dataset.format));
+    document.body.append(form);
+    form.submit();
+    form.remove();
+  }
+
+  function watchDownloads(yasgui) {
+    const watched = new WeakSet();
+    let timer;
+    const later = () => { clearTimeout(timer); timer = setTimeout(() => renderDownloads(yasgui), 150); };
+    const watchActiveTab = () => {
+      const yasqe = yasgui.getTab()?.getYasqe();
+      if (yasqe && !watched.has(yasqe)) {
+        watched.add(yasqe);
+        yasqe.on("change", later);
+      }
+      later();
+    };
+    for (const event of ["tabSelect", "tabAdd", "tabClose", "tabChange"]) {
+      yasgui.on(event, () => setTimeout(watchActiveTab));
+    }
+    $("download-links").addEventListener("click", postLongDownload);
+    watchActiveTab();
+  }
+
+  function renderExamples(examples, yasgui) {
+    const list = $("example-list");
+    const groups = new Map();
+    examples.forEach((example, index) => {
+      const group = example.name.includes("/") ? example.name.split("/")[0] : "";
+      if (!groups.has(group)) {
+        const items = el("ul");
+        groups.set(group, items);
+        list.append(el("li", { className: "example-group" },
+                       el("h3", { textContent: GROUPS[group] ?? (group || "Queries") }), items));
+      }
+      const button = el("button", { type: "button", id: `example-${index}`, className: "example" },
+                        el("span", { className: "example-title", textContent: example.title }),
+                        el("span", { className: "example-description", textContent: example.description }));
+      button.dataset.testid = "example";
+      button.dataset.name = example.name;
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", () => {
+        yasgui.getTab().setQuery(example.query);
+        for (const other of list.querySelectorAll("button.example")) other.setAttribute("aria-pressed", "false");
+        button.setAttribute("aria-pressed", "true");
+        renderDownloads(yasgui);
+      });
+      groups.get(group).append(el("li", {}, button));
+    });
+    $("examples-status").textContent =
+      `${examples.length} queries. Choose one to load it into the editor, then run it with the ▶ button.`;
+  }
+
+  async function main() {
+    $("endpoint").href = ENDPOINT;
+    $("endpoint").firstChild.textContent = ENDPOINT;
+    if (typeof Yasgui === "undefined") {
+      showError("The query editor is not installed on this server: run " +
+                "`npm ci --prefix server/astana_kg/web && python3 server/astana_kg/web/vendor.py`.");
+      $("examples-status").textContent = "";
+      return;
+    }
+    const [prefixes, examples] = await Promise.all([
+      getJson("static/prefixes.json"),
+      getJson("examples.json").catch((error) => error),
+    ]);
+    const yasgui = createYasgui(prefixes);
+    window.yasgui = yasgui; // for the browser's console, and the browser test
+    watchDownloads(yasgui);
+    if (examples instanceof Error) {
+      $("examples-status").textContent = `The examples could not be loaded (${examples.message}).`;
+    } else {
+      renderExamples(examples, yasgui);
+    }
+    document.body.dataset.ready = "true";
+  }
+
+  main().catch((error) => showError(`The page failed to start: ${error.message}`));
+})();
