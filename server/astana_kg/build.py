@@ -32,15 +32,7 @@ from .namespaces import (
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
 
-DUMP_NAME = "astana-kg.nq"
-STORE_NAME = "store"
-INFO_NAME = "build-info.json"
-
-
-def project_root() -> Path:
-    """The project directory: ``$ASTANA_KG_ROOT`` or the checkout this package lives in."""
-    env = os.environ.get("ASTANA_KG_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+from .paths import DUMP_NAME, INFO_NAME, STORE_NAME, project_root  # noqa: F401 (re-exported)
 
 
 class InvalidInput(Exception):

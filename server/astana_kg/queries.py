@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import project_root
+from .paths import project_root
 
 QUERIES_DIR = project_root() / "queries"
 _HEADER = re.compile(r"^#\s*(title|description):\s*(.+)$", re.MULTILINE)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build import STORE_NAME
+from .paths import STORE_NAME
 
 FORMATS = {
     "json": ox.QueryResultsFormat.JSON,

@@ -2,7 +2,7 @@
 
 Views only parse the request and turn results into responses; the logic is in
 :func:`answer_query`, and in the modules ``protocol`` (request forms), ``safety`` (parsing and
-the SERVICE allow-list), ``negotiation`` (formats) and ``executor`` (worker processes).
+the SERVICE allow-list), ``negotiation`` (formats) and ``astana_kg.queryworker`` (query processes).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from flask import Flask, Response, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import queries as query_files
-from ..build import INFO_NAME, STORE_NAME, project_root
+from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, unauthorized
-from .executor import Job, Outcome, QueryPool, evaluate, serialize_graph
+from ..queryworker import Job, Outcome, QueryPool, evaluate, serialize_graph
 from .federation import ServiceProxy, rewrite_services
 
 WIKIDATA = "https://query.wikidata.org/sparql"
@@ -252,11 +252,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_from_environment())
     app.config.update(config or {})
     state: dict = {}
+    state_lock = threading.Lock()
 
     def endpoint() -> Endpoint:
-        if "endpoint" not in state:
-            state["endpoint"] = Endpoint(app.config)
-        return state["endpoint"]
+        with state_lock:  # one Endpoint (one pool of query processes) per app, however many threads ask
+            if "endpoint" not in state:
+                state["endpoint"] = Endpoint(app.config)
+            return state["endpoint"]
 
     app.extensions["astana_kg"] = endpoint
 

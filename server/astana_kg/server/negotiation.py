@@ -23,10 +23,7 @@ import pyoxigraph as ox
 
 from .errors import bad_request, not_acceptable
 
-RESULT_FORMATS = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
-                  ox.QueryResultsFormat.TSV]
-GRAPH_FORMATS = [ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG,
-                 ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML]
+from ..queryworker import GRAPH_FORMATS, RESULT_FORMATS
 
 #: Short names accepted by ``format=`` (as Fuseki and the Wikidata Query Service allow).
 FORMAT_NAMES = {

@@ -1,4 +1,4 @@
-"""Running queries where they can be stopped: a pool of worker processes, each with the store
+"""Running queries where they can be stopped (a module kept light: query processes import only this): a pool of worker processes, each with the store
 opened read-only. pyoxigraph cannot cancel a running query, so a query past its deadline is
 stopped by killing its process, which is then replaced.
 
@@ -9,15 +9,16 @@ only bytes cross the process boundary.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .errors import bad_gateway, bad_request, service_unavailable
 
 
 @dataclass
@@ -76,9 +77,13 @@ def kind_of(results) -> str:
     return "solutions"
 
 
-def format_for(media_type: str):
-    from .negotiation import GRAPH_FORMATS, RESULT_FORMATS
+RESULT_FORMATS = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
+                  ox.QueryResultsFormat.TSV]
+GRAPH_FORMATS = [ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG,
+                 ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML]
 
+
+def format_for(media_type: str):
     return next(f for f in RESULT_FORMATS + GRAPH_FORMATS if f.media_type == media_type)
 
 
@@ -136,11 +141,11 @@ def serialize_graph(triples: list, fmt) -> bytes:
 # Worker processes
 # ---------------------------------------------------------------------------------------------
 
-def _worker_main(store_path: str, connection) -> None:
+def _worker_main(store_path: str, requests: Connection, connection: Connection) -> None:
     store = ox.Store.read_only(store_path)
     while True:
         try:
-            job = connection.recv()
+            job = requests.recv()
         except EOFError:
             return
         try:
@@ -155,15 +160,30 @@ def _worker_main(store_path: str, connection) -> None:
 
 
 class _Worker:
-    def __init__(self, store_path: str, context):
-        self.parent, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(store_path, child), daemon=True)
-        self.process.start()
-        child.close()
+    """One query process (``python -m astana_kg.queryworker STORE R W``) and the pipes to it."""
+
+    def __init__(self, store_path: str):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "astana_kg.queryworker", store_path, str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.sender = Connection(to_child_w, readable=False)
+        self.parent = Connection(from_child_r, writable=False)
+
+    def send(self, job) -> None:
+        self.sender.send(job)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def kill(self):
         self.process.kill()
-        self.process.join(timeout=5)
+        self.process.wait(timeout=5)
+        self.sender.close()
         self.parent.close()
 
 
@@ -172,30 +192,31 @@ class QueryPool:
 
     def __init__(self, store_path: str, size: int = 2):
         self.store_path = store_path
-        self.context = multiprocessing.get_context("spawn")
         self.lock = threading.Lock()
         self.free: list[_Worker] = []
         self.available = threading.Semaphore(size)
         self.size = size
         self.pid = os.getpid()
         for _ in range(size):
-            self.free.append(_Worker(store_path, self.context))
+            self.free.append(_Worker(store_path))
 
     def run(self, job: Job, timeout: float) -> Outcome:
+        from .server.errors import bad_gateway, bad_request, service_unavailable
+
         deadline = time.monotonic() + timeout
         if not self.available.acquire(timeout=timeout):
             raise service_unavailable(f"all {self.size} query workers stayed busy for {timeout:g} s", int(timeout))
         try:
             with self.lock:
-                worker = self.free.pop() if self.free else _Worker(self.store_path, self.context)
-            if not worker.process.is_alive():
-                worker = _Worker(self.store_path, self.context)
-            worker.parent.send(job)
+                worker = self.free.pop() if self.free else _Worker(self.store_path)
+            if not worker.alive():
+                worker = _Worker(self.store_path)
+            worker.send(job)
             remaining = max(0.0, deadline - time.monotonic())
             if not worker.parent.poll(remaining):
                 worker.kill()
                 with self.lock:
-                    self.free.append(_Worker(self.store_path, self.context))
+                    self.free.append(_Worker(self.store_path))
                 raise service_unavailable(f"the query ran past its deadline of {timeout:g} s and was stopped",
                                           int(timeout))
             try:
@@ -203,7 +224,7 @@ class QueryPool:
             except (EOFError, OSError):
                 worker.kill()
                 status, value = "error", "the query worker died (its process was replaced)"
-                worker = _Worker(self.store_path, self.context)
+                worker = _Worker(self.store_path)
             with self.lock:
                 self.free.append(worker)
         finally:
@@ -221,3 +242,11 @@ class QueryPool:
             for worker in self.free:
                 worker.kill()
             self.free.clear()
+
+
+if __name__ == "__main__":
+    # Run the module's importable twin, so that what it sends pickles as astana_kg.queryworker.*.
+    from astana_kg import queryworker
+
+    queryworker._worker_main(sys.argv[1], Connection(int(sys.argv[2]), writable=False),
+                             Connection(int(sys.argv[3]), readable=False))

@@ -1,0 +1,16 @@
+"""Where things are: the project directory and the names of a build's parts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DUMP_NAME = "astana-kg.nq"
+STORE_NAME = "store"
+INFO_NAME = "build-info.json"
+
+
+def project_root() -> Path:
+    """The project directory: ``$ASTANA_KG_ROOT`` or the checkout this package lives in."""
+    env = os.environ.get("ASTANA_KG_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
