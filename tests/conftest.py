@@ -24,7 +24,7 @@ def root() -> Path:
 def built(tmp_path_factory):
     """The result of building the real project (graphs in memory, store and dump on disk)."""
     out = tmp_path_factory.mktemp("build") / "build"
-    return build(out, ROOT, log=lambda *a: None)
+    return build(out, ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
 
 
 def test_two_builds_of_the_same_input_are_byte_identical(built, root, tmp_path):
-    again = build(tmp_path / "again", root, log=lambda *a: None)
+    again = build(tmp_path / "again", root)
     assert (again.out / DUMP_NAME).read_bytes() == (built.out / DUMP_NAME).read_bytes()
 
 

@@ -258,3 +258,13 @@ def test_a_failing_remote_service_is_502_unless_silent(built):
         assert client.get("/sparql", query_string={"query": silent}).status_code == 200
     finally:
         app.extensions["astana_kg"]().close()
+
+
+def test_protocol_graphs_and_a_using_clause_in_the_update_conflict(built, tmp_path):
+    copy = tmp_path / "build"
+    shutil.copytree(built.out, copy)
+    app = create_app({"BUILD_DIR": str(copy), "ALLOW_UPDATE": True, "UPDATE_TOKEN": "t"})
+    update = "DELETE { ?s ?p ?o } USING <urn:g> WHERE { ?s ?p ?o }"
+    response = app.test_client().post("/update?using-graph-uri=urn:h", data=update,
+                                      content_type="application/sparql-update", headers={"Authorization": "Bearer t"})
+    assert response.status_code == 400 and "USING" in response.json["detail"]

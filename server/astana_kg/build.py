@@ -306,7 +306,7 @@ def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
     return sorted(set(rows))
 
 
-def build(out: Path, root: Path | None = None, log=print) -> BuildResult:
+def build(out: Path, root: Path | None = None) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2)."""
     root = root or project_root()
     timings: dict[str, float] = {}

@@ -217,8 +217,7 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
     tree = safety.parse_tree(sparql.text, "update")
     safety.check_tree(tree, list(endpoint.config["SERVICE_ALLOW"]))
     if sparql.default_graphs or sparql.named_graphs:
-        lowered = sparql.text.upper()
-        if "USING" in lowered or "WITH" in lowered:
+        if any("using" in op or "withClause" in op for op in tree["request"]):
             raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
                                  "and the update has its own USING or WITH clause")
     with endpoint.write_lock:
