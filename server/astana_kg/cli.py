@@ -56,7 +56,7 @@ def _cmd_serve(args) -> int:
     env = dict(os.environ, ASTANA_KG_BUILD_DIR=str(build_dir.resolve()), ASTANA_KG_TIMEOUT=str(args.timeout),
                ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
                ASTANA_KG_CORS="1" if args.cors else "0", ASTANA_KG_QUERY_WORKERS=str(args.query_workers),
-               ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow))
+               ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1")
     if args.service_mirror:
         env["ASTANA_KG_SERVICE_MIRRORS"] = json.dumps(dict(m.split("=", 1) for m in args.service_mirror))
     workers = args.workers

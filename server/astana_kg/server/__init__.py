@@ -46,6 +46,7 @@ DEFAULTS = {
     "QUERY_WORKERS": 2,
     "CACHE_MAX_AGE": 3600,
     "CACHE_BYTES": 64 * 1024 * 1024,
+    "EAGER": False,
 }
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
@@ -60,6 +61,7 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_UPDATE_TOKEN": ("UPDATE_TOKEN", str),
     "ASTANA_KG_QUERY_WORKERS": ("QUERY_WORKERS", int),
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
+    "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 
 
@@ -260,6 +262,8 @@ def create_app(config: dict | None = None) -> Flask:
             return state["endpoint"]
 
     app.extensions["astana_kg"] = endpoint
+    if app.config["EAGER"]:
+        endpoint()  # open the store and start the query processes before the first request
 
     @app.before_request
     def start_timer():
