@@ -72,7 +72,7 @@ def _cmd_serve(args) -> int:
         workers = 1  # one writer: the store is opened read-write by a single process
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
                "--threads", str(args.threads), "--bind", f"{args.host}:{args.port}",
-               "--timeout", str(int(args.timeout) + 30), "--graceful-timeout", "5",
+               "--timeout", str(int(args.timeout) + 30), "--graceful-timeout", "5", "--no-control-socket",
                "astana_kg.server:create_app()"]
     os.execvpe(command[0], command, env)
     return ERROR  # not reached

@@ -24,10 +24,15 @@ import pyoxigraph as ox
 @dataclass
 class Job:
     text: str
-    media_type: str          # the negotiated format, a media type of pyoxigraph's tables
+    solutions_media_type: str | None  # the format negotiated for SELECT/ASK results, None if none fits
+    graph_media_type: str | None      # the format negotiated for CONSTRUCT/DESCRIBE results
     default_graphs: list[str]
     named_graphs: list[str]
     row_cap: int
+
+
+class NotAcceptable(Exception):
+    """No format the client accepts fits the kind of result the query gives."""
 
 
 @dataclass
@@ -91,7 +96,10 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run ``job`` on ``store`` and serialize its results in the job's format, capping the rows."""
     results = store.query(job.text, **_dataset_kwargs(job))
     kind = kind_of(results)
-    fmt = format_for(job.media_type)
+    media_type = job.graph_media_type if kind == "graph" else job.solutions_media_type
+    if media_type is None:
+        raise NotAcceptable(kind)
+    fmt = format_for(media_type)
     if kind == "boolean":
         return Outcome(results.serialize(format=fmt), fmt.media_type, kind, 1, False)
     if kind == "graph":
@@ -153,6 +161,8 @@ def _worker_main(store_path: str, requests: Connection, connection: Connection) 
             connection.send(("ok", outcome))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))
+        except NotAcceptable as error:
+            connection.send(("not-acceptable", str(error)))
         except OSError as error:
             connection.send(("remote", str(error)))
         except Exception as error:  # reported to the parent, which answers 500 for a server fault
@@ -201,7 +211,7 @@ class QueryPool:
             self.free.append(_Worker(store_path))
 
     def run(self, job: Job, timeout: float) -> Outcome:
-        from .server.errors import bad_gateway, bad_request, service_unavailable
+        from .server.errors import bad_gateway, service_unavailable, syntax_error
 
         deadline = time.monotonic() + timeout
         if not self.available.acquire(timeout=timeout):
@@ -232,7 +242,9 @@ class QueryPool:
         if status == "ok":
             return value
         if status == "syntax":
-            raise bad_request(f"the query is not valid SPARQL: {value}")
+            raise syntax_error("query", value)
+        if status == "not-acceptable":
+            raise NotAcceptable(value)
         if status == "remote":
             raise bad_gateway(f"a remote SERVICE failed: {value}")
         raise RuntimeError(value)

@@ -25,8 +25,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .. import queries as query_files
 from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
-from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, unauthorized
-from ..queryworker import Job, Outcome, QueryPool, evaluate, serialize_graph
+from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
+from ..queryworker import Job, NotAcceptable, Outcome, QueryPool, evaluate, serialize_graph
 from .federation import ServiceProxy, rewrite_services
 
 WIKIDATA = "https://query.wikidata.org/sparql"
@@ -153,43 +153,40 @@ class Endpoint:
             self._proxy.close()
 
 
+def _negotiate(kind: str, accept: str | None, format_name: str | None):
+    """The format for one kind of result, or None with the 406 it would give."""
+    try:
+        return negotiation.choose(kind, accept, format_name), None
+    except HttpError as error:
+        if error.status != 406:
+            raise
+        return None, error
+
+
 def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
                  if_none_match: str | None = None) -> Answer:
-    """Answer one query request: check, negotiate, serve from cache or run, and say how."""
+    """Answer one query request: serve it from the cache, or check it, run it and say how.
+
+    The answer to a request depends only on the build, the query text, the dataset, the
+    Accept header and ``format=``: those make the cache key and the ETag, so a repeated request
+    is answered without parsing the query again.
+    """
     config = endpoint.config
-    tree = safety.parse_tree(sparql.text, "query")
-    services = safety.check_tree(tree, list(config["SERVICE_ALLOW"]))
-    kind = safety.result_kind(tree)
-    fmt = negotiation.choose("graph" if kind == "graph" else "solutions", accept, sparql.param("format"))
-    timeout = float(config["QUERY_TIMEOUT"])
-    requested = sparql.param("timeout")
-    if requested:
-        try:
-            timeout = min(timeout, max(0.001, float(requested)))
-        except ValueError:
-            raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
+    format_name = sparql.param("format")
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
-                               sparql.named_graphs, fmt.media_type, int(config["ROW_CAP"])])
+                               sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"])])
     key = hashlib.sha256(key_material.encode("utf-8")).hexdigest()
     etag = f'"{key[:40]}"'
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
     if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
         return Answer(304, b"", headers)
     outcome = endpoint.cache.get(key)
-    headers["X-Cache"] = "hit" if outcome else "miss"
     if outcome is None:
-        text = sparql.text
-        if services:
-            text, rewritten = rewrite_services(text, endpoint.proxy().route)
-            if rewritten != len(services):
-                raise HttpError(400, f"the query has {len(services)} SERVICE clauses but {rewritten} could be "
-                                     "located in its text; write each SERVICE endpoint as an IRI or prefixed name")
-        job = Job(text, fmt.media_type, sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
-        if endpoint.pool is not None:
-            outcome = endpoint.pool.run(job, timeout)
-        else:
-            outcome = _evaluate_in_process(endpoint, job)
+        outcome = _run(endpoint, sparql, accept, format_name)
         endpoint.cache.put(key, outcome)
+        headers["X-Cache"] = "miss"
+    else:
+        headers["X-Cache"] = "hit"
     headers["Content-Type"] = outcome.media_type
     headers["X-Result-Rows"] = str(outcome.rows)
     if outcome.truncated:
@@ -197,13 +194,47 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     return Answer(200, outcome.body, headers, outcome.rows)
 
 
+def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None, format_name: str | None) -> Outcome:
+    config = endpoint.config
+    text = sparql.text
+    if safety.may_call_services(text):
+        # Only a text that holds the word SERVICE can call one: parse it with a real SPARQL
+        # parser, check every SERVICE against the allow-list and route it through the proxy.
+        services = safety.check_tree(safety.parse_tree(text, "query"), list(config["SERVICE_ALLOW"]))
+        if services:
+            text, rewritten = rewrite_services(text, endpoint.proxy().route)
+            if rewritten != len(services):
+                raise HttpError(400, f"the query has {len(services)} SERVICE clauses but {rewritten} could be "
+                                     "located in its text; write each SERVICE endpoint as an IRI or prefixed name")
+    solutions_format, solutions_refusal = _negotiate("solutions", accept, format_name)
+    graph_format, graph_refusal = _negotiate("graph", accept, format_name)
+    if solutions_format is None and graph_format is None:
+        raise solutions_refusal
+    timeout = float(config["QUERY_TIMEOUT"])
+    requested = sparql.param("timeout")
+    if requested:
+        try:
+            timeout = min(timeout, max(0.001, float(requested)))
+        except ValueError:
+            raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
+    job = Job(text, solutions_format.media_type if solutions_format else None,
+              graph_format.media_type if graph_format else None,
+              sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
+    try:
+        if endpoint.pool is not None:
+            return endpoint.pool.run(job, timeout)
+        return _evaluate_in_process(endpoint, job)
+    except NotAcceptable as refused:
+        raise (graph_refusal if str(refused) == "graph" else solutions_refusal) from None
+
+
 def _evaluate_in_process(endpoint: Endpoint, job: Job) -> Outcome:
-    from .errors import bad_gateway, bad_request
+    from .errors import bad_gateway, syntax_error
 
     try:
         return evaluate(endpoint.store, job)
     except SyntaxError as error:
-        raise bad_request(f"the query is not valid SPARQL: {error}") from None
+        raise syntax_error("query", str(error)) from None
     except OSError as error:
         raise bad_gateway(f"a remote SERVICE failed: {error}") from None
 
@@ -226,7 +257,7 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
         try:
             endpoint.store.update(sparql.text, base_iri=None)
         except SyntaxError as error:
-            raise HttpError(400, f"the update is not valid SPARQL: {error}") from None
+            raise syntax_error("update", str(error)) from None
         endpoint.generation += 1
         endpoint.cache.clear()
     return Answer(204, b"", {})

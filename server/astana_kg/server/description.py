@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..namespaces import AKG
-
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+#: akg:allowsServiceEndpoint (written out: this module does not load rdflib for the closed namespace).
+ALLOWS_SERVICE_ENDPOINT = "https://w3id.org/astana-kg/ontology#allowsServiceEndpoint"
 
 RESULT_FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                       "Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD", "RDF_XML"]
@@ -64,5 +64,5 @@ def service_description(endpoint: str, store: ox.Store, allow_list: list[str], u
         ]
     for allowed in allow_list:
         # The endpoints a SERVICE clause may call from here.
-        triples.append(ox.Triple(service, iri(str(AKG.allowsServiceEndpoint)), iri(allowed)))
+        triples.append(ox.Triple(service, iri(ALLOWS_SERVICE_ENDPOINT), iri(allowed)))
     return triples

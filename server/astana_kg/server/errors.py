@@ -35,6 +35,19 @@ def bad_request(detail: str, **extra) -> HttpError:
     return HttpError(400, detail, **extra)
 
 
+def syntax_error(operation: str, message: str) -> HttpError:
+    """400 for a query or update that does not parse, with the line and column pyoxigraph names.
+
+    >>> syntax_error("query", "error at 2:9: expected one of ...").problem()["column"]
+    9
+    """
+    import re
+
+    where = re.search(r"(\d+):(\d+)", message)
+    extra = {"line": int(where.group(1)), "column": int(where.group(2))} if where else {}
+    return HttpError(400, f"the {operation} is not valid SPARQL: {message}", **extra)
+
+
 def forbidden(detail: str, **extra) -> HttpError:
     return HttpError(403, detail, **extra)
 

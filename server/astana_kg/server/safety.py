@@ -17,16 +17,17 @@ astana_kg.server.errors.HttpError: the query is not valid SPARQL: line 1, column
 
 from __future__ import annotations
 
-from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef, Variable
-
 from .errors import bad_request, forbidden
+
+# rdflib's SPARQL grammar is imported on first use: a worker that never meets a SERVICE (or an
+# update) does not pay for it in memory.
 
 
 def services(tree) -> list[tuple[object, bool]]:
     """Every SERVICE of a parse tree: (its endpoint term, whether it is SILENT)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     found = []
 
     def walk(node):
@@ -45,6 +46,9 @@ def services(tree) -> list[tuple[object, bool]]:
 
 def parse_tree(text: str, operation: str):
     """The rdflib parse tree; HttpError 400 with line and column if the text is not SPARQL."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     try:
         return parseQuery(text) if operation == "query" else parseUpdate(text)
     except ParseBaseException as error:
@@ -62,10 +66,21 @@ QUERY_FORMS = {"SelectQuery": "solutions", "AskQuery": "boolean", "ConstructQuer
 
 def result_kind(tree) -> str:
     """What a parsed query returns: "solutions", "boolean" or "graph"."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     for part in tree:
         if isinstance(part, CompValue) and part.name in QUERY_FORMS:
             return QUERY_FORMS[part.name]
     return "solutions"
+
+
+def may_call_services(text: str) -> bool:
+    """Whether a query could hold a SERVICE clause at all (the keyword appears in its text).
+
+    >>> may_call_services("SELECT * { ?s ?p ?o }"), may_call_services("select * { service <x:y> {} }")
+    (False, True)
+    """
+    return "service" in text.lower()
 
 
 def check(text: str, operation: str, allowed: list[str]) -> list[str]:
@@ -75,6 +90,8 @@ def check(text: str, operation: str, allowed: list[str]) -> list[str]:
 
 def check_tree(tree, allowed: list[str]) -> list[str]:
     """Check the SERVICE calls of a parse tree; return the (allowed) endpoints it calls."""
+    from rdflib.term import URIRef, Variable
+
     endpoints = []
     for term, _silent in services(tree):
         if isinstance(term, Variable):
