@@ -29,6 +29,7 @@ class Job:
     default_graphs: list[str]
     named_graphs: list[str]
     row_cap: int
+    base_iri: str | None = None       # relative IRIs in the query resolve against it (the endpoint's URL)
 
 
 class NotAcceptable(Exception):
@@ -94,7 +95,7 @@ def format_for(media_type: str):
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run ``job`` on ``store`` and serialize its results in the job's format, capping the rows."""
-    results = store.query(job.text, **_dataset_kwargs(job))
+    results = store.query(job.text, base_iri=job.base_iri, **_dataset_kwargs(job))
     kind = kind_of(results)
     media_type = job.graph_media_type if kind == "graph" else job.solutions_media_type
     if media_type is None:

@@ -164,7 +164,7 @@ def _negotiate(kind: str, accept: str | None, format_name: str | None):
 
 
 def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
-                 if_none_match: str | None = None) -> Answer:
+                 if_none_match: str | None = None, base_iri: str | None = None) -> Answer:
     """Answer one query request: serve it from the cache, or check it, run it and say how.
 
     The answer to a request depends only on the build, the query text, the dataset, the
@@ -174,7 +174,8 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     config = endpoint.config
     format_name = sparql.param("format")
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
-                               sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"])])
+                               sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"]),
+                               base_iri])
     key = hashlib.sha256(key_material.encode("utf-8")).hexdigest()
     etag = f'"{key[:40]}"'
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
@@ -182,7 +183,7 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
         return Answer(304, b"", headers)
     outcome = endpoint.cache.get(key)
     if outcome is None:
-        outcome = _run(endpoint, sparql, accept, format_name)
+        outcome = _run(endpoint, sparql, accept, format_name, base_iri)
         endpoint.cache.put(key, outcome)
         headers["X-Cache"] = "miss"
     else:
@@ -194,7 +195,8 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     return Answer(200, outcome.body, headers, outcome.rows)
 
 
-def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None, format_name: str | None) -> Outcome:
+def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None, format_name: str | None,
+         base_iri: str | None = None) -> Outcome:
     config = endpoint.config
     text = sparql.text
     if safety.may_call_services(text):
@@ -219,7 +221,7 @@ def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
             raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
     job = Job(text, solutions_format.media_type if solutions_format else None,
               graph_format.media_type if graph_format else None,
-              sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]))
+              sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]), base_iri)
     try:
         if endpoint.pool is not None:
             return endpoint.pool.run(job, timeout)
@@ -239,7 +241,8 @@ def _evaluate_in_process(endpoint: Endpoint, job: Job) -> Outcome:
         raise bad_gateway(f"a remote SERVICE failed: {error}") from None
 
 
-def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorization: str | None) -> Answer:
+def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorization: str | None,
+                  base_iri: str | None = None) -> Answer:
     """Run an update in writable mode, after checking the bearer token."""
     if not endpoint.writable:
         raise forbidden("this endpoint is read-only; updates are accepted only with --allow-update")
@@ -249,13 +252,14 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
         raise unauthorized("an update needs the endpoint's bearer token (Authorization: Bearer ...)")
     tree = safety.parse_tree(sparql.text, "update")
     safety.check_tree(tree, list(endpoint.config["SERVICE_ALLOW"]))
+    safety.check_loads(tree, list(endpoint.config["SERVICE_ALLOW"]))
     if sparql.default_graphs or sparql.named_graphs:
         if any("using" in op or "withClause" in op for op in tree["request"]):
             raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
                                  "and the update has its own USING or WITH clause")
     with endpoint.write_lock:
         try:
-            endpoint.store.update(sparql.text, base_iri=None)
+            endpoint.store.update(sparql.text, base_iri=base_iri)
         except SyntaxError as error:
             raise syntax_error("update", str(error)) from None
         endpoint.generation += 1
@@ -337,11 +341,12 @@ def create_app(config: dict | None = None) -> Flask:
         parsed = protocol.parse(request.method, request.query_string.decode("latin-1"), request.content_type, body)
         g.query_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
         if parsed.operation == "update":
-            answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"))
+            answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"), request.base_url)
         elif request.path == "/update":
             raise HttpError(400, "/update takes SPARQL updates; send queries to /sparql")
         else:
-            answer = answer_query(endpoint(), parsed, request.headers.get("Accept"), request.headers.get("If-None-Match"))
+            answer = answer_query(endpoint(), parsed, request.headers.get("Accept"), request.headers.get("If-None-Match"),
+                                  request.base_url)
         g.rows = answer.rows
         return Response(answer.body, answer.status, answer.headers)
 

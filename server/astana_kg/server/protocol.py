@@ -18,6 +18,7 @@ astana_kg.server.errors.HttpError: PUT is not allowed here; use GET or POST
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -96,9 +97,16 @@ def parse(method: str, query_string: str, content_type: str | None, body: bytes)
     raise unsupported_media_type(content_type or "", [FORM, QUERY, UPDATE])
 
 
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+
+
 def _request(operation: str, text: str, params: dict[str, list[str]]) -> SparqlRequest:
     if operation == "query":
-        default, named = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+        names = ("default-graph-uri", "named-graph-uri")
     else:
-        default, named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
-    return SparqlRequest(operation, text, list(default), list(named), params)
+        names = ("using-graph-uri", "using-named-graph-uri")
+    for name in names:
+        for value in params.get(name, []):
+            if not _ABSOLUTE_IRI.match(value):
+                raise bad_request(f"{name}={value!r} is not an absolute IRI")
+    return SparqlRequest(operation, text, list(params.get(names[0], [])), list(params.get(names[1], [])), params)

@@ -88,6 +88,18 @@ def check(text: str, operation: str, allowed: list[str]) -> list[str]:
     return check_tree(parse_tree(text, operation), allowed)
 
 
+def loads(tree) -> list[str]:
+    """The IRIs an update's LOAD operations would fetch."""
+    return [str(op.get("iri")) for op in tree.get("request", []) if getattr(op, "name", "") == "Load"]
+
+
+def check_loads(tree, allowed: list[str]) -> None:
+    """Refuse a LOAD from an IRI off the allow-list: the server itself would fetch it."""
+    for iri in loads(tree):
+        if iri not in allowed:
+            raise forbidden(f"LOAD <{iri}> is refused: the server fetches only from its allow-list", load=iri)
+
+
 def check_tree(tree, allowed: list[str]) -> list[str]:
     """Check the SERVICE calls of a parse tree; return the (allowed) endpoints it calls."""
     from rdflib.term import URIRef, Variable

@@ -1,0 +1,200 @@
+"""Helpers for tests that talk to real servers over HTTP: `astana-kg serve` and `oxigraph
+serve-read-only` started as subprocesses on free loopback ports, and a tiny canary HTTP server
+that counts every connection made to it.
+
+Every server started here runs in its own process group and is stopped (SIGTERM, then SIGKILL)
+by its own process id when the ``with`` block ends, however the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def executable(name: str) -> str:
+    """A command of this virtual environment (beside the running Python), else from PATH."""
+    local = BIN / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"no {name} beside {sys.executable} nor on PATH")
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, dict, bytes]:
+    """GET ``url``: (status, headers, body), also for 4xx and 5xx answers."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def sparql_get(endpoint: str, query: str, accept: str = "application/sparql-results+json") -> tuple[int, dict, bytes]:
+    """A SPARQL Protocol query by GET."""
+    return http_get(endpoint + "?" + urllib.parse.urlencode({"query": query}), {"Accept": accept})
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextlib.contextmanager
+def running(command: list[str], ready_url: str, *, timeout: float = 60.0, env: dict | None = None):
+    """Run ``command`` in its own process group until ``ready_url`` answers 200; yield the process.
+
+    Raises RuntimeError with the end of the server's log if it exits or is not ready in time.
+    """
+    descriptor, name = tempfile.mkstemp(prefix="akg-server-", suffix=".log")
+    os.close(descriptor)
+    log = Path(name)
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode} before it was ready:\n"
+                                   + _log_tail(log))
+            try:
+                status, _, _ = http_get(ready_url, timeout=2)
+                if status == 200:
+                    break
+            except (OSError, urllib.error.URLError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{' '.join(command)} was not ready at {ready_url} within {timeout:g} s:\n"
+                                   + _log_tail(log))
+            time.sleep(0.1)
+        process.log_path = log
+        yield process
+    finally:
+        stop(process)
+        log.unlink(missing_ok=True)
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a server started by :func:`running`: its process group, by its own id."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    # gunicorn's workers and their query processes share the group: make sure none outlives the test.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def astana_kg_server(build_dir: Path | str, *args: str, workers: int = 1, query_workers: int = 1,
+                     timeout: float = 60.0):
+    """`astana-kg serve --build BUILD_DIR` on a free 127.0.0.1 port; yields its base URL
+    (``http://127.0.0.1:PORT``) once ``/health`` answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [executable("astana-kg"), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--query-workers", str(query_workers), *args]
+    with running(command, base + "/health", timeout=timeout):
+        yield base
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path | str, *args: str, timeout: float = 60.0):
+    """`oxigraph serve-read-only --location LOCATION` on a free 127.0.0.1 port; yields its query
+    endpoint (``http://127.0.0.1:PORT/query``)."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}/query"
+    command = [executable("oxigraph"), "serve-read-only", "--location", str(location),
+               "--bind", f"127.0.0.1:{port}", *args]
+    with running(command, endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"}), timeout=timeout):
+        yield endpoint
+
+
+class Canary:
+    """A loopback HTTP server that counts every TCP connection made to it (and the requests).
+
+    It answers any request with an empty SPARQL JSON result, so that a SERVICE call that does
+    reach it completes.
+    """
+
+    EMPTY = json.dumps({"head": {"vars": []}, "results": {"bindings": [{}]}}).encode()
+
+    def __init__(self):
+        self.connections = 0
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                with canary._lock:
+                    canary.requests.append(f"{self.command} {self.path}")
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(canary.EMPTY)))
+                self.end_headers()
+                self.wfile.write(canary.EMPTY)
+
+            do_GET = do_POST = do_HEAD = _answer
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def get_request(self):
+                connection = super().get_request()
+                with canary._lock:
+                    canary.connections += 1
+                return connection
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Canary:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
