@@ -129,11 +129,11 @@ METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "TRACE"]
 methods = st.sampled_from(["GET"] * 5 + ["POST"] * 7 + METHODS + ["get", "Post", "FOO", "M-SEARCH", "PROPFIND"])
 PARAMETER_NAMES = ["query", "update", "format", "timeout", "output", "x"]
 DATASET_PARAMETERS = ["default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri"]
-# Dataset parameters get IRIs only: one that is not an IRI is a known 500 (see
-# test_a_dataset_parameter_that_is_not_an_iri_is_a_400); let them take any text once that is fixed.
+# Dataset parameters get IRIs (so that queries run on a chosen dataset) and any text (which must be a 400).
 iris = st.one_of(st.sampled_from(["https://w3id.org/astana-kg/graph/source/000", "http://example.org/g", "urn:x:y"]),
                  st.text(st.characters(min_codepoint=0x30, max_codepoint=0x7A, whitelist_categories=("Ll", "Nd")),
-                         max_size=20).map(lambda local: "http://example.org/" + local))
+                         max_size=20).map(lambda local: "http://example.org/" + local),
+                 header_text, st.text(max_size=30))
 raw_query_strings = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=200)
 parameter_lists = st.lists(st.one_of(st.tuples(st.sampled_from(PARAMETER_NAMES), st.one_of(query_texts, header_text)),
                                      st.tuples(st.sampled_from(DATASET_PARAMETERS), iris)),
@@ -313,14 +313,35 @@ def aimed_at(template: str, canary: Canary) -> str:
     return template.format(c=canary.url, port=canary.port, wikidata="https://query.wikidata.org/sparql")
 
 
-def test_the_canary_sees_a_service_call_that_is_allowed(built):
+ALLOWED_CALLS = {
+    "iri": "SELECT * WHERE {{ SERVICE <{c}> {{ ?s ?p ?o }} }}",
+    "silent-lower-case": "select * where {{ service silent <{c}> {{ ?s ?p ?o }} }}",
+    "prefixed-name": "PREFIX c: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE c:sparql {{ ?s ?p ?o }} }}",
+    "nested": "SELECT * WHERE {{ SERVICE <{c}> {{ SERVICE <{c}> {{ ?s ?p ?o }} }} }}",
+}
+ALLOWED_CALLS_XFAIL = {
+    "prefixed-name": (
+        "server bug: safety.check_tree compares str(term) with the allow-list, but rdflib's parse tree "
+        "keeps a prefixed name as an unresolved CompValue('pname'), so every SERVICE written as a "
+        "prefixed name is refused (403, detail \"SERVICE <pname_pname_{...}>\"), though "
+        "federation.rewrite_services and the 400 message say prefixed names are supported"),
+    "nested": (
+        "server bug: rdflib's parseQuery raises RecursionError on a SERVICE nested in a SERVICE, which "
+        "safety.parse_tree reports as 400 'the query is not valid SPARQL: maximum recursion depth "
+        "exceeded'; the query is valid SPARQL and pyoxigraph runs it"),
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=ALLOWED_CALLS_XFAIL[name])]
+                 if name in ALLOWED_CALLS_XFAIL else []) for name in ALLOWED_CALLS])
+def test_the_canary_sees_a_service_call_that_is_allowed(built, name):
     """The control: allow-list a canary, and its SERVICE call does reach it (through the proxy)."""
     with Canary() as allowed:
         app = create_app({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1, "QUERY_TIMEOUT": 10,
                           "SERVICE_ALLOW": [allowed.url]})
         try:
-            response = app.test_client().get(
-                "/sparql", query_string={"query": f"SELECT * WHERE {{ SERVICE <{allowed.url}> {{ ?s ?p ?o }} }}"})
+            response = app.test_client().get("/sparql", query_string={"query": aimed_at(ALLOWED_CALLS[name], allowed)})
         finally:
             app.extensions["astana_kg"]().close()
         assert response.status_code == 200, response.data[:500]

@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--build", default=str(project_root() / "build"), help="build directory (default: build/)")
     s.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     s.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-    s.add_argument("--query-workers", type=int, default=2, help="query processes per worker (default 2)")
+    s.add_argument("--query-workers", type=int, default=1, help="query processes per worker (default 1)")
     s.add_argument("--timeout", type=float, default=30.0, help="query deadline in seconds (default 30)")
     s.add_argument("--row-cap", type=int, default=10000, help="most result rows returned (default 10000)")
     s.add_argument("--max-request-bytes", type=int, default=1024 * 1024, help="request size limit (default 1 MB)")
