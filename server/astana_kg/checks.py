@@ -83,7 +83,6 @@ def _format_results(results: Graph, shapes: Graph, locations) -> list[str]:
 
 def validate_shapes(inputs, shapes_dir: Path) -> None:
     """Validate the ontology against its shapes and the data against the data shapes."""
-    locations = claim_locations(inputs)
     failures = []
     for shapes_file, data in (
         (shapes_dir / "ontology-shapes.ttl", inputs.ontology),
@@ -95,7 +94,7 @@ def validate_shapes(inputs, shapes_dir: Path) -> None:
         )
         if not conforms:
             failures.append(f"{shapes_file.name}:")
-            failures.extend("  " + line for line in _format_results(results, shapes, locations))
+            failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs)))
     if failures:
         raise _invalid("SHACL validation failed:\n" + "\n".join(failures))
 
@@ -108,7 +107,7 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
     from .build import dataset_store
 
     store = dataset_store(inputs.graphs)
-    locations = claim_locations(inputs)
+    locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
     for path in files:
         solutions = store.query(path.read_text(encoding="utf-8"))
@@ -117,6 +116,8 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
             cells = {name: solution[name] for name in variables}
             focus = cells.get("this")
             row = ", ".join(f"{k}={v.value if v is not None else ''}" for k, v in cells.items())
+            if focus is not None and locations is None:
+                locations = claim_locations(inputs)
             failures.append(f"{path.name}: {row}" + (_where(URIRef(focus.value), locations) if focus is not None else ""))
     if failures:
         raise _invalid("violation queries returned rows:\n  " + "\n  ".join(failures))
