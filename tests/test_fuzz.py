@@ -320,11 +320,6 @@ ALLOWED_CALLS = {
     "nested": "SELECT * WHERE {{ SERVICE <{c}> {{ SERVICE <{c}> {{ ?s ?p ?o }} }} }}",
 }
 ALLOWED_CALLS_XFAIL = {
-    "prefixed-name": (
-        "server bug: safety.check_tree compares str(term) with the allow-list, but rdflib's parse tree "
-        "keeps a prefixed name as an unresolved CompValue('pname'), so every SERVICE written as a "
-        "prefixed name is refused (403, detail \"SERVICE <pname_pname_{...}>\"), though "
-        "federation.rewrite_services and the 400 message say prefixed names are supported"),
     "nested": (
         "server bug: rdflib's parseQuery raises RecursionError on a SERVICE nested in a SERVICE, which "
         "safety.parse_tree reports as 400 'the query is not valid SPARQL: maximum recursion depth "

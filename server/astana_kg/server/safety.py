@@ -102,10 +102,19 @@ def check_loads(tree, allowed: list[str]) -> None:
 
 def check_tree(tree, allowed: list[str]) -> list[str]:
     """Check the SERVICE calls of a parse tree; return the (allowed) endpoints it calls."""
+    from rdflib.plugins.sparql.parserutils import CompValue
     from rdflib.term import URIRef, Variable
 
     endpoints = []
+    prologue = tree[0] if len(tree) and not isinstance(tree, CompValue) else []
+    prefixes = {(getattr(d, "get", lambda k: None)("prefix") or ""): str(d.get("iri"))
+                for d in prologue if isinstance(d, CompValue) and d.name == "PrefixDecl"}
     for term, _silent in services(tree):
+        if isinstance(term, CompValue) and term.name == "pname":
+            prefix = term.get("prefix") or ""
+            if prefix not in prefixes:
+                raise bad_request(f"SERVICE {prefix}:{term.get('localname') or ''} uses an undeclared prefix")
+            term = URIRef(prefixes[prefix] + (term.get("localname") or ""))
         if isinstance(term, Variable):
             raise forbidden(f"SERVICE ?{term} is refused: the endpoint of a SERVICE must be a fixed IRI "
                             "on the federation allow-list", service=f"?{term}")
