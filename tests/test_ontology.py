@@ -1,8 +1,7 @@
 import hashlib
-from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDFS
 
 from astana_kg.namespaces import AKG
 

@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from rdflib.namespace import RDF
 
 from astana_kg.claims import load_sources

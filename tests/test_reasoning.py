@@ -1,7 +1,7 @@
-from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF
 
-from astana_kg.namespaces import AKG, DATA, GRAPH, INFERRED_GRAPH, PROV, SCHEMA
+from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, PROV
 from astana_kg.reasoning import infer, is_trivial
 
 

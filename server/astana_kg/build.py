@@ -20,12 +20,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from . import checks, reasoning
 from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
 from .namespaces import (
-    AKG, BASE, DATA, GRAPH, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
+    AKG, BASE, DATA, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
     WD, WIKIDATA_GRAPH,
 )
 
