@@ -58,6 +58,15 @@ def install_web() -> None:
         sh(sys.executable, WEB / "vendor.py")
 
 
+TEST_CLIENTS = ROOT / "tests" / "js"
+
+
+def install_test_clients() -> None:
+    """Third-party clients the tests drive (Comunica, from npm)."""
+    if not (TEST_CLIENTS / "node_modules" / ".bin" / "comunica-sparql").exists():
+        sh("npm", "ci", "--prefix", TEST_CLIENTS, "--no-audit", "--no-fund")
+
+
 def install_browser() -> None:
     """Headless Chromium and its driver from Debian, for the browser tests."""
     if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
@@ -77,6 +86,7 @@ def main(argv: list[str]) -> int:
             os.execv(str(BIN / "astana-kg"), [str(BIN / "astana-kg"), "serve", *rest])
         install("test")
         install_web()
+        install_test_clients()
         install_browser()
         result = subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
