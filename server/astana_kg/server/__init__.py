@@ -47,6 +47,7 @@ DEFAULTS = {
     "CACHE_MAX_AGE": 3600,
     "CACHE_BYTES": 64 * 1024 * 1024,
     "EAGER": False,
+    "PUBLIC_BASE": "https://w3id.org/astana-kg/",
 }
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
@@ -62,6 +63,7 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_QUERY_WORKERS": ("QUERY_WORKERS", int),
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
     "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
+    "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
 }
 
 
@@ -278,7 +280,8 @@ def _examples() -> list[dict]:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` overrides the defaults and the ``ASTANA_KG_*`` environment."""
-    app = Flask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/static",
+                template_folder=str(WEB_DIR / "templates"))
     if not access_log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
@@ -299,6 +302,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["astana_kg"] = endpoint
     if app.config["EAGER"]:
         endpoint()  # open the store and start the query processes before the first request
+
+    # Links shown in the site's navigation bar, as (label, path); blueprints add theirs.
+    app.config.setdefault("SITE_NAV", [])
+    app.context_processor(lambda: {"site_nav": app.config["SITE_NAV"]})
 
     @app.before_request
     def start_timer():
@@ -375,5 +382,7 @@ def create_app(config: dict | None = None) -> Flask:
         if not page.is_file():
             raise not_found("the web query page is not installed")
         return send_from_directory(WEB_DIR, "index.html")
+
+    # Blueprints: one line each.
 
     return app
