@@ -42,19 +42,8 @@ CNT = Namespace("http://www.w3.org/2011/content#")
 
 TOKEN = "w3c-protocol-test-token"
 
-#: Tests known to fail, by IRI, with the reason (the server bug each one shows).
-XFAIL = {
-    BASE + "update_dataset_default_graph": (
-        "server bug: answer_update ignores using-graph-uri (it only checks it does not clash with "
-        "USING/WITH), so the update's WHERE matches the store's own default graph, not the one named"),
-    BASE + "update_dataset_default_graphs": (
-        "server bug: answer_update ignores using-graph-uri (see update_dataset_default_graph)"),
-    BASE + "update_dataset_named_graphs": (
-        "server bug: answer_update ignores using-named-graph-uri, so GRAPH ?g in the WHERE ranges over "
-        "every named graph instead of only the ones named"),
-    BASE + "update_dataset_full": (
-        "server bug: answer_update ignores using-graph-uri and using-named-graph-uri"),
-}
+#: Tests known to fail, by IRI, with the reason (the server bug each one shows); none at present.
+XFAIL: dict[str, str] = {}
 
 STATUS_CLASSES = {HTS.StatusCode2xx: 2, HTS.StatusCode3xx: 3, HTS.StatusCode4xx: 4, HTS.StatusCode5xx: 5}
 

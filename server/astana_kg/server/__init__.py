@@ -28,6 +28,7 @@ from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
 from ..queryworker import Job, NotAcceptable, Outcome, QueryPool, evaluate, serialize_graph
 from .federation import ServiceProxy, rewrite_services
+from .updates import apply_dataset
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -259,9 +260,10 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
         if any("using" in op or "withClause" in op for op in tree["request"]):
             raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
                                  "and the update has its own USING or WITH clause")
+    text = apply_dataset(sparql.text, sparql.default_graphs, sparql.named_graphs)
     with endpoint.write_lock:
         try:
-            endpoint.store.update(sparql.text, base_iri=base_iri)
+            endpoint.store.update(text, base_iri=base_iri)
         except SyntaxError as error:
             raise syntax_error("update", str(error)) from None
         endpoint.generation += 1
