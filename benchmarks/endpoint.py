@@ -7,7 +7,8 @@ build), loads the same dump into a fresh Oxigraph store (`oxigraph load`, then a
 copies the merge of all named graphs into the default graph, as our build does, then `oxigraph
 optimize`), and starts both servers on 127.0.0.1:
 
-- ours: `astana-kg serve --workers 2 --build DIR` (gunicorn), queries at `/sparql`;
+- ours: `astana-kg serve --build DIR` (gunicorn; `--workers`, `--threads` and `--query-workers`
+  are passed on when given), queries at `/sparql`;
 - Oxigraph: `oxigraph serve-read-only --location DIR`, queries at `/query`.
 
 Before the load it sends every query of queries/cq/*.rq to both (as it is, and with a nonce
@@ -504,7 +505,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--build", type=Path, help="use this build (made by `astana-kg build`) instead of building one")
     parser.add_argument("--queries", type=Path, nargs="+", help="query files (default: queries/cq/*.rq)")
-    parser.add_argument("--workers", type=int, default=2, help="our gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, help="our gunicorn workers (default: astana-kg serve's)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: astana-kg serve's)")
+    parser.add_argument("--query-workers", type=int, help="query processes per worker (default: astana-kg serve's)")
     parser.add_argument("--wrk-threads", type=int, default=1,
                         help="wrk threads (default 1: the machine's other core is left to the server)")
     parser.add_argument("--request-timeout", type=float, default=30.0, help="wrk's per-request timeout (s)")
@@ -520,7 +523,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def benchmark(args: argparse.Namespace, work: Path, servers: list[Server]) -> dict:
     tools = find_tools(args)
     report: dict = {"versions": versions(tools), "duration_s": args.duration, "connections": args.connections,
-                    "wrk_threads": args.wrk_threads, "workers": args.workers, "host": HOST}
+                    "wrk_threads": args.wrk_threads, "serve_options": serve_options(args), "host": HOST}
     if report["versions"]["oxigraph"].split()[-1] != report["versions"]["pyoxigraph"]:
         print(f"note: oxigraph CLI {report['versions']['oxigraph']} differs from pyoxigraph "
               f"{report['versions']['pyoxigraph']} (ours)", file=sys.stderr)
@@ -543,7 +546,7 @@ def benchmark(args: argparse.Namespace, work: Path, servers: list[Server]) -> di
 
     port = args.port_ours or free_port()
     ours = Server("ours", [tools["astana-kg"], "serve", "--host", HOST, "--port", str(port),
-                           "--workers", str(args.workers), "--build", str(build)],
+                           *serve_options(args), "--build", str(build)],
                   port, "/sparql", "/health", work / "ours.log")
     port = args.port_oxigraph or free_port()
     theirs = Server("oxigraph", [tools["oxigraph"], "serve-read-only", "--location", str(work / "oxigraph-store"),
@@ -601,10 +604,20 @@ def benchmark(args: argparse.Namespace, work: Path, servers: list[Server]) -> di
              f"then two nonces: {', '.join(str(v) for v in report['cache']['ours'].values())}.")
     v = report["versions"]
     text += (f"\n\n{v['astana-kg']}, pyoxigraph {v['pyoxigraph']}; {v['oxigraph']}; {v['wrk']}; "
-             f"{args.workers} gunicorn workers; wrk with {args.wrk_threads} thread(s); {v['cpus']} CPUs.")
+             f"astana-kg serve {' '.join(serve_options(args)) or '(defaults)'}; wrk with {args.wrk_threads} thread(s); {v['cpus']} CPUs.")
     report["markdown"] = text
     print(text)
     return report
+
+
+def serve_options(args) -> list[str]:
+    """The `astana-kg serve` options the command line set (the others keep serve's defaults)."""
+    options = []
+    for name in ("workers", "threads", "query_workers"):
+        value = getattr(args, name)
+        if value is not None:
+            options += ["--" + name.replace("_", "-"), str(value)]
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
