@@ -17,6 +17,9 @@ astana_kg.server.errors.HttpError: the query is not valid SPARQL: line 1, column
 
 from __future__ import annotations
 
+import threading
+import types
+
 from .errors import bad_request, forbidden
 
 # rdflib's SPARQL grammar is imported on first use: a worker that never meets a SERVICE (or an
@@ -44,13 +47,41 @@ def services(tree) -> list[tuple[object, bool]]:
     return found
 
 
+_PARSE_LOCK = threading.Lock()
+
+
+def _service_without_text(self, instring, loc, tokens):
+    """rdflib's ``Comp.postParse`` for SERVICE, less the copy of the clause's text.
+
+    rdflib finds that text by searching the whole query again from its start, which recurses
+    without end when a SERVICE holds another (rdflib issue #2136). The checks here never use
+    the text, so it is left out while they parse.
+    """
+    from rdflib.plugins.sparql.parserutils import CompValue, ParamValue
+
+    value = CompValue(self.name)
+    for token in tokens:
+        if isinstance(token, ParamValue):
+            if token.isList:
+                value.setdefault(token.name, []).append(token.tokenList)
+            else:
+                value[token.name] = token.tokenList
+    return value
+
+
 def parse_tree(text: str, operation: str):
     """The rdflib parse tree; HttpError 400 with line and column if the text is not SPARQL."""
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql import parser
 
+    service = parser.ServiceGraphPattern
     try:
-        return parseQuery(text) if operation == "query" else parseUpdate(text)
+        with _PARSE_LOCK:
+            service.postParse = types.MethodType(_service_without_text, service)
+            try:
+                return parser.parseQuery(text) if operation == "query" else parser.parseUpdate(text)
+            finally:
+                del service.postParse
     except ParseBaseException as error:
         raise bad_request(
             f"the {operation} is not valid SPARQL: line {error.lineno}, column {error.col}: {error.msg}",
