@@ -68,9 +68,12 @@ def install_test_clients() -> None:
 
 
 def install_browser() -> None:
-    """Headless Chromium and its driver from Debian, for the browser tests."""
-    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-        apt_install("chromium", "chromium-driver")
+    """Headless Chromium and its driver from Debian, for the browser tests, and curl, a client they use."""
+    missing = [] if Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists() \
+        else ["chromium", "chromium-driver"]
+    missing += [] if shutil.which("curl") else ["curl"]
+    if missing:
+        apt_install(*missing)
 
 
 def main(argv: list[str]) -> int:
