@@ -156,6 +156,7 @@ class Canary:
     def __init__(self):
         self.connections = 0
         self.requests: list[str] = []
+        self.bodies: list[str] = []  # request bodies, URL-decoded
         self._lock = threading.Lock()
         canary = self
 
@@ -164,8 +165,9 @@ class Canary:
                 with canary._lock:
                     canary.requests.append(f"{self.command} {self.path}")
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                body = self.rfile.read(length) if length else b""
+                with canary._lock:
+                    canary.bodies.append(urllib.parse.unquote_plus(body.decode("utf-8", "replace")))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(canary.EMPTY)))

@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from . import checks, reasoning
+from . import checks, dumps, reasoning, wikidata
 from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
 from .namespaces import (
     AKG, BASE, DATA, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
@@ -233,8 +233,12 @@ def input_digest(files: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
-def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None) -> None:
-    """Write the dump, the store, the build info and ``extra`` text files into ``out`` atomically."""
+def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
+                extra_quads: list[ox.Quad] | None = None) -> None:
+    """Write the dump, the store, the build info and ``extra`` text files into ``out`` atomically.
+
+    ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
+    into the dump, nor into the default graph."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
@@ -246,12 +250,19 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
         materialize_default_graph(store)
+        if extra_quads:
+            store.extend(extra_quads)
         store.optimize()
         del store
-        info = dict(info, dump_sha256=hashlib.sha256(dump).hexdigest(), quads=dump.count(b"\n"))
-        (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        downloads, manifest = dumps.build_downloads(dump)
+        for name, data in downloads.items():
+            (tmp / name).write_bytes(data)
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
+            if name in dumps.DOCUMENTS:
+                manifest.update(dumps.manifest({name: text.encode("utf-8")}))
+        info = dict(info, dump_sha256=hashlib.sha256(dump).hexdigest(), quads=dump.count(b"\n"), downloads=manifest)
+        (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             out.rename(old)
@@ -306,9 +317,24 @@ def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
     return sorted(set(rows))
 
 
-def build(out: Path, root: Path | None = None) -> BuildResult:
-    """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2)."""
+def _wikidata_cache(path: Path) -> tuple[list[ox.Quad], dict | None]:
+    """The quads of the offline Wikidata cache file, if there is one, and what build-info says of it."""
+    if not path.is_file():
+        return [], None
+    try:
+        quads, digest = wikidata.read_cache(path)
+    except wikidata.CacheError as error:
+        raise InvalidInput(str(error)) from None
+    return quads, {"file": str(path), "sha256": digest, "quads": len(quads), "graph": wikidata.CACHE_GRAPH}
+
+
+def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None) -> BuildResult:
+    """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
+
+    ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present) is loaded
+    into the store as its own named graph, apart from the sources and from reasoning."""
     root = root or project_root()
+    cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root))
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
@@ -334,7 +360,17 @@ def build(out: Path, root: Path | None = None) -> BuildResult:
     unlinked = unlinked_entities(union)
     info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
             "unlinked": [row[0] for row in unlinked]}
+    if cache_info:
+        info["wikidata_cache"] = cache_info
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
-    write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv})
     timings["write"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
+    timings["document"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv, dumps.ONTOLOGY_HTML_NAME: documentation},
+                extra_quads=cache_quads)
+    timings["write"] += time.perf_counter() - started
     return BuildResult(out.resolve(), graphs, timings, info)

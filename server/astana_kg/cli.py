@@ -57,8 +57,11 @@ def _cmd_serve(args) -> int:
                ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
                ASTANA_KG_CORS="1" if args.cors else "0", ASTANA_KG_QUERY_WORKERS=str(args.query_workers),
                ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1")
-    if args.service_mirror:
-        env["ASTANA_KG_SERVICE_MIRRORS"] = json.dumps(dict(m.split("=", 1) for m in args.service_mirror))
+    mirrors = dict(m.split("=", 1) for m in args.service_mirror)
+    if args.wikidata_cache:
+        mirrors["https://query.wikidata.org/sparql"] = "cache"
+    if mirrors:
+        env["ASTANA_KG_SERVICE_MIRRORS"] = json.dumps(mirrors)
     workers = args.workers
     if args.allow_update:
         token = os.environ.get("ASTANA_KG_UPDATE_TOKEN")
@@ -73,9 +76,31 @@ def _cmd_serve(args) -> int:
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
                "--threads", str(args.threads), "--bind", f"{args.host}:{args.port}",
                "--timeout", str(int(args.timeout) + 30), "--graceful-timeout", "5", "--no-control-socket",
+               # Idle connections stay open longer than clients keep them (Node's fetch: 4 s), so
+               # that no client sends a request on a connection the server is closing.
+               "--keep-alive", "15",
                "astana_kg.server:create_app()"]
     os.execvpe(command[0], command, env)
     return ERROR  # not reached
+
+
+def _cmd_wikidata_fetch(args) -> int:
+    from . import wikidata
+
+    try:
+        items = wikidata.linked_items(open_store(Path(args.build)))
+    except FileNotFoundError as error:
+        print(f"astana-kg wikidata fetch: {error}", file=sys.stderr)
+        return ERROR
+    try:
+        quads = wikidata.fetch(args.endpoint, items, wikidata.verified_pids(), timeout=args.timeout)
+    except wikidata.FetchError as error:
+        print(f"astana-kg wikidata fetch: {error}", file=sys.stderr)
+        return ERROR
+    wikidata.write_cache(quads, Path(args.out))
+    print(f"wrote {len(quads)} quads about {len(items)} linked items to {args.out} "
+          f"(graph <{wikidata.CACHE_GRAPH}>); run `astana-kg build` to load them")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -108,9 +133,21 @@ def parser() -> argparse.ArgumentParser:
                    help="endpoints a SERVICE clause may call (default: Wikidata's)")
     s.add_argument("--service-mirror", action="append", default=[], metavar="IRI=URL",
                    help="send SERVICE calls for IRI to URL instead (a mirror or a cache)")
+    s.add_argument("--wikidata-cache", action="store_true",
+                   help="answer SERVICE calls to Wikidata from the build's offline cache (astana-kg wikidata fetch)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
     s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
     s.set_defaults(func=_cmd_serve)
+
+    w = commands.add_parser("wikidata", help="the offline Wikidata cache")
+    wikidata_commands = w.add_subparsers(dest="wikidata_command", required=True)
+    f = wikidata_commands.add_parser("fetch", help="fetch labels and claims of the linked Wikidata items into a cache file")
+    f.add_argument("--endpoint", default="https://query.wikidata.org/sparql", help="SPARQL endpoint to ask (default: Wikidata's)")
+    f.add_argument("--out", default=str(project_root() / "var" / "wikidata-cache.nq"),
+                   help="the cache file (default: var/wikidata-cache.nq; `astana-kg build` loads it)")
+    f.add_argument("--build", default=str(project_root() / "build"), help="build directory whose links to fetch (default: build/)")
+    f.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
+    f.set_defaults(func=_cmd_wikidata_fetch)
     return root
 
 

@@ -23,6 +23,7 @@ from flask import Flask, Response, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import queries as query_files
+from .. import wikidata
 from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
@@ -134,6 +135,8 @@ class Endpoint:
         info_path = self.build_dir / INFO_NAME
         info = json.loads(info_path.read_text()) if info_path.is_file() else {}
         self.build_id = info.get("dump_sha256", "unbuilt")
+        if "wikidata_cache" in info:  # answers from the offline cache change with it
+            self.build_id += "+" + info["wikidata_cache"]["sha256"][:16]
         self.generation = 0
         self.writable = bool(config["ALLOW_UPDATE"])
         self.store = ox.Store(self.store_path) if self.writable else ox.Store.read_only(self.store_path)
@@ -146,7 +149,8 @@ class Endpoint:
         """The loopback proxy SERVICE calls go through (started on first use)."""
         with self.write_lock:
             if self._proxy is None:
-                self._proxy = ServiceProxy(dict(self.config["SERVICE_MIRRORS"]), float(self.config["QUERY_TIMEOUT"]))
+                self._proxy = ServiceProxy(dict(self.config["SERVICE_MIRRORS"]), float(self.config["QUERY_TIMEOUT"]),
+                                           cache=lambda: wikidata.cache_store(self.store))
             return self._proxy
 
     def close(self) -> None:
@@ -273,7 +277,7 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
 
 def _examples() -> list[dict]:
     out = []
-    for directory in ("examples", "cq"):
+    for directory in ("examples", "cq", "federated"):
         if (query_files.QUERIES_DIR / directory).is_dir():
             for q in query_files.load_all(directory):
                 out.append({"name": q.name, "title": q.title, "description": q.description, "query": q.text})
@@ -386,5 +390,7 @@ def create_app(config: dict | None = None) -> Flask:
         return send_from_directory(WEB_DIR, "index.html")
 
     # Blueprints: one line each.
+    from . import overview; app.register_blueprint(overview.blueprint)  # noqa: E702
+    from . import linkeddata; app.register_blueprint(linkeddata.blueprint)  # noqa: E702
 
     return app

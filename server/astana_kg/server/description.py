@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyoxigraph as ox
+
+from .. import queries as query_files
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -16,12 +20,56 @@ RESULT_FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Resul
                       "Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD", "RDF_XML"]
 
 
+WIKIDATA_ENTITIES = "http://www.wikidata.org/entity/"
+
+
+@dataclass
+class Statistics:
+    """VoID statistics of a store: the default graph (the merge), each named graph, the classes and
+    properties used, and the links into Wikidata."""
+
+    triples: int
+    distinct_subjects: int
+    distinct_objects: int
+    graphs: list[tuple[str, int, str | None]]  # (graph IRI, triples, label)
+    classes: list[tuple[str, int]]  # (class IRI, instances)
+    properties: list[tuple[str, int]]  # (property IRI, triples)
+    wikidata_links: int
+    wikidata_subjects: int
+    wikidata_items: int
+
+
+def select(store: ox.Store, name: str, **bindings) -> list[dict]:
+    """Rows of ``queries/overview/NAME.rq`` as dicts of variable -> term (None where unbound);
+    ``bindings`` are bound with pyoxigraph's substitutions."""
+    query = query_files.load(f"overview/{name}")
+    substitutions = {ox.Variable(key): value for key, value in bindings.items()}
+    solutions = store.query(query.text, substitutions=substitutions or None)
+    names = [v.value for v in solutions.variables]
+    return [{n: solution[n] for n in names} for solution in solutions]
+
+
+def _int(term) -> int:
+    return int(term.value) if term is not None else 0
+
+
 def graph_statistics(store: ox.Store) -> tuple[int, list[tuple[str, int]]]:
     """Triples in the default graph, and per named graph."""
-    default = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value
-    named = [(row["g"].value, int(row["n"].value)) for row in store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")]
-    return int(default), named
+    default = _int(select(store, "void-triples")[0]["triples"])
+    return default, [(row["g"].value, _int(row["n"])) for row in select(store, "void-graphs")]
+
+
+def statistics(store: ox.Store) -> Statistics:
+    """Everything a VoID description counts, from the queries in ``queries/overview/void-*.rq``."""
+    totals = select(store, "void-triples")[0]
+    graphs = [(row["g"].value, _int(row["n"]), row["label"].value if row["label"] is not None else None)
+              for row in select(store, "void-graphs")]
+    classes = [(row["class"].value, _int(row["entities"])) for row in select(store, "void-classes")]
+    properties = [(row["property"].value, _int(row["triples"])) for row in select(store, "void-properties")]
+    links = select(store, "void-linkset", space=ox.Literal(WIKIDATA_ENTITIES))
+    link = links[0] if links else {}
+    return Statistics(_int(totals["triples"]), _int(totals["subjects"]), _int(totals["objects"]), graphs, classes,
+                      properties, _int(link.get("triples")), _int(link.get("subjects")), _int(link.get("objects")))
 
 
 def service_description(endpoint: str, store: ox.Store, allow_list: list[str], update: bool) -> list[ox.Triple]:

@@ -27,7 +27,10 @@ from .errors import bad_request, forbidden
 
 
 def services(tree) -> list[tuple[object, bool]]:
-    """Every SERVICE of a parse tree: (its endpoint term, whether it is SILENT)."""
+    """Every SERVICE this endpoint would call, from a parse tree: (its endpoint term, whether it is SILENT).
+
+    A SERVICE nested in another is not one of them: it is sent, as text, to the outer endpoint.
+    """
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -37,6 +40,7 @@ def services(tree) -> list[tuple[object, bool]]:
         if isinstance(node, CompValue):
             if node.name == "ServiceGraphPattern":
                 found.append((node.get("term"), bool(node.get("silent"))))
+                return  # a SERVICE inside it travels to that endpoint, which calls it
             for value in node.values():
                 walk(value)
         elif isinstance(node, (list, tuple, ParseResults)):
@@ -46,6 +50,10 @@ def services(tree) -> list[tuple[object, bool]]:
     walk(tree)
     return found
 
+
+#: The parts of a SPARQL text where a keyword is no keyword: comments, strings (long ones first), IRIs.
+TEXT_SKIP = (r'#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+             r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>')
 
 _PARSE_LOCK = threading.Lock()
 

@@ -23,11 +23,10 @@ from __future__ import annotations
 import re
 
 from .errors import bad_request
+from .safety import TEXT_SKIP
 
 _TOKEN = re.compile(
-    r'(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>)'
-    r'|(?P<open>\{)|(?P<close>\})|(?<![\w:])(?P<word>DELETE|WHERE)(?![\w:-])',
+    rf'(?P<skip>{TEXT_SKIP})|(?P<open>\{{)|(?P<close>\}})|(?<![\w:])(?P<word>DELETE|WHERE)(?![\w:-])',
     re.IGNORECASE,
 )
 

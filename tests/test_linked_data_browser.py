@@ -1,0 +1,126 @@
+"""The entity and source pages in a real browser: Debian's headless Chromium, driven by Selenium
+(as in test_web_page.py), against `astana-kg serve` started on a free port.
+
+The browser dereferences an entity IRI (303 to the HTML page), sees its evidence quote, follows
+it to the source page, where the quoted span is the highlighted :target; and the page's query
+link opens the query page with a query about the entity in the editor. Without
+/usr/bin/chromium the module is skipped, except in CI (CI set), where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+if not CHROMIUM.is_file() and not os.environ.get("CI"):
+    pytest.skip("the browser test needs Debian's chromium and chromium-driver "
+                "(apt-get install chromium chromium-driver)", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_server import astana_kg_server  # noqa: E402
+
+WAIT = 30
+VENDORED = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web" / "static" / "vendor" / "yasgui" / "yasgui.min.js"
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    with astana_kg_server(built.out) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert CHROMEDRIVER.is_file(), f"{CHROMEDRIVER} is missing: apt-get install chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--window-size=1300,1000",
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(argument)
+    service = Service(executable_path=str(CHROMEDRIVER),
+                      log_output=str(tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+def same_origin_resources(driver, server) -> list[str]:
+    sources = driver.execute_script(
+        "return [...document.querySelectorAll('script[src], link[href][rel=stylesheet], img[src]')]"
+        ".map(e => e.src || e.href)")
+    origin = urlsplit(server)
+    return [s for s in sources if (urlsplit(s).hostname, urlsplit(s).port) != (origin.hostname, origin.port)]
+
+
+def test_the_entity_iri_opens_its_page_and_a_quote_leads_to_the_highlighted_span(browser, server):
+    browser.get(f"{server}/id/russia")
+    assert urlsplit(browser.current_url).path == "/id/russia.html"
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=label]").text == "Russia"
+    assert same_origin_resources(browser, server) == []
+    wikidata = browser.find_element(By.CSS_SELECTOR, "[data-testid=wikidata]")
+    assert wikidata.get_attribute("href") == "http://www.wikidata.org/entity/Q159"
+    # The first evidence quote about Russia itself (visible without opening anything).
+    link = browser.find_element(By.CSS_SELECTOR, "#evidence [data-testid=evidence-link]")
+    quote = link.text.strip("“”")
+    target = urlsplit(link.get_attribute("href"))
+    assert target.path.startswith("/id/source-00") and target.fragment.startswith("ann-")
+    link.click()
+    WebDriverWait(browser, WAIT).until(lambda d: urlsplit(d.current_url).path.endswith(".html")
+                                       and "/id/source-" in d.current_url)
+    assert urlsplit(browser.current_url).fragment == target.fragment
+    mark = browser.find_element(By.ID, target.fragment)
+    assert mark.tag_name == "mark" and mark.is_displayed()
+    assert browser.execute_script("return document.querySelector(':target').id") == target.fragment
+    # Its words are the quote (the reference numbers after nested spans aside).
+    words = browser.execute_script(
+        "const m = arguments[0].cloneNode(true); m.querySelectorAll('sup').forEach(s => s.remove());"
+        "return m.textContent", mark)
+    assert words == quote
+    # The highlighted span stands out: the :target colour, not the plain mark colour.
+    colour = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", mark)
+    assert colour in ("rgb(255, 216, 77)",), colour
+
+
+def test_the_source_page_marks_its_spans_and_links_each_to_its_facts(browser, server):
+    browser.get(f"{server}/id/source-003")
+    assert urlsplit(browser.current_url).path == "/id/source-003.html"
+    marks = browser.find_elements(By.CSS_SELECTOR, "[data-testid=article-text] mark[id^=ann-]")
+    assert len(marks) > 20
+    assert same_origin_resources(browser, server) == []
+    reference = browser.find_element(By.CSS_SELECTOR, "[data-testid=article-text] sup.ref a")
+    fragment = urlsplit(reference.get_attribute("href")).fragment
+    reference.click()
+    WebDriverWait(browser, WAIT).until(lambda d: urlsplit(d.current_url).fragment == fragment)
+    facts = browser.find_element(By.ID, fragment)
+    assert facts.is_displayed()
+    fact_links = facts.find_elements(By.CSS_SELECTOR, "ul a[href^='/id/']")
+    assert fact_links
+    fact_links[0].click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=entity]"))
+    assert urlsplit(browser.current_url).path.endswith(".html")
+
+
+@pytest.mark.skipif(not VENDORED.is_file(), reason="the query page's editor is not vendored")
+def test_the_query_link_opens_the_query_page_with_a_query_about_the_entity(browser, server):
+    browser.get(f"{server}/id/iran.html")
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=query-link]").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    text = browser.execute_script("return yasgui.getTab().getYasqe().getValue()")
+    assert "VALUES ?entity { <https://w3id.org/astana-kg/id/iran> }" in text
