@@ -268,3 +268,10 @@ def test_protocol_graphs_and_a_using_clause_in_the_update_conflict(built, tmp_pa
     response = app.test_client().post("/update?using-graph-uri=urn:h", data=update,
                                       content_type="application/sparql-update", headers={"Authorization": "Bearer t"})
     assert response.status_code == 400 and "USING" in response.json["detail"]
+
+
+def test_a_method_the_route_does_not_take_is_405_with_allow(client):
+    response = client.delete("/sparql")
+    assert response.status_code == 405
+    assert response.content_type == "application/problem+json"
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}

@@ -341,7 +341,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def other_http(error: HTTPException):
-        return http_error(HttpError(error.code or 500, error.description or error.name))
+        # Keep werkzeug's own headers (a 405's Allow), not its HTML body's Content-Type.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        return http_error(HttpError(error.code or 500, error.description or error.name, headers))
 
     @app.route("/sparql", methods=["GET", "POST", "OPTIONS", "HEAD"])
     @app.route("/update", methods=["POST", "OPTIONS"], endpoint="update")
