@@ -9,26 +9,20 @@ link opens the query page with a query about the entity in the editor. Without
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402
 
-if not CHROMIUM.is_file() and not os.environ.get("CI"):
-    pytest.skip("the browser test needs Debian's chromium and chromium-driver "
-                "(apt-get install chromium chromium-driver)", allow_module_level=True)
+skip_without_chromium()
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server  # noqa: E402
 
 WAIT = 30
@@ -43,21 +37,8 @@ def server(built):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    assert CHROMEDRIVER.is_file(), f"{CHROMEDRIVER} is missing: apt-get install chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--window-size=1300,1000",
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(argument)
-    service = Service(executable_path=str(CHROMEDRIVER),
-                      log_output=str(tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), tmp_path_factory.mktemp("chromedriver")) as driver:
+        yield driver
 
 
 def same_origin_resources(driver, server) -> list[str]:

@@ -27,6 +27,7 @@ from astana_kg.server.errors import HttpError
 from astana_kg.store import execute
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_browser import headless_chromium, requested_hosts, skip_without_chromium  # noqa: E402
 from helpers_server import astana_kg_server  # noqa: E402
 
 AKG = "https://w3id.org/astana-kg/ontology#"
@@ -438,11 +439,6 @@ def test_the_service_description_keeps_its_void_statistics(client, store):
 # In a browser
 # ---------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WAIT = 30
-
-
 @pytest.fixture(scope="module")
 def server(built):
     with astana_kg_server(built.out) as base:
@@ -451,37 +447,9 @@ def server(built):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not CHROMIUM.is_file() and not os.environ.get("CI"):
-        pytest.skip("the browser checks need Debian's chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--window-size=1300,1000",
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    service = Service(executable_path=str(CHROMEDRIVER),
-                      log_output=str(tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
-
-
-def requested_hosts(driver) -> set[str]:
-    hosts = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = message["params"]["request"]["url"]
-            if urlsplit(url).scheme in ("http", "https"):
-                hosts.add(urlsplit(url).hostname)
-    return hosts
+    skip_without_chromium()
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), tmp_path_factory.mktemp("chromedriver")) as driver:
+        yield driver
 
 
 def test_the_timeline_renders_in_chromium_from_this_server_only(browser, server):

@@ -23,23 +23,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_browser import WAIT, headless_chromium, skip_without_chromium  # noqa: E402
 
-if not CHROMIUM.is_file() and not os.environ.get("CI"):
-    pytest.skip("the browser test needs Debian's chromium and chromium-driver "
-                "(apt-get install chromium chromium-driver, which `python3 dev.py test` does); "
-                "in CI a missing browser fails instead", allow_module_level=True)
+skip_without_chromium()
 
-from selenium import webdriver  # noqa: E402  (after the skip: in the `test` extra)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 WEB = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web"
 VENDORED = WEB / "static" / "vendor" / "yasgui" / "yasgui.min.js"
 GUARANTORS = "Guarantors of the Syrian ceasefire"
-WAIT = 30  # seconds for the page, a query or the server to be ready
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                     "csv": "text/csv", "tsv": "text/tab-separated-values"}
@@ -98,24 +92,9 @@ def server(built, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
-    assert CHROMEDRIVER.is_file(), f"{CHROMEDRIVER} is missing: apt-get install chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--window-size=1400,1000",
-                     # Requests for other hosts are still logged (and the test fails), but never sent.
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    service = Service(executable_path=str(CHROMEDRIVER),
-                      log_output=str(tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), tmp_path_factory.mktemp("chromedriver"),
+                           width=1400) as driver:
+        yield driver
 
 
 @pytest.fixture
