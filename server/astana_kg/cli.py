@@ -79,6 +79,9 @@ def _cmd_serve(args) -> int:
                # Idle connections stay open longer than clients keep them (Node's fetch: 4 s), so
                # that no client sends a request on a connection the server is closing.
                "--keep-alive", "15",
+               # Bindings-restricted fragment requests carry their bindings in the URL: allow
+               # gunicorn's longest request line (8 kB) rather than its default 4 kB.
+               "--limit-request-line", "8190",
                "astana_kg.server:create_app()"]
     os.execvpe(command[0], command, env)
     return ERROR  # not reached

@@ -392,6 +392,8 @@ def create_app(config: dict | None = None) -> Flask:
         return send_from_directory(WEB_DIR, "index.html")
 
     # Blueprints: one line each.
+    from . import fragments; app.register_blueprint(fragments.blueprint)  # noqa: E702
+    from . import api; app.register_blueprint(api.blueprint)  # noqa: E702
     from . import overview; app.register_blueprint(overview.blueprint)  # noqa: E702
     from . import linkeddata; app.register_blueprint(linkeddata.blueprint)  # noqa: E702
 
