@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import BASE
+from .paths import BASE
+from .queryworker import TURTLE_PREFIXES
 from .paths import DUMP_NAME
 
 TRIG_NAME = "astana-kg.trig"
@@ -33,14 +34,7 @@ ONTOLOGY_NS = BASE + "ontology#"
 GRAPH_PREFIX = BASE + "graph/"
 
 #: Prefixes written in the Turtle and TriG files (``graph:`` is left out: its local names hold slashes).
-PREFIXES = {
-    "akg": ONTOLOGY_NS, "id": BASE + "id/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
-    "time": "http://www.w3.org/2006/time#", "dcterms": "http://purl.org/dc/terms/",
-    "wd": "http://www.wikidata.org/entity/",
-}
+PREFIXES = {name: iri for name, iri in TURTLE_PREFIXES.items() if name not in ("graph", "sd", "void")}
 
 MEDIA_TYPES = {".nq": "application/n-quads", ".trig": "application/trig", ".ttl": "text/turtle",
                ".html": "text/html; charset=utf-8"}

@@ -13,7 +13,7 @@ AttributeError: term 'Guarentor' not in namespace 'https://w3id.org/astana-kg/on
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-BASE = "https://w3id.org/astana-kg/"
+from .paths import BASE
 ONTOLOGY = URIRef(BASE + "ontology")
 DATA = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The public base of every IRI of the graph.
+BASE = "https://w3id.org/astana-kg/"
+
 DUMP_NAME = "astana-kg.nq"
 STORE_NAME = "store"
 INFO_NAME = "build-info.json"

@@ -33,7 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import queries as query_files
-from .namespaces import BASE
+from .paths import BASE
 from .paths import project_root
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"

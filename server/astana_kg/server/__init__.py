@@ -23,7 +23,6 @@ from flask import Flask, Response, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import queries as query_files
-from .. import wikidata
 from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
@@ -150,8 +149,13 @@ class Endpoint:
         with self.write_lock:
             if self._proxy is None:
                 self._proxy = ServiceProxy(dict(self.config["SERVICE_MIRRORS"]), float(self.config["QUERY_TIMEOUT"]),
-                                           cache=lambda: wikidata.cache_store(self.store))
+                                           cache=self._wikidata_cache)
             return self._proxy
+
+    def _wikidata_cache(self):
+        from .. import wikidata  # only an endpoint that answers from the offline cache needs it
+
+        return wikidata.cache_store(self.store)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -42,7 +42,6 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from .. import queries as query_files
-from ..namespaces import PREFIXES
 from ..paths import project_root
 from ..queryworker import TURTLE_PREFIXES
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
@@ -67,7 +66,7 @@ PROV = "http://www.w3.org/ns/prov#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCTERMS = "http://purl.org/dc/terms/"
-AKG = PREFIXES["akg"]
+AKG = TURTLE_PREFIXES["akg"]
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 #: Where the IRIs of the data live, whatever the configured public base: the build mints them.
@@ -483,9 +482,9 @@ def compact_jsonld(triples: list[ox.Triple], context_url: str) -> dict:
     by_iri: dict[str, tuple[str, dict]] = {}
     for term, definition in context.items():
         if isinstance(definition, dict):
-            by_iri[PREFIXES["akg"] + term] = (term, definition)
+            by_iri[AKG + term] = (term, definition)
         elif definition.startswith("akg:"):
-            by_iri[PREFIXES["akg"] + term] = (term, {"@id": definition})
+            by_iri[AKG + term] = (term, {"@id": definition})
 
     def iri_ref(iri: str) -> str:
         compact = _compact(iri)
