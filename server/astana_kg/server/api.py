@@ -254,28 +254,28 @@ def path():
                     "edges": [jsonld(e.to_dict()) for e in edges]})
 
 
+def _listed(accessor: str, parameter: str) -> Response:
+    """One page of what a KnowledgeGraph accessor lists for the entity the parameter names."""
+    found = call(getattr(graph(), accessor), required(request.args, parameter))
+    return respond(page([jsonld(item.to_dict()) for item in found], request.args, request.base_url))
+
+
 @blueprint.route("/roles", methods=METHODS)
 def roles():
     """The roles a party holds, with their context, dates and sources."""
-    party = required(request.args, "party")
-    found = call(graph().roles, party)
-    return respond(page([jsonld(r.to_dict()) for r in found], request.args, request.base_url))
+    return _listed("roles", "party")
 
 
 @blueprint.route("/statements", methods=METHODS)
 def statements():
     """What a person (or party) said, source by source."""
-    speaker = required(request.args, "speaker")
-    found = call(graph().statements, speaker)
-    return respond(page([jsonld(s.to_dict()) for s in found], request.args, request.base_url))
+    return _listed("statements", "speaker")
 
 
 @blueprint.route("/zone-areas", methods=METHODS)
 def zone_areas():
     """The areas a de-escalation zone covers, per source."""
-    zone = required(request.args, "zone")
-    found = call(graph().zone_areas, zone)
-    return respond(page([jsonld(z.to_dict()) for z in found], request.args, request.base_url))
+    return _listed("zone_areas", "zone")
 
 
 @blueprint.route("/agreement", methods=METHODS)

@@ -985,6 +985,14 @@ def _cached(endpoint, headers: dict[str, str], make) -> bytes:
     return _BODIES.get_or_make(key, make)
 
 
+def _document(endpoint, headers: dict[str, str], variant: Variant, make) -> Response:
+    """A document's answer: 304 if the client has it, else its body (made once per ETag)."""
+    cached = _not_modified(headers)
+    if cached is not None:
+        return cached
+    return Response(_cached(endpoint, headers, make), 200, {**headers, "Content-Type": variant.content_type})
+
+
 def _endpoint():
     return current_app.extensions["astana_kg"]()
 
@@ -1065,11 +1073,7 @@ def entity(path: str):
         return _not_found(full, variant)
     headers = _cache_headers(endpoint, full)
     headers["Link"] = _alternates(f"{request.script_root}/{stem}")
-    cached = _not_modified(headers)
-    if cached is not None:
-        return cached
-    body = _cached(endpoint, headers, lambda: _entity_document(endpoint, index, full, stem, iri, variant))
-    return Response(body, 200, {**headers, "Content-Type": variant.content_type})
+    return _document(endpoint, headers, variant, lambda: _entity_document(endpoint, index, full, stem, iri, variant))
 
 
 def _entity_document(endpoint, index: Index, full: str, stem: str, iri: str, variant: Variant):
@@ -1104,11 +1108,7 @@ def named_graph(path: str):
         headers = _cache_headers(endpoint, full, variant.extension)
         headers["Content-Location"] = f"{request.script_root}/{stem}.{variant.extension}"
         headers["Link"] = _alternates(f"{request.script_root}/{stem}", CONTENT_VARIANTS)
-        cached = _not_modified(headers)
-        if cached is not None:
-            return cached
-        body = _cached(endpoint, headers, lambda: graph_content(endpoint.store, graph, variant, _context_url()))
-        return Response(body, 200, {**headers, "Content-Type": variant.content_type})
+        return _document(endpoint, headers, variant, lambda: graph_content(endpoint.store, graph, variant, _context_url()))
     stem, variant = split_extension(full)
     graph = data_iri(stem)
     if variant is None or graph not in index.graphs:
