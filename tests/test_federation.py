@@ -97,7 +97,7 @@ def test_illustrative_values_are_kept_apart_and_marked_as_not_facts():
 
 # --- expected answers ------------------------------------------------------------------------------
 
-def rows(results_json: bytes, *, languages: bool = True) -> list[tuple]:
+def rows(results_json: bytes) -> list[tuple]:
     """The solutions as tuples of (variable, term) pairs, comparable across engines."""
     solutions = ox.parse_query_results(results_json, format=ox.QueryResultsFormat.JSON)
     names = [v.value for v in solutions.variables]
@@ -106,15 +106,13 @@ def rows(results_json: bytes, *, languages: bool = True) -> list[tuple]:
         row = []
         for name in names:
             term = solution[name]
-            if term is not None and not languages and isinstance(term, ox.Literal) and term.language:
-                term = ox.Literal(term.value)
             row.append((name, None if term is None else str(term)))
         out.append(tuple(row))
     return out
 
 
-def assert_same_answer(got: list[tuple], query: queries.Query, *, ordered: bool = True, **options) -> None:
-    want = rows(query.expected_path.read_bytes(), **options)
+def assert_same_answer(got: list[tuple], query: queries.Query, *, ordered: bool = True) -> None:
+    want = rows(query.expected_path.read_bytes())
     assert want, f"{query.name}: the expected answer is empty"
     if query.ordered and ordered:
         assert got == want, query.name
