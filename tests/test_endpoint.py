@@ -275,3 +275,12 @@ def test_a_method_the_route_does_not_take_is_405_with_allow(client):
     assert response.status_code == 405
     assert response.content_type == "application/problem+json"
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_a_browser_opening_the_endpoint_is_sent_to_the_query_page(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/sparql", headers={"Accept": browser})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/")
+    assert "Accept" in response.headers["Vary"]
+    description = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert description.status_code == 200 and description.content_type.startswith("text/turtle")
