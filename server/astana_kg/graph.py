@@ -77,6 +77,7 @@ _ROLE_CLASSES_OF_PARTIES = (AKG + "SignatoryRole", AKG + "PartyToAgreementRole")
 _SLUG = re.compile(r"^(?:id/)?([a-z0-9][a-z0-9-]*)$")
 _QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$", re.IGNORECASE)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_MODIFIERS = re.compile(r"\b(?:ORDER\s+BY|LIMIT|OFFSET)\b", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -426,23 +427,41 @@ class _RemoteBackend:
         return text[:match.end()] + block + text[match.end():]
 
     def select(self, text: str, bindings: dict) -> list[dict]:
-        body = urllib.parse.urlencode({"query": self.bind(text, bindings)}).encode("utf-8")
+        """The rows of the query; an answer the endpoint cut at its row cap is fetched again in
+        pages of that size, ordered by every variable, so that no row is lost or repeated."""
+        query = self.bind(text, bindings)
+        names, rows, truncated = self._post(query)
+        if not truncated:
+            return rows
+        if _MODIFIERS.search(query):
+            raise RemoteError(f"{self.endpoint} cut the answer at {len(rows)} rows, and the query has its own "
+                              "ORDER BY, LIMIT or OFFSET, so it cannot be fetched in pages")
+        size, rows = len(rows), []
+        order = " ".join(f"?{name}" for name in names)
+        while True:
+            _, page, truncated = self._post(f"{query}\nORDER BY {order}\nLIMIT {size} OFFSET {len(rows)}")
+            rows += page
+            if len(page) < size:
+                return rows
+
+    def _post(self, query: str) -> tuple[list[str], list[dict], bool]:
+        """One request: the variables, the rows, and whether the endpoint cut them at its row cap."""
+        body = urllib.parse.urlencode({"query": query}).encode("utf-8")
         request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
             "Accept": "application/sparql-results+json",
             "Content-Type": "application/x-www-form-urlencoded",
         })
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                truncated = response.headers.get("X-Result-Truncated", "").lower() in ("true", "1", "yes")
+                truncated = response.headers.get("X-Result-Truncated", "").lower().startswith(("true", "1", "yes"))
                 data = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             detail = error.read()[:500].decode("utf-8", "replace")
             raise RemoteError(f"{self.endpoint} answered {error.code}: {detail}") from None
         except urllib.error.URLError as error:
             raise RemoteError(f"cannot reach {self.endpoint}: {error.reason}") from None
-        if truncated:
-            raise RemoteError(f"{self.endpoint} truncated the answer (its row cap is too low for this query)")
-        return [{name: self._term(cell) for name, cell in binding.items()} for binding in data["results"]["bindings"]]
+        rows = [{name: self._term(cell) for name, cell in binding.items()} for binding in data["results"]["bindings"]]
+        return data["head"]["vars"], rows, truncated
 
     @staticmethod
     def _term(cell: dict):
