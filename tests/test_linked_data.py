@@ -590,3 +590,13 @@ def test_a_file_the_graph_does_not_name_is_not_served(client):
         response = client.get("/files/" + path, headers={"Accept": "application/yaml"})
         assert response.status_code == 404, path
         assert response.content_type == "application/problem+json"
+
+
+def test_serve_names_its_documents_under_the_configured_public_base(built):
+    """`--public-base` is where the documents are published: the Turtle document about Russia
+    names itself under that base, and its primary topic stays the graph's own IRI."""
+    with astana_kg_server(built.out, "--public-base", "https://example.org/kg/") as base:
+        status, _, body = http_get(base + "/id/russia.ttl", {"Accept": "text/turtle"})
+        assert status == 200
+        graph = rdflib.Graph().parse(data=body, format="turtle")
+        assert (rdflib.URIRef("https://example.org/kg/id/russia.ttl"), FOAF.primaryTopic, RUSSIA) in graph

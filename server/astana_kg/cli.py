@@ -57,6 +57,8 @@ def _cmd_serve(args) -> int:
                ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
                ASTANA_KG_CORS="1" if args.cors else "0", ASTANA_KG_QUERY_WORKERS=str(args.query_workers),
                ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1")
+    if args.public_base:
+        env["ASTANA_KG_PUBLIC_BASE"] = args.public_base
     mirrors = dict(m.split("=", 1) for m in args.service_mirror)
     if args.wikidata_cache:
         mirrors["https://query.wikidata.org/sparql"] = "cache"
@@ -138,6 +140,8 @@ def parser() -> argparse.ArgumentParser:
                    help="send SERVICE calls for IRI to URL instead (a mirror or a cache)")
     s.add_argument("--wikidata-cache", action="store_true",
                    help="answer SERVICE calls to Wikidata from the build's offline cache (astana-kg wikidata fetch)")
+    s.add_argument("--public-base", help="the base of the graph's IRIs, served at the same paths here "
+                                         "(default: https://w3id.org/astana-kg/)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
     s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
     s.set_defaults(func=_cmd_serve)
