@@ -112,11 +112,19 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         return Outcome(serialize_graph(triples, fmt), fmt.media_type, kind, len(triples), False)
     variables = [v.value for v in results.variables]
     bindings, truncated = [], False
+    encoded: dict = {}  # each distinct term is turned into JSON once (IRIs recur from row to row)
     for solution in results:
         if len(bindings) == job.row_cap:
             truncated = True
             break
-        bindings.append({name: _term_json(solution[name]) for name in variables if solution[name] is not None})
+        row = {}
+        for name, term in zip(variables, solution):  # a solution iterates over its values in variable order
+            if term is not None:
+                value = encoded.get(term)
+                if value is None:
+                    value = encoded[term] = _term_json(term)
+                row[name] = value
+        bindings.append(row)
     document = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
     if fmt != ox.QueryResultsFormat.JSON:
