@@ -1115,21 +1115,20 @@ def named_graph(path: str):
         return _not_found(full, variant)
     headers = _cache_headers(endpoint, full)
     headers["Link"] = _alternates(f"{request.script_root}/{stem}")
-    cached = _not_modified(headers)
-    if cached is not None:
-        return cached
+    return _document(endpoint, headers, variant, lambda: _graph_document(endpoint, index, full, stem, graph, variant))
+
+
+def _graph_document(endpoint, index: Index, full: str, stem: str, graph: str, variant: Variant):
     if variant is HTML:
         view = graph_view(endpoint.store, index, graph, _public_base(), request.script_root)
-        body = render_template("graph.html", v=view, stem=f"{request.script_root}/{stem}", variants=VARIANTS)
-        return Response(body, 200, {**headers, "Content-Type": HTML.content_type})
+        return render_template("graph.html", v=view, stem=f"{request.script_root}/{stem}", variants=VARIANTS)
     triples = describe_graph(endpoint.store, graph)
     doc = public_iri(full, _public_base())
     header = [ox.Triple(ox.NamedNode(doc), ox.NamedNode(FOAF + "primaryTopic"), ox.NamedNode(graph)),
               ox.Triple(ox.NamedNode(graph), ox.NamedNode("http://rdfs.org/ns/void#dataDump"),
                         ox.NamedNode(public_iri(stem + "/content.nq", _public_base())))]
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-    body = render_rdf(quads, header, variant, _context_url())
-    return Response(body, 200, {**headers, "Content-Type": variant.content_type})
+    return render_rdf(quads, header, variant, _context_url())
 
 
 @blueprint.get("/context.jsonld")
