@@ -21,7 +21,7 @@ from astana_kg.server.errors import HttpError
 from astana_kg.server.fragments import (DEFAULT_GRAPH_NAME, FOAF, HYDRA, PAGE_SIZE, RDF, SD, VOID, FragmentSource,
                                         Pattern, answer_fragment, parse_page, parse_term, term_string)
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, http_get, sparql_get  # noqa: E402
+from helpers_server import http_get, sparql_get  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COMUNICA = ROOT / "tests" / "js" / "node_modules" / ".bin" / "comunica-sparql"
@@ -325,14 +325,8 @@ def test_a_fragment_answers_in_a_few_milliseconds(client):
 
 
 # --- Comunica over a running server ---------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def server(built):
-    """`astana-kg serve` as users run it (its keep-alive outlasts Comunica's reuse of idle
-    connections, and its request line takes bindings-restricted URLs)."""
-    with astana_kg_server(built.out) as base:
-        yield base
-
+# `server` (conftest) is `astana-kg serve` as users run it: its keep-alive outlasts Comunica's reuse
+# of idle connections, and its request line takes bindings-restricted URLs.
 
 def rows(body: bytes) -> list[tuple]:
     document = json.loads(body)

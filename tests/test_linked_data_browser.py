@@ -16,29 +16,16 @@ from urllib.parse import urlsplit
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402
+from helpers_browser import skip_without_chromium  # noqa: E402
 
 skip_without_chromium()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from helpers_server import astana_kg_server  # noqa: E402
 
 WAIT = 30
 VENDORED = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web" / "static" / "vendor" / "yasgui" / "yasgui.min.js"
-
-
-@pytest.fixture(scope="module")
-def server(built):
-    with astana_kg_server(built.out) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), tmp_path_factory.mktemp("chromedriver")) as driver:
-        yield driver
 
 
 def same_origin_resources(driver, server) -> list[str]:

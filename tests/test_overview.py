@@ -27,8 +27,7 @@ from astana_kg.server.errors import HttpError
 from astana_kg.store import execute
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_browser import headless_chromium, requested_hosts, skip_without_chromium  # noqa: E402
-from helpers_server import astana_kg_server  # noqa: E402
+from helpers_browser import requested_hosts  # noqa: E402
 
 AKG = "https://w3id.org/astana-kg/ontology#"
 ID = "https://w3id.org/astana-kg/id/"
@@ -438,18 +437,6 @@ def test_the_service_description_keeps_its_void_statistics(client, store):
 # ---------------------------------------------------------------------------------------------
 # In a browser
 # ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def server(built):
-    with astana_kg_server(built.out) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    skip_without_chromium()
-    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), tmp_path_factory.mktemp("chromedriver")) as driver:
-        yield driver
 
 
 def test_the_timeline_renders_in_chromium_from_this_server_only(browser, server):
