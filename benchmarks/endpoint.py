@@ -7,7 +7,7 @@ build), loads the same dump into a fresh Oxigraph store (`oxigraph load`, then a
 copies the merge of all named graphs into the default graph, as our build does, then `oxigraph
 optimize`), and starts both servers on 127.0.0.1:
 
-- ours: `astana-kg serve --build DIR` (gunicorn; `--workers`, `--threads` and `--query-workers`
+- ours: `astana-kg serve --build DIR` (granian; `--workers`, `--threads` and `--query-workers`
   are passed on when given), queries at `/sparql`;
 - Oxigraph: `oxigraph serve-read-only --location DIR`, queries at `/query`.
 
@@ -222,7 +222,7 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> None:
         with open(self.log, "wb") as log:
-            # A new session, so that the whole tree (gunicorn's workers and their query
+            # A new session, so that the whole tree (the server's workers and their query
             # processes) can be stopped with one signal to its process group.
             self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -505,8 +505,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--build", type=Path, help="use this build (made by `astana-kg build`) instead of building one")
     parser.add_argument("--queries", type=Path, nargs="+", help="query files (default: queries/cq/*.rq)")
-    parser.add_argument("--workers", type=int, help="our gunicorn workers (default: astana-kg serve's)")
-    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: astana-kg serve's)")
+    parser.add_argument("--workers", type=int, help="our server workers (default: astana-kg serve's)")
+    parser.add_argument("--threads", type=int, help="threads per server worker (default: astana-kg serve's)")
     parser.add_argument("--query-workers", type=int, help="query processes per worker (default: astana-kg serve's)")
     parser.add_argument("--wrk-threads", type=int, default=1,
                         help="wrk threads (default 1: the machine's other core is left to the server)")

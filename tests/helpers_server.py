@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from werkzeug.datastructures import Headers
+
 BIN = Path(sys.executable).parent
 
 
@@ -46,14 +48,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, dict, bytes]:
-    """GET ``url``: (status, headers, body), also for 4xx and 5xx answers."""
+def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, Headers, bytes]:
+    """GET ``url``: (status, headers, body), also for 4xx and 5xx answers. Header names are
+    case-insensitive, as HTTP has them (the server sends them in lower case)."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, Headers(list(response.headers.items())), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, Headers(list(error.headers.items())), error.read()
 
 
 def sparql_get(endpoint: str, query: str, accept: str = "application/sparql-results+json") -> tuple[int, dict, bytes]:
@@ -112,7 +115,7 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             pass
-    # gunicorn's workers and their query processes share the group: make sure none outlives the test.
+    # The server's workers and their query processes share the group: make sure none outlives the test.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -153,10 +156,14 @@ class Canary:
 
     EMPTY = json.dumps({"head": {"vars": []}, "results": {"bindings": [{}]}}).encode()
 
-    def __init__(self):
+    def __init__(self, body: bytes | None = None, content_type: str = "application/sparql-results+json"):
+        """``body`` and ``content_type``: what it answers (by default, one empty SPARQL solution)."""
         self.connections = 0
         self.requests: list[str] = []
         self.bodies: list[str] = []  # request bodies, URL-decoded
+        self.user_agents: list[str] = []
+        self.answer = self.EMPTY if body is None else body
+        self.content_type = content_type
         self._lock = threading.Lock()
         canary = self
 
@@ -164,15 +171,16 @@ class Canary:
             def _answer(self):
                 with canary._lock:
                     canary.requests.append(f"{self.command} {self.path}")
+                    canary.user_agents.append(self.headers.get("User-Agent", ""))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with canary._lock:
                     canary.bodies.append(urllib.parse.unquote_plus(body.decode("utf-8", "replace")))
                 self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(canary.EMPTY)))
+                self.send_header("Content-Type", canary.content_type)
+                self.send_header("Content-Length", str(len(canary.answer)))
                 self.end_headers()
-                self.wfile.write(canary.EMPTY)
+                self.wfile.write(canary.answer)
 
             do_GET = do_POST = do_HEAD = _answer
 

@@ -3,7 +3,7 @@ each checking the real answer; and a differential test of every competency quest
 `oxigraph serve-read-only` on the same data.
 
 The server is started once per module (a subprocess on a free 127.0.0.1 port, from the session's
-build), so these tests see exactly what a user of `astana-kg serve` sees: gunicorn, the query
+build), so these tests see exactly what a user of `astana-kg serve` sees: granian, the query
 processes, the HTTP layer.
 """
 

@@ -54,8 +54,12 @@ def _cmd_serve(args) -> int:
         if status != BUILT:
             return status
     env = dict(os.environ, ASTANA_KG_BUILD_DIR=str(build_dir.resolve()), ASTANA_KG_TIMEOUT=str(args.timeout),
-               ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
+               ASTANA_KG_ROW_CAP=str(args.row_cap), ASTANA_KG_BYTE_CAP=str(args.byte_cap),
+               ASTANA_KG_MAX_REQUEST_BYTES=str(args.max_request_bytes),
                ASTANA_KG_CORS="1" if args.cors else "0", ASTANA_KG_QUERY_WORKERS=str(args.query_workers),
+               ASTANA_KG_LONG_QUERIES=str(args.long_queries), ASTANA_KG_QUERY_MEMORY_MB=str(args.query_memory_mb),
+               ASTANA_KG_NETWORK_ISOLATION=args.network_isolation, ASTANA_KG_APP_THREADS=str(args.threads),
+               ASTANA_KG_BODY_TIMEOUT=str(args.header_timeout),
                ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1")
     if args.public_base:
         env["ASTANA_KG_PUBLIC_BASE"] = args.public_base
@@ -75,16 +79,17 @@ def _cmd_serve(args) -> int:
             return ERROR
         env.update(ASTANA_KG_ALLOW_UPDATE="1", ASTANA_KG_UPDATE_TOKEN=token)
         workers = 1  # one writer: the store is opened read-write by a single process
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
-               "--threads", str(args.threads), "--bind", f"{args.host}:{args.port}",
-               "--timeout", str(int(args.timeout) + 30), "--graceful-timeout", "5", "--no-control-socket",
-               # Idle connections stay open longer than clients keep them (Node's fetch: 4 s), so
-               # that no client sends a request on a connection the server is closing.
-               "--keep-alive", "15",
-               # Bindings-restricted fragment requests carry their bindings in the URL: allow
-               # gunicorn's longest request line (8 kB) rather than its default 4 kB.
-               "--limit-request-line", "8190",
-               "astana_kg.server:create_app()"]
+    # granian: connections are read and written by an event loop in Rust, and the front
+    # (astana_kg.server.front) reads request bodies on an event loop too, so slow and idle
+    # clients hold no Python thread; the threads run the app on complete requests only.
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+               "--workers", str(workers),
+               "--host", args.host, "--port", str(args.port), "--no-ws", "--log-level", "warning",
+               # A client has this long to send a request's headers (on a new or a kept-alive connection).
+               "--http1-header-read-timeout", str(int(args.header_timeout * 1000)),
+               "--backlog", "2048", "--respawn-failed-workers", "--respawn-interval", "0.5",
+               "--workers-kill-timeout", "10",
+               "astana_kg.server.front:create_front"]
     os.execvpe(command[0], command, env)
     return ERROR  # not reached
 
@@ -123,15 +128,27 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["json", "xml", "csv", "tsv", "table"], default="table")
     q.add_argument("--store", default=str(project_root() / "build"), help="build directory (default: build/)")
     q.set_defaults(func=_cmd_query)
-    s = commands.add_parser("serve", help="build if needed, then serve the SPARQL endpoint and web page (gunicorn)")
+    s = commands.add_parser("serve", help="build if needed, then serve the SPARQL endpoint and web page (granian)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--build", default=str(project_root() / "build"), help="build directory (default: build/)")
-    s.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    s.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    s.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    s.add_argument("--threads", type=int, default=8, help="threads per worker running the app (default 8)")
     s.add_argument("--query-workers", type=int, default=1, help="query processes per worker (default 1)")
+    s.add_argument("--long-queries", type=int, default=2,
+                   help="queries per worker that may run past 0.25 s, at low priority (default 2); "
+                        "another is stopped with 503")
+    s.add_argument("--query-memory-mb", type=int, default=1024,
+                   help="memory each query process may use, in MiB (default 1024); a query over it is stopped")
+    s.add_argument("--network-isolation", choices=["auto", "required", "off"], default="auto",
+                   help="run query processes in a network namespace whose only way out is the SERVICE "
+                        "proxy (default auto: where the kernel allows it)")
+    s.add_argument("--header-timeout", type=float, default=10.0,
+                   help="seconds a client has to send a request's headers, and again its body (default 10)")
     s.add_argument("--timeout", type=float, default=30.0, help="query deadline in seconds (default 30)")
     s.add_argument("--row-cap", type=int, default=10000, help="most result rows returned (default 10000)")
+    s.add_argument("--byte-cap", type=int, default=32 * 1024 * 1024,
+                   help="most bytes of results returned (default 32 MiB)")
     s.add_argument("--max-request-bytes", type=int, default=1024 * 1024, help="request size limit (default 1 MB)")
     s.add_argument("--no-cors", dest="cors", action="store_false", help="do not send CORS headers")
     s.add_argument("--service-allow", nargs="*", default=["https://query.wikidata.org/sparql"],

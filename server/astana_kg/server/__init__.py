@@ -26,9 +26,9 @@ from .. import queries as query_files
 from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
-from ..queryworker import Job, NotAcceptable, Outcome, QueryPool, evaluate, serialize_graph
-from .federation import ServiceProxy, rewrite_services
-from .updates import apply_dataset
+from ..queryworker import Job, NotAcceptable, Outcome, ProcessOptions, QueryPool, serialize_graph
+from .federation import ServiceProxy
+from .updates import apply_dataset, names_its_dataset
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -39,12 +39,19 @@ DEFAULTS = {
     "QUERY_TIMEOUT": 30.0,
     "ROW_CAP": 10000,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "BODY_TIMEOUT": 10.0,
+    "APP_THREADS": 8,
     "CORS": True,
     "SERVICE_ALLOW": [WIKIDATA],
     "SERVICE_MIRRORS": {},
     "ALLOW_UPDATE": False,
     "UPDATE_TOKEN": None,
     "QUERY_WORKERS": 2,
+    "LONG_QUERY_SLOTS": 2,
+    "LONG_QUERY_AFTER": 0.25,
+    "QUERY_MEMORY_MB": 1024,
+    "BYTE_CAP": 32 * 1024 * 1024,
+    "NETWORK_ISOLATION": "auto",
     "CACHE_MAX_AGE": 3600,
     "CACHE_BYTES": 64 * 1024 * 1024,
     "EAGER": False,
@@ -56,12 +63,19 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_TIMEOUT": ("QUERY_TIMEOUT", float),
     "ASTANA_KG_ROW_CAP": ("ROW_CAP", int),
     "ASTANA_KG_MAX_REQUEST_BYTES": ("MAX_CONTENT_LENGTH", int),
+    "ASTANA_KG_BODY_TIMEOUT": ("BODY_TIMEOUT", float),
+    "ASTANA_KG_APP_THREADS": ("APP_THREADS", int),
     "ASTANA_KG_CORS": ("CORS", lambda v: v.lower() not in ("0", "false", "no", "off")),
     "ASTANA_KG_SERVICE_ALLOW": ("SERVICE_ALLOW", lambda v: [i for i in v.split() if i]),
     "ASTANA_KG_SERVICE_MIRRORS": ("SERVICE_MIRRORS", json.loads),
     "ASTANA_KG_ALLOW_UPDATE": ("ALLOW_UPDATE", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "ASTANA_KG_UPDATE_TOKEN": ("UPDATE_TOKEN", str),
     "ASTANA_KG_QUERY_WORKERS": ("QUERY_WORKERS", int),
+    "ASTANA_KG_LONG_QUERIES": ("LONG_QUERY_SLOTS", int),
+    "ASTANA_KG_LONG_QUERY_AFTER": ("LONG_QUERY_AFTER", float),
+    "ASTANA_KG_QUERY_MEMORY_MB": ("QUERY_MEMORY_MB", int),
+    "ASTANA_KG_BYTE_CAP": ("BYTE_CAP", int),
+    "ASTANA_KG_NETWORK_ISOLATION": ("NETWORK_ISOLATION", str),
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
     "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
@@ -138,19 +152,58 @@ class Endpoint:
             self.build_id += "+" + info["wikidata_cache"]["sha256"][:16]
         self.generation = 0
         self.writable = bool(config["ALLOW_UPDATE"])
-        self.store = ox.Store(self.store_path) if self.writable else ox.Store.read_only(self.store_path)
-        self.pool = None if self.writable else QueryPool(self.store_path, int(config["QUERY_WORKERS"]))
         self.cache = ResultCache(int(config["CACHE_BYTES"]))
         self.write_lock = threading.Lock()
         self._proxy: ServiceProxy | None = None
+        if config["SERVICE_ALLOW"]:
+            self._proxy = ServiceProxy(list(config["SERVICE_ALLOW"]), dict(config["SERVICE_MIRRORS"]),
+                                       float(config["QUERY_TIMEOUT"]), cache=self._wikidata_cache)
+        if config["NETWORK_ISOLATION"] not in ("auto", "required", "off"):
+            raise ValueError(f"NETWORK_ISOLATION is {config['NETWORK_ISOLATION']!r}: use auto, required or off")
+        options = ProcessOptions(
+            writable=self.writable, memory_bytes=int(config["QUERY_MEMORY_MB"]) * 1024 * 1024 or None,
+            isolation=config["NETWORK_ISOLATION"],
+            relay=(self._proxy.port, self._proxy.unix_path) if self._proxy else None)
+        # In writable mode one process holds the store read-write and runs queries and updates alike.
+        self.pool = QueryPool(self.store_path, 1 if self.writable else int(config["QUERY_WORKERS"]), options,
+                              long_slots=0 if self.writable else int(config["LONG_QUERY_SLOTS"]),
+                              long_after=float(config["LONG_QUERY_AFTER"]))
+        if self.pool.isolated is False:
+            logging.getLogger("astana_kg").warning(
+                "query processes share the host's network (%s): SERVICE and LOAD rest on the text checks alone",
+                self.pool.why_not_isolated)
+        # Pages, fragments and the JSON API read the store here. In writable mode the writer
+        # process holds the store, and they read a snapshot of it, made anew after each update.
+        self._snapshots: list[str] = []
+        if self.writable:  # the writer holds the store's lock: snapshots left by an earlier writer are stale
+            import shutil
+
+            for stale in self.build_dir.glob(".snapshot-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        self.store = self._snapshot() if self.writable else ox.Store.read_only(self.store_path)
+
+    def _snapshot(self) -> ox.Store:
+        """A read-only store over a fresh snapshot of the writer's store (the older ones removed)."""
+        import shutil
+        import tempfile
+
+        directory = tempfile.mkdtemp(prefix=".snapshot-", dir=self.build_dir)
+        os.rmdir(directory)  # the writer creates it
+        self.pool.run(Job(directory, None, None, [], [], 0, operation="snapshot"), float(self.config["QUERY_TIMEOUT"]))
+        store = ox.Store.read_only(directory)
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True)
+        self._snapshots = [directory]
+        return store
 
     def proxy(self) -> ServiceProxy:
-        """The loopback proxy SERVICE calls go through (started on first use)."""
-        with self.write_lock:
-            if self._proxy is None:
-                self._proxy = ServiceProxy(dict(self.config["SERVICE_MIRRORS"]), float(self.config["QUERY_TIMEOUT"]),
-                                           cache=self._wikidata_cache)
-            return self._proxy
+        """The loopback proxy SERVICE calls go through."""
+        if self._proxy is None:
+            raise forbidden("this endpoint federates with no other: its SERVICE allow-list is empty")
+        return self._proxy
+
+    def route(self, iri: str) -> str:
+        return self.proxy().route(iri)
 
     def _wikidata_cache(self):
         from .. import wikidata  # only an endpoint that answers from the offline cache needs it
@@ -158,8 +211,11 @@ class Endpoint:
         return wikidata.cache_store(self.store)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
+        import shutil
+
+        self.pool.close()
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True)
         if self._proxy is not None:
             self._proxy.close()
 
@@ -186,7 +242,7 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     format_name = sparql.param("format")
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
                                sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"]),
-                               base_iri])
+                               int(config["BYTE_CAP"]), base_iri])
     key = hashlib.sha256(key_material.encode("utf-8")).hexdigest()
     etag = f'"{key[:40]}"'
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
@@ -202,80 +258,67 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     headers["Content-Type"] = outcome.media_type
     headers["X-Result-Rows"] = str(outcome.rows)
     if outcome.truncated:
-        headers["X-Result-Truncated"] = f"true; row-cap={int(config['ROW_CAP'])}"
+        limit = int(config["BYTE_CAP"]) if outcome.cap == "byte-cap" else int(config["ROW_CAP"])
+        headers["X-Result-Truncated"] = f"true; {outcome.cap or 'row-cap'}={limit}"
     return Answer(200, outcome.body, headers, outcome.rows)
+
+
+def _timeout(endpoint: Endpoint, sparql: protocol.SparqlRequest) -> float:
+    """The deadline: the endpoint's, or the shorter one a ``timeout=`` parameter asks for."""
+    timeout = float(endpoint.config["QUERY_TIMEOUT"])
+    requested = sparql.param("timeout")
+    if requested:
+        try:
+            asked = float(requested)
+        except ValueError:
+            raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
+        if not asked > 0 or asked != asked:
+            raise HttpError(400, f"timeout={requested!r} is not a positive number of seconds")
+        timeout = min(timeout, asked)
+    return timeout
 
 
 def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None, format_name: str | None,
          base_iri: str | None = None) -> Outcome:
     config = endpoint.config
-    text = sparql.text
-    if safety.may_call_services(text):
-        # Only a text that holds the word SERVICE can call one: parse it with a real SPARQL
-        # parser, check every SERVICE against the allow-list and route it through the proxy.
-        services = safety.check_tree(safety.parse_tree(text, "query"), list(config["SERVICE_ALLOW"]))
-        if services:
-            text, rewritten = rewrite_services(text, endpoint.proxy().route)
-            if rewritten != len(services):
-                raise HttpError(400, f"the query has {len(services)} SERVICE clauses but {rewritten} could be "
-                                     "located in its text; write each SERVICE endpoint as an IRI or prefixed name")
+    text = safety.checked_text(sparql.text, "query", list(config["SERVICE_ALLOW"]), endpoint.route)
     solutions_format, solutions_refusal = _negotiate("solutions", accept, format_name)
     graph_format, graph_refusal = _negotiate("graph", accept, format_name)
     if solutions_format is None and graph_format is None:
         raise solutions_refusal
-    timeout = float(config["QUERY_TIMEOUT"])
-    requested = sparql.param("timeout")
-    if requested:
-        try:
-            timeout = min(timeout, max(0.001, float(requested)))
-        except ValueError:
-            raise HttpError(400, f"timeout={requested!r} is not a number of seconds") from None
     job = Job(text, solutions_format.media_type if solutions_format else None,
               graph_format.media_type if graph_format else None,
-              sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]), base_iri)
+              sparql.default_graphs, sparql.named_graphs, int(config["ROW_CAP"]), base_iri,
+              byte_cap=int(config["BYTE_CAP"]))
     try:
-        if endpoint.pool is not None:
-            return endpoint.pool.run(job, timeout)
-        return _evaluate_in_process(endpoint, job)
+        return endpoint.pool.run(job, _timeout(endpoint, sparql))
     except NotAcceptable as refused:
         raise (graph_refusal if str(refused) == "graph" else solutions_refusal) from None
 
 
-def _evaluate_in_process(endpoint: Endpoint, job: Job) -> Outcome:
-    from .errors import bad_gateway, syntax_error
-
-    try:
-        return evaluate(endpoint.store, job)
-    except SyntaxError as error:
-        raise syntax_error("query", str(error)) from None
-    except OSError as error:
-        raise bad_gateway(f"a remote SERVICE failed: {error}") from None
-
-
 def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorization: str | None,
                   base_iri: str | None = None) -> Answer:
-    """Run an update in writable mode, after checking the bearer token."""
+    """Run an update in writable mode, after checking the bearer token, in the writer process."""
     if not endpoint.writable:
         raise forbidden("this endpoint is read-only; updates are accepted only with --allow-update")
     token = endpoint.config.get("UPDATE_TOKEN")
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), str(token).encode()):
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), str(token).encode()):
         raise unauthorized("an update needs the endpoint's bearer token (Authorization: Bearer ...)")
-    tree = safety.parse_tree(sparql.text, "update")
-    safety.check_tree(tree, list(endpoint.config["SERVICE_ALLOW"]))
-    safety.check_loads(tree, list(endpoint.config["SERVICE_ALLOW"]))
-    if sparql.default_graphs or sparql.named_graphs:
-        if any("using" in op or "withClause" in op for op in tree["request"]):
-            raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
-                                 "and the update has its own USING or WITH clause")
-    text = apply_dataset(sparql.text, sparql.default_graphs, sparql.named_graphs)
+    allowed = list(endpoint.config["SERVICE_ALLOW"])
+    text = safety.checked_text(sparql.text, "update", allowed, endpoint.route)
+    if (sparql.default_graphs or sparql.named_graphs) and names_its_dataset(sparql.text):
+        raise HttpError(400, "the request names graphs (using-graph-uri / using-named-graph-uri) "
+                             "and the update has its own USING or WITH clause")
+    text = apply_dataset(text, sparql.default_graphs, sparql.named_graphs)
+    job = Job(text, None, None, [], [], 0, base_iri, operation="update")
     with endpoint.write_lock:
         try:
-            endpoint.store.update(text, base_iri=base_iri)
-        except SyntaxError as error:
-            raise syntax_error("update", str(error)) from None
-        endpoint.generation += 1
-        endpoint.cache.clear()
+            endpoint.pool.run(job, _timeout(endpoint, sparql))
+        finally:  # a stopped update leaves the store as it was; a finished one changed it
+            endpoint.generation += 1
+            endpoint.cache.clear()
+            endpoint.store = endpoint._snapshot()
     return Answer(204, b"", {})
 
 
@@ -385,7 +428,7 @@ def create_app(config: dict | None = None) -> Flask:
     def health():
         state_ = endpoint()
         return {"status": "ok", "build": state_.build_id, "writable": state_.writable,
-                "query_workers": 0 if state_.pool is None else state_.pool.size}
+                "query_workers": state_.pool.size, "network_isolation": bool(state_.pool.isolated)}
 
     @app.get("/examples.json")
     def examples():

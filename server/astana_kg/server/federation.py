@@ -1,9 +1,12 @@
-"""Federation: SERVICE calls leave through a local forwarding proxy.
+"""Federation: SERVICE calls (and LOAD) leave through a local forwarding proxy, and only through it.
 
 pyoxigraph calls a SERVICE endpoint itself, with its own User-Agent and to the IRI written in the
-query. Every (allow-listed) SERVICE endpoint of a query is therefore rewritten to a loopback
-proxy, which forwards the request with a descriptive User-Agent, to the configured mirror of that
-endpoint if there is one (a local copy, a test stand-in), else to the endpoint itself.
+query. Every allow-listed endpoint of a query is therefore rewritten (``sparqltext.rewrite``) to
+a route of this proxy, which forwards the request with a descriptive User-Agent, to the
+configured mirror of that endpoint if there is one (a local copy, a test stand-in), else to the
+endpoint itself. The proxy makes routes for allow-listed endpoints only, so the destination it
+forwards to is checked where the network is reached. Query processes live in a network of their
+own whose only way out is this proxy's Unix socket (``astana_kg.isolation``).
 
 The mirror value :data:`CACHE` (``"cache"``) means: answer the requests from the build's offline
 Wikidata cache (see ``astana_kg.wikidata``), evaluated in this process on a store that holds only
@@ -12,16 +15,15 @@ the cache graph, so that federated queries run unchanged without a network.
 pyoxigraph sends each SERVICE block as a query of its own, without the bindings of the rest of
 the query: a block should be selective by itself (anchored on an item or a rare property).
 
->>> rewrite_services('SELECT * { SERVICE SILENT <https://q.example/sparql> { ?s ?p ?o } } # SERVICE <x:y>',
-...                  lambda i: "http://127.0.0.1:1/service/0")
-('SELECT * { SERVICE SILENT <http://127.0.0.1:1/service/0> { ?s ?p ?o } } # SERVICE <x:y>', 1)
 """
 
 from __future__ import annotations
 
 import http.client
 import http.server
-import re
+import os
+import socketserver
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -29,62 +31,13 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from .. import __version__
-from .safety import TEXT_SKIP
+from .errors import forbidden
 
 #: The mirror value that answers from the offline Wikidata cache.
 CACHE = "cache"
 
 USER_AGENT = (f"astana-kg/{__version__} (https://w3id.org/astana-kg/; SPARQL endpoint federating on behalf "
               "of its users)")
-
-_TOKEN = re.compile(
-    rf'(?P<skip>{TEXT_SKIP})|(?P<open>\{{)|(?P<close>\}})'
-    r'|(?P<service>\bSERVICE\b(?:\s+SILENT\b)?\s*)(?P<endpoint><[^<>"{}|^`\\\s]*>|[A-Za-z_][\w.-]*:[\w.%:-]*|[A-Za-z_]?[\w.-]*:|\?\w+|\$\w+)?',
-    re.IGNORECASE,
-)
-
-
-def rewrite_services(text: str, target_for: Callable[[str], str], prefixes: dict[str, str] | None = None):
-    """Replace the endpoint of every SERVICE that this endpoint calls itself.
-
-    Those are the SERVICE clauses outside comments, strings and IRIs and not inside another
-    SERVICE: a nested one travels in the text of the outer one, and the remote endpoint calls it
-    (as Wikidata runs ``SERVICE wikibase:label``). ``target_for(iri)`` gives the new endpoint
-    IRI; prefixed names are expanded with ``prefixes``. Returns the new text and the number of
-    SERVICE clauses rewritten.
-
-    >>> rewrite_services('SELECT * { SERVICE <x:a> { SERVICE <x:b> { ?s ?p ?o } } SERVICE <x:c> {} }',
-    ...                  lambda i: i.upper())
-    ('SELECT * { SERVICE <X:A> { SERVICE <x:b> { ?s ?p ?o } } SERVICE <X:C> {} }', 2)
-    """
-    prefixes = prefixes if prefixes is not None else declared_prefixes(text)
-    count, depth = 0, 0
-    inside = None  # the depth of the group of the SERVICE being read, "next" before its brace
-
-    def replace(match: re.Match) -> str:
-        nonlocal count, depth, inside
-        if match.group("open") is not None:
-            depth += 1
-            if inside == "next":
-                inside = depth
-        elif match.group("close") is not None:
-            if inside == depth:
-                inside = None
-            depth -= 1
-        elif match.group("service") is not None and inside is None:
-            inside = "next"
-            endpoint = match.group("endpoint")
-            if endpoint is not None and not endpoint.startswith(("?", "$")):
-                iri = endpoint[1:-1] if endpoint.startswith("<") else _expand(endpoint, prefixes)
-                count += 1
-                return f"{match.group('service')}<{target_for(iri)}>"
-        return match.group(0)
-
-    return _TOKEN.sub(replace, text), count
-
-
-_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z_][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
-
 
 def service_query_text(method: str, path: str, content_type: str | None, body: bytes | None) -> str | None:
     """The query of a SPARQL Protocol request as a SERVICE call sends it (GET, or POST direct or form).
@@ -104,21 +57,45 @@ def service_query_text(method: str, path: str, content_type: str | None, body: b
     return fields.get("query", [None])[0]
 
 
-def declared_prefixes(text: str) -> dict[str, str]:
-    return {(name or ""): iri for name, iri in _PREFIX_DECL.findall(text)}
+def remote_contexts(data: bytes) -> list[str]:
+    """The remote contexts (``"@context": "IRI"``, at any depth) of a JSON document; [] if it is not JSON.
 
+    >>> remote_contexts(b'{"@context": ["http://x.example/c", {"a": "http://y.example/"}], "b": {"@context": "z"}}')
+    ['http://x.example/c', 'z']
+    >>> remote_contexts(b'{"head": {"vars": []}}'), remote_contexts(b'not json')
+    ([], [])
+    """
+    import json
 
-def _expand(name: str, prefixes: dict[str, str]) -> str:
-    prefix, _, local = name.partition(":")
-    return prefixes.get(prefix, name + "#unknown-prefix") + local
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(node, in_context=False):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, key == "@context")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, in_context)
+        elif isinstance(node, str) and in_context:
+            found.append(node)
+
+    walk(document)
+    return found
 
 
 class ServiceProxy:
     """A loopback HTTP server that forwards SERVICE requests to their endpoint or its mirror."""
 
-    def __init__(self, mirrors: dict[str, str] | None = None, timeout: float = 30.0,
+    def __init__(self, allowed: list[str], mirrors: dict[str, str] | None = None, timeout: float = 30.0,
                  cache: Callable[[], ox.Store | None] | None = None):
-        """``cache`` gives the store that answers for endpoints whose mirror is :data:`CACHE`."""
+        """``allowed``: the endpoints it may forward to; ``cache`` gives the store that answers for
+        endpoints whose mirror is :data:`CACHE`."""
+        self.allowed = frozenset(allowed)
+        self.max_bytes = 64 * 1024 * 1024  # the most a remote answer may hold
         self.mirrors = dict(mirrors or {})
         self.timeout = timeout
         self._cache_loader = cache
@@ -142,10 +119,25 @@ class ServiceProxy:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # The same proxy on a Unix socket: what query processes in their own network reach.
+        self._socket_dir = tempfile.mkdtemp(prefix="astana-kg-proxy-")
+        self.unix_path = os.path.join(self._socket_dir, "proxy.sock")
+
+        class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        class UnixHandler(Handler):
+            def address_string(self):
+                return "query-process"
+
+        self.unix_server = UnixServer(self.unix_path, UnixHandler)
+        for server in (self.server, self.unix_server):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def route(self, iri: str) -> str:
-        """The loopback IRI that stands for the endpoint ``iri``."""
+        """The loopback IRI that stands for the allow-listed endpoint ``iri`` (403 for any other)."""
+        if iri not in self.allowed:
+            raise forbidden(f"<{iri}> is not on this endpoint's federation allow-list", service=iri)
         with self.lock:
             for key, value in self.routes.items():
                 if value == iri:
@@ -157,7 +149,13 @@ class ServiceProxy:
     def _forward(self, handler, method: str) -> None:
         key = handler.path.split("?", 1)[0].rsplit("/", 1)[-1]
         iri = self.routes.get(key)
-        length = int(handler.headers.get("Content-Length") or 0)
+        try:
+            length = int(handler.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= self.max_bytes:
+            self._reply(handler, 400, b"bad Content-Length", "text/plain")
+            return
         body = handler.rfile.read(length) if length else None
         if iri is None:
             self._reply(handler, 404, b"unknown service route", "text/plain")
@@ -178,10 +176,20 @@ class ServiceProxy:
             connection = connection_type(target.hostname, target.port, timeout=self.timeout)
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            data = response.read()
-            self._reply(handler, response.status, data, response.getheader("Content-Type", "application/octet-stream"))
+            data = response.read(self.max_bytes + 1)
             connection.close()
-        except OSError as error:
+            if len(data) > self.max_bytes:
+                self._reply(handler, 502, f"{iri} answered more than {self.max_bytes} bytes".encode(), "text/plain")
+                return
+            content_type = response.getheader("Content-Type", "")
+            if "json" in content_type and remote_contexts(data):
+                # The engine would fetch them itself, from anywhere: refuse the document instead.
+                self._reply(handler, 502, f"{iri} answered JSON-LD with remote contexts "
+                                          f"({', '.join(remote_contexts(data))}), which are not fetched".encode(),
+                            "text/plain")
+                return
+            self._reply(handler, response.status, data, response.getheader("Content-Type", "application/octet-stream"))
+        except (OSError, http.client.HTTPException) as error:
             self._reply(handler, 502, f"could not reach {iri}: {error}".encode(), "text/plain")
 
     def cache_store(self) -> ox.Store | None:
@@ -221,5 +229,11 @@ class ServiceProxy:
         handler.wfile.write(body)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        for server in (self.server, self.unix_server):
+            server.shutdown()
+            server.server_close()
+        try:
+            os.unlink(self.unix_path)
+            os.rmdir(self._socket_dir)
+        except OSError:
+            pass

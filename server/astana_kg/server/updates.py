@@ -3,7 +3,7 @@
 pyoxigraph's ``Store.update`` takes no dataset, so the graphs a request names are written into
 the update itself: ``USING <g>`` / ``USING NAMED <g>`` clauses before the ``WHERE`` of every
 DELETE/INSERT operation, which is what the SPARQL 1.1 Protocol says the parameters mean
-(section 2.2.3). Comments, strings and IRIs are skipped, and only a ``WHERE`` outside braces
+(section 2.2.3). It reads the update's tokens (``sparqltext``), and only a ``WHERE`` outside braces
 starts an operation's pattern.
 
 >>> apply_dataset('INSERT { ?s a <x:T> } WHERE { ?s ?p ?o } ; DELETE DATA { <x:a> <x:b> "WHERE" }',
@@ -23,12 +23,7 @@ from __future__ import annotations
 import re
 
 from .errors import bad_request
-from .safety import TEXT_SKIP
-
-_TOKEN = re.compile(
-    rf'(?P<skip>{TEXT_SKIP})|(?P<open>\{{)|(?P<close>\}})|(?<![\w:])(?P<word>DELETE|WHERE)(?![\w:-])',
-    re.IGNORECASE,
-)
+from . import sparqltext
 
 
 def apply_dataset(text: str, default_graphs: list[str], named_graphs: list[str]) -> str:
@@ -38,20 +33,26 @@ def apply_dataset(text: str, default_graphs: list[str], named_graphs: list[str])
     clauses = "".join(f"USING <{iri}> " for iri in default_graphs)
     clauses += "".join(f"USING NAMED <{iri}> " for iri in named_graphs)
     pieces, start, depth, previous = [], 0, 0, None
-    for match in _TOKEN.finditer(text):
-        if match.group("open"):
+    for token in sparqltext.tokens(text):
+        if token.kind in ("ws", "comment"):
+            continue
+        if token.kind == "open":
             depth += 1
-        elif match.group("close"):
+        elif token.kind == "close":
             depth -= 1
-        elif match.group("word") and depth == 0:
-            word = match.group("word").upper()
-            if word == "WHERE":
+        elif token.keyword in ("DELETE", "WHERE") and depth == 0:
+            if token.keyword == "WHERE":
                 if previous == "DELETE":
                     raise bad_request("using-graph-uri and using-named-graph-uri cannot apply to the DELETE WHERE "
                                       "shorthand (which takes no USING clause); write it as DELETE { ... } WHERE { ... }")
-                pieces += [text[start:match.start()], clauses]
-                start = match.start()
-            previous = word
+                pieces += [text[start:token.start], clauses]
+                start = token.start
+            previous = token.keyword
             continue
         previous = None
     return "".join(pieces) + text[start:]
+
+
+def names_its_dataset(text: str) -> bool:
+    """Whether an update has a USING or WITH clause of its own."""
+    return bool(sparqltext.keywords(text) & {"USING", "WITH"})

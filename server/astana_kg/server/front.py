@@ -1,0 +1,174 @@
+"""The front door: an ASGI application that reads each request whole, then hands it to the Flask app.
+
+The HTTP server (granian) reads and writes connections in an event loop, so an idle or slow
+client costs a socket, not a thread. This front keeps it so for request bodies too: it reads the
+body on the event loop, within a size limit (413) and a time limit (408), and only a complete
+request takes one of the threads that run the Flask (WSGI) app. A client that declares a body and
+never sends it, or sends it a byte at a time, holds no thread and is dropped at the time limit.
+
+>>> import asyncio
+>>> from flask import Flask
+>>> flask_app = Flask("demo")
+>>> _ = flask_app.post("/echo")(lambda: __import__("flask").request.get_data())
+>>> front = Front(flask_app, max_body=10, body_timeout=1.0, threads=1)
+>>> asyncio.run(call(front, "POST", "/echo", b"hello"))
+(200, b'hello')
+>>> asyncio.run(call(front, "POST", "/echo", b"x" * 11))[0]
+413
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from .errors import HttpError, PROBLEM_JSON, payload_too_large
+
+
+class Front:
+    """ASGI over a WSGI app: bodies read on the event loop, the app run on a bounded thread pool."""
+
+    def __init__(self, wsgi_app, max_body: int, body_timeout: float, threads: int):
+        self.app = wsgi_app
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="astana-kg-app")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    self.executor.shutdown(wait=False, cancel_futures=True)
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        try:
+            body = await self._body(scope, receive)
+        except HttpError as error:
+            await _respond(send, error.status, [(b"content-type", PROBLEM_JSON.encode())], error.body())
+            return
+        environ = _environ(scope, body)
+        loop = asyncio.get_running_loop()
+        status, headers, payload = await loop.run_in_executor(self.executor, _call_wsgi, self.app, environ)
+        await _respond(send, status, headers, payload, keep_length=scope["method"] == "HEAD")
+
+    async def _body(self, scope, receive) -> bytes:
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise HttpError(400, "the Content-Length header is not a number") from None
+                if declared > self.max_body:
+                    raise payload_too_large(self.max_body)
+        body = bytearray()
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                while True:
+                    try:
+                        message = await receive()
+                    except (TimeoutError, asyncio.CancelledError):
+                        raise
+                    except Exception as error:  # the server's own reading failed: a malformed chunk
+                        raise HttpError(400, f"the request body could not be read: {error}") from None
+                    if message["type"] == "http.disconnect":  # gone, or its chunked encoding is malformed
+                        raise HttpError(400, "the request body could not be read to its end (the connection "
+                                             "closed, or its chunked encoding is malformed)")
+                    body += message.get("body", b"")
+                    if len(body) > self.max_body:
+                        raise payload_too_large(self.max_body)
+                    if not message.get("more_body"):
+                        return bytes(body)
+        except TimeoutError:
+            raise HttpError(408, f"the request body did not arrive within {self.body_timeout:g} s") from None
+
+
+def _environ(scope, body: bytes) -> dict:
+    """The WSGI environ (PEP 3333) of an ASGI HTTP scope."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    environ = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": scope.get("root_path", "").encode("utf-8").decode("latin-1"),
+        "PATH_INFO": scope["path"].encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1] or 80),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif name == "CONTENT_LENGTH":
+            continue
+        else:
+            key = "HTTP_" + name
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+def _call_wsgi(app, environ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    started: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        started["status"], started["headers"] = status, headers
+
+    result = app(environ, start_response)
+    try:
+        payload = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in started["headers"]]
+    return int(started["status"].split(" ", 1)[0]), headers, payload
+
+
+async def _respond(send, status: int, headers, body: bytes, keep_length: bool = False) -> None:
+    if not keep_length:  # a HEAD answer keeps the length the GET would have
+        headers = [h for h in headers if h[0] != b"content-length"] + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def call(app, method: str, path: str, body: bytes = b"", headers=()) -> tuple[int, bytes]:
+    """Call an ASGI app once, in-process: (status, body). For tests and examples."""
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": b"", "http_version": "1.1",
+             "headers": [(b"content-length", str(len(body)).encode()), *headers], "scheme": "http"}
+    await app(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def create_front(config: dict | None = None) -> Front:
+    """The ASGI application ``astana-kg serve`` runs: the Flask app behind :class:`Front`."""
+    from . import create_app
+
+    app = create_app(config)
+    return Front(app, int(app.config["MAX_CONTENT_LENGTH"]),
+                 float(app.config["BODY_TIMEOUT"]), int(app.config["APP_THREADS"]))
