@@ -90,7 +90,7 @@ def test_a_failed_build_keeps_the_previous_build(project_copy):
         build(out, project_copy)
     assert (out / DUMP_NAME).read_bytes() == before
     assert first.out == out.resolve()
-    assert not [p for p in project_copy.iterdir() if p.name.startswith(".build.")]
+    assert not [p for p in project_copy.iterdir() if ".tmp-" in p.name or ".link-" in p.name]
 
 
 def test_an_unexpected_error_exits_with_status_2(project_copy, capsys):
