@@ -1,9 +1,12 @@
 """Where a build goes: ``build`` is a link to one complete build, switched in one rename; a
-running server keeps the build it resolved at its start."""
+running server keeps the build it resolved at its start; killed builds leave nothing behind for
+long."""
 
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,9 +14,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
+import astana_kg
 from astana_kg import build as build_module
 from astana_kg import cli
-from astana_kg.build import DUMP_NAME, INFO_NAME, STORE_NAME, write_build
+from astana_kg.build import DUMP_NAME, INFO_NAME, STORE_NAME, InvalidInput, build, write_build
 from astana_kg.paths import builds_directory
 from astana_kg.server import create_app
 
@@ -103,6 +107,65 @@ def test_an_error_while_writing_keeps_the_served_build_and_leaves_no_temporary(t
     assert out.resolve() == first and contents(out) == "first"
     assert temporaries(tmp_path) == []
     assert sorted(p.name for p in builds_directory(out).iterdir() if not p.name.startswith(".")) == [first.name]
+
+
+KILLED_BUILD = """
+import sys
+from pathlib import Path
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
+from astana_kg import build
+
+def stall(dump):  # the store is written: say so, then wait to be killed
+    print("writing", flush=True)
+    sys.stdin.read()
+
+build.dumps.build_downloads = stall
+graph = Graph()
+graph.add((URIRef("https://w3id.org/astana-kg/id/thing"), RDFS.label, Literal("killed")))
+build.write_build(Path(sys.argv[1]), {URIRef("https://w3id.org/astana-kg/graph/test"): graph}, {})
+"""
+
+
+def test_a_build_killed_while_writing_leaves_the_old_build_served_and_the_next_build_removes_its_temporary(tmp_path):
+    out = tmp_path / "build"
+    first = write_build(out, graphs("first"), {})
+    env = dict(os.environ, PYTHONPATH=str(Path(astana_kg.__file__).resolve().parents[1]))
+    child = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(out)], env=env, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = child.stdout.readline()
+        assert line == "writing\n", child.stderr.read() if not line else line
+        assert (tmp_path / f".build.tmp-{child.pid}" / STORE_NAME).is_dir()
+    finally:
+        child.kill()
+        child.wait(timeout=60)
+        for stream in (child.stdin, child.stdout, child.stderr):
+            stream.close()
+    assert temporaries(tmp_path) == [f".build.tmp-{child.pid}"]
+    assert out.resolve() == first and contents(out) == "first"
+    write_build(out, graphs("second"), {})
+    assert temporaries(tmp_path) == []
+    assert contents(out) == "second"
+
+
+def test_a_build_first_removes_the_temporaries_of_dead_builds_and_keeps_those_of_running_ones(project_copy):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead_pid = int(dead.stdout)
+    running = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        for name in (f".build.tmp-{dead_pid}", f".build.old-{dead_pid}", f".build.tmp-{running.pid}"):
+            (project_copy / name / STORE_NAME).mkdir(parents=True)
+        os.symlink("nowhere", project_copy / f".build.link-{dead_pid}")
+        (project_copy / ".other.tmp-1").mkdir()  # another output's: not this build's to judge
+        (project_copy / "ontology" / "astana-kg.ttl").write_text("not Turtle\n")
+        with pytest.raises(InvalidInput):  # even a build that stops at once clears the dead ones
+            build(project_copy / "build", project_copy)
+        assert temporaries(project_copy) == [f".build.tmp-{running.pid}", ".other.tmp-1"]
+    finally:
+        running.stdin.close()
+        running.wait(timeout=60)
 
 
 def test_a_build_keeps_the_build_it_replaces_and_removes_older_ones(tmp_path):

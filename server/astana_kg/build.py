@@ -7,8 +7,9 @@ every stage passed does the output (``build``, a symbolic link) switch to it, in
 Builds live in ``.NAME.builds/`` beside the link ``NAME``. A server resolves the link once when it
 starts and serves that directory until it stops, so a build keeps the build it replaces (the one
 servers started before it may still serve) and removes the older ones: restart a server between
-two rebuilds. A build directory of an older version (a plain directory) is moved into
-``.NAME.builds/`` as the build replaced.
+two rebuilds. A build first removes what killed builds left beside the link (``.NAME.tmp-PID``,
+``.NAME.link-PID``, ``.NAME.old-PID`` of processes that no longer run). A build directory of an
+older version (a plain directory) is moved into ``.NAME.builds/`` as the build replaced.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -247,6 +249,17 @@ def output_path(out: Path | str) -> Path:
     return out.parent.resolve() / out.name
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _remove(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink(missing_ok=True)
@@ -254,11 +267,31 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove what killed builds of ``out`` left beside it, and return their paths.
+
+    ``.NAME.tmp-PID`` is a half-written build, ``.NAME.link-PID`` a link not yet swapped in,
+    ``.NAME.old-PID`` a build that older versions had moved aside; each is removed once its
+    process ``PID`` no longer runs (a live build's are kept)."""
+    out = output_path(out)
+    if not out.parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old)-(\d+)")
+    removed = []
+    for path in sorted(out.parent.iterdir()):
+        match = pattern.fullmatch(path.name)
+        if match and int(match[1]) != os.getpid() and not _alive(int(match[1])):
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
 def prepare_output(out: Path) -> None:
-    """Check that ``out`` can become a link to a build."""
+    """Check that ``out`` can become a link to a build, and remove stale temporaries beside it."""
     out = output_path(out)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} is a file, not a build")
+    remove_stale_temporaries(out)
 
 
 @contextlib.contextmanager
