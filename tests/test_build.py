@@ -93,11 +93,28 @@ def test_a_failed_build_keeps_the_previous_build(project_copy):
     assert not [p for p in project_copy.iterdir() if ".tmp-" in p.name or ".link-" in p.name]
 
 
-def test_an_unexpected_error_exits_with_status_2(project_copy, capsys):
-    (project_copy / "data" / "wikidata" / "verified-qids.tsv").unlink()
+def test_missing_input_files_are_invalid_input_each_named(project_copy, capsys):
+    qids = project_copy / "data" / "wikidata" / "verified-qids.tsv"
+    identifiers = project_copy / "data" / "curation" / "identifiers.tsv"
+    qids.unlink()
+    identifiers.unlink()
     status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    assert status == 2
-    assert "error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("astana-kg build: invalid input, nothing was written\nmissing input files:\n")
+    assert f"  {qids}: no such file\n" in err and f"  {identifiers}: no such file\n" in err
+    assert "FileNotFoundError" not in err
+    assert not (project_copy / "build").exists()
+
+
+def test_a_deleted_claim_file_is_named_and_not_the_files_that_refer_to_its_entities(project_copy, capsys):
+    claims = project_copy / "data" / "claims" / "003.yaml"
+    claims.unlink()
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"  {claims}: no such file; it holds the claims of 003_6a7ef684703209c4.txt" in err
+    assert "wikidata-links.tsv" not in err
 
 
 def test_the_query_command_prints_a_table_and_standard_result_formats(built, capsys):

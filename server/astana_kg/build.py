@@ -44,6 +44,11 @@ BUILT, INVALID_INPUT, ERROR = 0, 1, 2
 
 from .paths import DUMP_NAME, INFO_NAME, STORE_NAME, builds_directory, project_root  # noqa: F401 (re-exported)
 
+#: The files every build reads, besides the sources and the claim file of each source.
+REQUIRED_FILES = ("ontology/astana-kg.ttl", "shapes/ontology-shapes.ttl", "shapes/data-shapes.ttl",
+                  "data/wikidata/verified-qids.tsv", "data/curation/wikidata-links.tsv",
+                  "data/curation/identifiers.tsv")
+
 
 class InvalidInput(Exception):
     """The input is wrong (exit status 1); ``report`` says where and why."""
@@ -145,8 +150,25 @@ def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
     return graph
 
 
+def missing_inputs(root: Path, sources) -> list[str]:
+    """A line for each file the build needs that is not there: a required file, or the claim file
+    ``data/claims/NNN.yaml`` of a source ``data/sources/NNN_*.txt`` (``claims: []`` while it has none)."""
+    missing = [f"{root / name}: no such file" for name in REQUIRED_FILES if not (root / name).is_file()]
+    for source in sources.values():
+        path = root / "data/claims" / f"{source.id}.yaml"
+        if not path.is_file():
+            missing.append(f"{path}: no such file; it holds the claims of {source.path.name} "
+                           "(a source without claims yet has one with 'claims: []')")
+    return missing
+
+
 def load_inputs(root: Path) -> Inputs:
-    """Parse every input; raise InvalidInput naming the file and line of the first fault."""
+    """Parse every input; raise InvalidInput naming the file and line of the first fault (every
+    missing file, if files are missing)."""
+    sources = load_sources(root / "data/sources")
+    missing = missing_inputs(root, sources)
+    if missing:
+        raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
     ontology_path = root / "ontology/astana-kg.ttl"
     ontology = Graph()
     try:
@@ -157,7 +179,6 @@ def load_inputs(root: Path) -> Inputs:
     canonical = Graph()
     canonical += to_canonical_graph(ontology)
     ontology = canonical
-    sources = load_sources(root / "data/sources")
     try:
         claims = load_claims(root / "data/claims", sources)
     except CurationError as error:
