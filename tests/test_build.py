@@ -65,11 +65,19 @@ def test_an_unknown_wikidata_identifier_stops_the_build(project_copy, capsys):
     assert "wikidata-links.tsv:" in err and "Q1234567" in err and "not in data/wikidata/verified-qids.tsv" in err
 
 
-def test_an_unknown_ontology_term_stops_the_build(project_copy):
-    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
-                                      '    facts: |\n      id:sergey-lavrov a akg:Diplomat .\n')
-    with pytest.raises(InvalidInput, match=r"002\.yaml:\d+: akg:Diplomat is not a term of the ontology"):
-        build(project_copy / "build", project_copy)
+def test_an_unknown_ontology_term_is_reported_at_the_line_of_the_claim_file_that_writes_it(project_copy, capsys):
+    claims = project_copy / "data" / "claims" / "002.yaml"
+    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'       # line lines + 1
+                                      '    facts: |\n'                                 # lines + 2
+                                      '      id:sergey-lavrov a akg:Person ;\n'        # lines + 3
+                                      '        rdfs:label "Sergey Lavrov"@en ;\n'      # lines + 4
+                                      '        a akg:Diplomat .\n')                   # lines + 5
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{claims}:{lines + 5}: akg:Diplomat is not a term of the ontology" in err
+    assert f"{claims}:{lines + 1}:" not in err
 
 
 def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy):
@@ -90,14 +98,31 @@ def test_a_failed_build_keeps_the_previous_build(project_copy):
         build(out, project_copy)
     assert (out / DUMP_NAME).read_bytes() == before
     assert first.out == out.resolve()
-    assert not [p for p in project_copy.iterdir() if p.name.startswith(".build.")]
+    assert not [p for p in project_copy.iterdir() if ".tmp-" in p.name or ".link-" in p.name]
 
 
-def test_an_unexpected_error_exits_with_status_2(project_copy, capsys):
-    (project_copy / "data" / "wikidata" / "verified-qids.tsv").unlink()
+def test_missing_input_files_are_invalid_input_each_named(project_copy, capsys):
+    qids = project_copy / "data" / "wikidata" / "verified-qids.tsv"
+    identifiers = project_copy / "data" / "curation" / "identifiers.tsv"
+    qids.unlink()
+    identifiers.unlink()
     status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    assert status == 2
-    assert "error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("astana-kg build: invalid input, nothing was written\nmissing input files:\n")
+    assert f"  {qids}: no such file\n" in err and f"  {identifiers}: no such file\n" in err
+    assert "FileNotFoundError" not in err
+    assert not (project_copy / "build").exists()
+
+
+def test_a_deleted_claim_file_is_named_and_not_the_files_that_refer_to_its_entities(project_copy, capsys):
+    claims = project_copy / "data" / "claims" / "003.yaml"
+    claims.unlink()
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"  {claims}: no such file; it holds the claims of 003_6a7ef684703209c4.txt" in err
+    assert "wikidata-links.tsv" not in err
 
 
 def test_the_query_command_prints_a_table_and_standard_result_formats(built, capsys):

@@ -59,6 +59,22 @@ def test_invalid_turtle_is_reported_at_its_line_in_the_claim_file(tmp_path, sour
     assert "not valid Turtle" in caught.value.message
 
 
+def test_a_term_is_found_at_the_line_that_writes_it_whatever_the_style_of_the_facts(tmp_path, sources):
+    path = write(tmp_path, 'source: "002"\nclaims:\n'
+                           '  - quote: "FAIRBANKS /United States/"\n'                             # 3
+                           '    facts: |\n'                                                       # 4
+                           '      id:x a akg:Event ;\n'                                           # 5
+                           '        akg:about id:x-event .\n'                                     # 6
+                           '  - quote: "Lavrov"\n    occurrence: 1\n'                             # 7, 8
+                           '    facts: "id:y a akg:Event ;\n'                                     # 9
+                           '      <https://w3id.org/astana-kg/ontology#about> id:x ."\n')         # 10
+    block, flow = load_claim_file(path, sources)
+    assert block.line_of(AKG.Event) == 5 and block.line_of(AKG.about) == 6
+    assert block.line_of(DATA.x) == 5 and block.line_of(DATA["x-event"]) == 6
+    assert flow.line_of(AKG.Event) == 9 and flow.line_of(AKG.about) == 10
+    assert flow.line_of(AKG.Statement) == 7  # a term it does not write: the claim's own line
+
+
 def test_a_quotation_must_lie_inside_the_claims_quote(tmp_path, sources):
     path = write(tmp_path, 'source: "002"\nclaims:\n  - quote: "FAIRBANKS /United States/"\n    facts: |\n'
                            '      id:s a akg:Statement ; akg:quotation "We will welcome" .\n')

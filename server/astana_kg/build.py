@@ -1,16 +1,26 @@
 """The build: read the ontology, the sources, the claims and the curated links; validate; reason;
 write a pyoxigraph store and a sorted N-Quads dump.
 
-The build is all or nothing: it writes into a temporary directory beside the output and replaces
-the previous build only when every stage passed.
+The build is all or nothing: it writes into a temporary directory beside the output, and only when
+every stage passed does the output (``build``, a symbolic link) switch to it, in one rename.
+
+Builds live in ``.NAME.builds/`` beside the link ``NAME``. A server resolves the link once when it
+starts and serves that directory until it stops, so a build keeps the build it replaces (the one
+servers started before it may still serve) and removes the older ones: restart a server between
+two rebuilds. A build first removes what killed builds left beside the link (``.NAME.tmp-PID``,
+``.NAME.link-PID``, ``.NAME.old-PID`` of processes that no longer run). A build directory of an
+older version (a plain directory) is moved into ``.NAME.builds/`` as the build replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -32,7 +42,12 @@ from .namespaces import (
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
 
-from .paths import DUMP_NAME, INFO_NAME, STORE_NAME, project_root  # noqa: F401 (re-exported)
+from .paths import DUMP_NAME, INFO_NAME, STORE_NAME, builds_directory, project_root  # noqa: F401 (re-exported)
+
+#: The files every build reads, besides the sources and the claim file of each source.
+REQUIRED_FILES = ("ontology/astana-kg.ttl", "shapes/ontology-shapes.ttl", "shapes/data-shapes.ttl",
+                  "data/wikidata/verified-qids.tsv", "data/curation/wikidata-links.tsv",
+                  "data/curation/identifiers.tsv")
 
 
 class InvalidInput(Exception):
@@ -135,8 +150,25 @@ def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
     return graph
 
 
+def missing_inputs(root: Path, sources) -> list[str]:
+    """A line for each file the build needs that is not there: a required file, or the claim file
+    ``data/claims/NNN.yaml`` of a source ``data/sources/NNN_*.txt`` (``claims: []`` while it has none)."""
+    missing = [f"{root / name}: no such file" for name in REQUIRED_FILES if not (root / name).is_file()]
+    for source in sources.values():
+        path = root / "data/claims" / f"{source.id}.yaml"
+        if not path.is_file():
+            missing.append(f"{path}: no such file; it holds the claims of {source.path.name} "
+                           "(a source without claims yet has one with 'claims: []')")
+    return missing
+
+
 def load_inputs(root: Path) -> Inputs:
-    """Parse every input; raise InvalidInput naming the file and line of the first fault."""
+    """Parse every input; raise InvalidInput naming the file and line of the first fault (every
+    missing file, if files are missing)."""
+    sources = load_sources(root / "data/sources")
+    missing = missing_inputs(root, sources)
+    if missing:
+        raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
     ontology_path = root / "ontology/astana-kg.ttl"
     ontology = Graph()
     try:
@@ -147,7 +179,6 @@ def load_inputs(root: Path) -> Inputs:
     canonical = Graph()
     canonical += to_canonical_graph(ontology)
     ontology = canonical
-    sources = load_sources(root / "data/sources")
     try:
         claims = load_claims(root / "data/claims", sources)
     except CurationError as error:
@@ -233,14 +264,118 @@ def input_digest(files: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
+def output_path(out: Path | str) -> Path:
+    """The absolute path of the link ``out``, its directory resolved but not the link itself."""
+    out = Path(os.path.abspath(out))
+    return out.parent.resolve() / out.name
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove what killed builds of ``out`` left beside it, and return their paths.
+
+    ``.NAME.tmp-PID`` is a half-written build, ``.NAME.link-PID`` a link not yet swapped in,
+    ``.NAME.old-PID`` a build that older versions had moved aside; each is removed once its
+    process ``PID`` no longer runs (a live build's are kept)."""
+    out = output_path(out)
+    if not out.parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old)-(\d+)")
+    removed = []
+    for path in sorted(out.parent.iterdir()):
+        match = pattern.fullmatch(path.name)
+        if match and int(match[1]) != os.getpid() and not _alive(int(match[1])):
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
+def prepare_output(out: Path) -> None:
+    """Check that ``out`` can become a link to a build, and remove stale temporaries beside it."""
+    out = output_path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} is a file, not a build")
+    remove_stale_temporaries(out)
+
+
+@contextlib.contextmanager
+def _locked(builds: Path):
+    """Hold the lock of ``builds`` (one build at a time adds a build and swaps the link)."""
+    with open(builds / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _new_build_directory(builds: Path, label: str) -> Path:
+    """A fresh name in ``builds``: the UTC time and ``label``, made unique."""
+    name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{label}"
+    path, number = builds / name, 1
+    while path.exists():
+        number += 1
+        path = builds / f"{name}-{number}"
+    return path
+
+
+def _install(out: Path, tmp: Path, label: str) -> Path:
+    """Move the complete build ``tmp`` into ``.NAME.builds/`` and point the link ``out`` at it.
+
+    The switch is one rename(2) of a new link over the old one: ``out`` always names a complete
+    build, the old one or the new one. The build replaced is kept (a running server may serve it),
+    older ones are removed."""
+    builds = builds_directory(out)
+    builds.mkdir(exist_ok=True)
+    with _locked(builds):
+        previous = out.resolve() if out.is_symlink() and out.is_dir() else None
+        directory = _new_build_directory(builds, label)
+        tmp.rename(directory)
+        link = out.parent / f".{out.name}.link-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(directory, out.parent), link)
+        moved = None
+        try:
+            if out.is_dir() and not out.is_symlink():
+                # A build of an older version: the one step that is not atomic, taken once.
+                moved = previous = _new_build_directory(builds, "replaced")
+                out.rename(moved)
+            os.replace(link, out)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            if moved is not None and moved.is_dir() and not out.exists():
+                moved.rename(out)
+            raise
+        for path in builds.iterdir():
+            if not path.name.startswith(".") and path not in (directory, previous):
+                _remove(path)
+    return directory
+
+
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
-                extra_quads: list[ox.Quad] | None = None) -> None:
-    """Write the dump, the store, the build info and ``extra`` text files into ``out`` atomically.
+                extra_quads: list[ox.Quad] | None = None) -> Path:
+    """Write the dump, the store, the build info and ``extra`` text files into a new build, point
+    the link ``out`` at it, and return its directory.
 
     ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
     into the dump, nor into the default graph."""
-    out = out.resolve()
+    out = output_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    prepare_output(out)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -261,13 +396,10 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
                 manifest.update(dumps.manifest({name: text.encode("utf-8")}))
-        info = dict(info, dump_sha256=hashlib.sha256(dump).hexdigest(), quads=dump.count(b"\n"), downloads=manifest)
+        digest = hashlib.sha256(dump).hexdigest()
+        info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest)
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        return _install(out, tmp, digest[:12])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -278,13 +410,14 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
 
 @dataclass
 class BuildResult:
-    out: Path
+    out: Path  # the build's own directory, which stays as it is when a later build moves the link
     graphs: dict[URIRef, Graph]
     timings: dict[str, float]
     info: dict
+    link: Path | None = None  # the link that names the newest build
 
     def summary(self) -> str:
-        lines = [f"built {self.out}"]
+        lines = [f"built {self.link} -> {self.out}" if self.link else f"built {self.out}"]
         lines.append("triples per graph:")
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
@@ -297,7 +430,7 @@ class BuildResult:
         for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
         lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
-                     f"(listed in {self.out / 'unlinked.tsv'})")
+                     f"(listed in {(self.link or self.out) / 'unlinked.tsv'})")
         lines.append("time per stage:")
         for stage, seconds in self.timings.items():
             lines.append(f"  {seconds:7.2f} s  {stage}")
@@ -334,6 +467,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present) is loaded
     into the store as its own named graph, apart from the sources and from reasoning."""
     root = root or project_root()
+    out = output_path(out)
+    prepare_output(out)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root))
     timings: dict[str, float] = {}
 
@@ -370,7 +505,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     timings["document"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv, dumps.ONTOLOGY_HTML_NAME: documentation},
-                extra_quads=cache_quads)
+    directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
+                                                dumps.ONTOLOGY_HTML_NAME: documentation},
+                            extra_quads=cache_quads)
     timings["write"] += time.perf_counter() - started
-    return BuildResult(out.resolve(), graphs, timings, info)
+    return BuildResult(directory, graphs, timings, info, out)

@@ -43,17 +43,19 @@ def _where(node, locations) -> str:
 
 
 def check_vocabulary(inputs) -> None:
-    """Every ``akg:`` term used in the data must be defined by the ontology."""
+    """Every ``akg:`` term used in the data must be defined by the ontology; a report line gives
+    the line of the claim file where the facts write the term."""
     defined = {s for s in inputs.ontology.subjects() if isinstance(s, URIRef)}
     namespace = str(AKG)
-    problems = []
+    problems = set()  # (file, line, local name): sorted by file, then by line
     for claim in inputs.claims:
         for triple in claim.facts:
             for term in triple:
                 if isinstance(term, URIRef) and str(term).startswith(namespace) and term not in defined:
-                    problems.append(f"{claim.where}: akg:{str(term)[len(namespace):]} is not a term of the ontology")
+                    problems.add((str(claim.path), claim.line_of(term), str(term)[len(namespace):]))
     if problems:
-        raise _invalid("unknown ontology terms:\n  " + "\n  ".join(sorted(set(problems))))
+        raise _invalid("unknown ontology terms:\n  " + "\n  ".join(
+            f"{path}:{line}: akg:{name} is not a term of the ontology" for path, line, name in sorted(problems)))
 
 
 def _format_results(results: Graph, shapes: Graph, locations) -> list[str]:

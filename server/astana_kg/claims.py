@@ -69,10 +69,36 @@ class Claim:
     end: int
     about: tuple[URIRef, ...]
     facts: Graph = field(repr=False)
+    facts_line: int = 0  # the line of the claim file where the text of the facts begins
+    facts_source: str = field(default="", repr=False)  # that text as the file writes it
 
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def line_of(self, term: URIRef) -> int:
+        """The line of the claim file where the facts first write ``term``, else the claim's line."""
+        match = term_pattern(term).search(self.facts_source)
+        if match is None:
+            return self.line
+        return self.facts_line + self.facts_source.count("\n", 0, match.start())
+
+
+def term_pattern(term: URIRef) -> re.Pattern[str]:
+    """The ways Turtle with the predeclared prefixes writes ``term``: in full, or as a prefixed name.
+
+    >>> bool(term_pattern(AKG.Event).search("id:x a akg:Event ."))
+    True
+    >>> bool(term_pattern(AKG.Event).search("id:x a akg:EventType ; akg:about id:Event ."))
+    False
+    """
+    text = str(term)
+    ways = [re.escape(f"<{text}>")]
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(namespace) and len(text) > len(namespace):
+            name = re.escape(f"{prefix}:{text[len(namespace):]}")
+            ways.append(rf"(?<![\w:-]){name}(?![\w:-]|\.[\w:-])")
+    return re.compile("|".join(ways))
 
 
 def quote_pattern(quote: str) -> re.Pattern[str]:
@@ -114,6 +140,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
             # A block scalar's text starts on the line after its key.
             style_offset = 1 if value_node.style in ("|", ">") else 0
             mapping["__facts_line__"] = value_node.start_mark.line + 1 + style_offset
+            start, end = value_node.start_mark, value_node.end_mark
+            if start.buffer is not None:  # the text as written, to find the line of a term in it
+                mapping["__facts_source__"] = (start.line + 1, start.buffer[start.pointer:end.pointer])
     return mapping
 
 
@@ -195,7 +224,7 @@ def load_claim_file(path: Path, sources: dict[str, Source]) -> list[Claim]:
 
 def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
     line = entry.get("__line__")
-    unknown = set(entry) - {"quote", "occurrence", "about", "facts", "__line__", "__facts_line__"}
+    unknown = set(entry) - {"quote", "occurrence", "about", "facts", "__line__", "__facts_line__", "__facts_source__"}
     if unknown:
         raise CurationError(path, line, f"unknown key(s) {sorted(unknown)} in claim")
     quote = entry.get("quote")
@@ -241,7 +270,8 @@ def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
         nodes = [_expand(name, path, line) for name in names]
     if not nodes:
         raise CurationError(path, line, f"the claim quoting {quote[:60]!r} supports no node")
-    return Claim(path, line, source, quote, start, end, tuple(nodes), facts)
+    facts_line, facts_source = entry.get("__facts_source__", (line, ""))
+    return Claim(path, line, source, quote, start, end, tuple(nodes), facts, facts_line, facts_source)
 
 
 def _expand(name: str, path: Path, line: int) -> URIRef:

@@ -119,7 +119,8 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     b = commands.add_parser("build", help="validate, reason and build the store and dump")
-    b.add_argument("--out", default=str(project_root() / "build"), help="output directory (default: build/)")
+    b.add_argument("--out", default=str(project_root() / "build"),
+                   help="the link to the newest build (default: build; builds are kept beside it in .build.builds/)")
     b.add_argument("--root", help="project directory holding ontology/, data/, shapes/ (default: this checkout)")
     b.set_defaults(func=_cmd_build)
 

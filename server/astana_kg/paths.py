@@ -17,3 +17,12 @@ def project_root() -> Path:
     """The project directory: ``$ASTANA_KG_ROOT`` or the checkout this package lives in."""
     env = os.environ.get("ASTANA_KG_ROOT")
     return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+def builds_directory(out: Path) -> Path:
+    """Where the builds live that the link ``out`` points at: ``.NAME.builds`` beside it.
+
+    >>> builds_directory(Path("/srv/astana-kg/build"))
+    PosixPath('/srv/astana-kg/.build.builds')
+    """
+    return out.parent / f".{out.name}.builds"

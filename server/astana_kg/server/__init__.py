@@ -140,7 +140,8 @@ class Endpoint:
 
     def __init__(self, config: dict):
         self.config = config
-        self.build_dir = Path(config["BUILD_DIR"] or project_root() / "build")
+        # The link resolved once: a later build moves the link, not what this endpoint serves.
+        self.build_dir = Path(config["BUILD_DIR"] or project_root() / "build").resolve()
         store_path = self.build_dir / STORE_NAME
         if not store_path.is_dir():
             raise FileNotFoundError(f"no built store at {store_path}: run `astana-kg build` first")
