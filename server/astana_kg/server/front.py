@@ -6,15 +6,25 @@ body on the event loop, within a size limit (413) and a time limit (408), and on
 request takes one of the threads that run the Flask (WSGI) app. A client that declares a body and
 never sends it, or sends it a byte at a time, holds no thread and is dropped at the time limit.
 
->>> import asyncio
+>>> import asyncio, threading
 >>> from flask import Flask
->>> flask_app = Flask("demo")
->>> _ = flask_app.post("/echo")(lambda: __import__("flask").request.get_data())
+>>> flask_app, release = Flask("demo"), threading.Event()
+>>> flask_app.add_url_rule("/echo", "echo", lambda: __import__("flask").request.get_data(), methods=["POST"])
+>>> flask_app.add_url_rule("/hang", "hang", lambda: str(release.wait(5)))
 >>> front = Front(flask_app, max_body=10, body_timeout=1.0, threads=1)
 >>> asyncio.run(call(front, "POST", "/echo", b"hello"))
 (200, b'hello')
 >>> asyncio.run(call(front, "POST", "/echo", b"x" * 11))[0]
 413
+
+A request still in the app at the deadline is answered 503, and when half the threads are held
+so the worker gives up (``on_stuck``):
+
+>>> stuck = []
+>>> front = Front(flask_app, max_body=10, body_timeout=1.0, threads=2, deadline=0.2, on_stuck=lambda: stuck.append(1))
+>>> asyncio.run(call(front, "GET", "/hang"))[0], stuck, front.stuck
+(503, [1], 1)
+>>> release.set()
 """
 
 from __future__ import annotations
@@ -30,10 +40,18 @@ from .errors import HttpError, PROBLEM_JSON, payload_too_large
 class Front:
     """ASGI over a WSGI app: bodies read on the event loop, the app run on a bounded thread pool."""
 
-    def __init__(self, wsgi_app, max_body: int, body_timeout: float, threads: int):
+    def __init__(self, wsgi_app, max_body: int, body_timeout: float, threads: int, deadline: float = 60.0,
+                 on_stuck=None):
+        """``deadline``: the longest a request may take in the app before the client is answered 503;
+        ``on_stuck``: called when half the threads are held by requests past it (by default the
+        worker process exits, and the server starts another)."""
         self.app = wsgi_app
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.deadline = deadline
+        self.threads = threads
+        self.stuck = 0  # threads still running a request that was answered 503 at the deadline
+        self.on_stuck = on_stuck or _exit_worker
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="astana-kg-app")
 
     async def __call__(self, scope, receive, send):
@@ -55,8 +73,24 @@ class Front:
             return
         environ = _environ(scope, body)
         loop = asyncio.get_running_loop()
-        status, headers, payload = await loop.run_in_executor(self.executor, _call_wsgi, self.app, environ)
+        future = loop.run_in_executor(self.executor, _call_wsgi, self.app, environ)
+        try:
+            status, headers, payload = await asyncio.wait_for(asyncio.shield(future), self.deadline)
+        except TimeoutError:
+            # The thread cannot be stopped: answer the client, count the thread as held until it ends.
+            self.stuck += 1
+            future.add_done_callback(self._released)
+            if self.stuck * 2 >= self.threads:
+                self.on_stuck()
+            error = HttpError(503, f"the request took more than {self.deadline:g} s and was given up",
+                              {"Retry-After": "5"})
+            await _respond(send, 503, [(b"content-type", PROBLEM_JSON.encode()), (b"retry-after", b"5")],
+                           error.body())
+            return
         await _respond(send, status, headers, payload, keep_length=scope["method"] == "HEAD")
+
+    def _released(self, _future) -> None:
+        self.stuck -= 1
 
     async def _body(self, scope, receive) -> bytes:
         for name, value in scope["headers"]:
@@ -141,6 +175,16 @@ def _call_wsgi(app, environ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return int(started["status"].split(" ", 1)[0]), headers, payload
 
 
+def _exit_worker() -> None:
+    """End this worker process (the server starts a fresh one): its threads are held for good."""
+    import logging
+    import os
+
+    logging.getLogger("astana_kg").error("half the app threads are held by requests past their deadline: "
+                                         "this worker exits and is replaced")
+    os._exit(3)
+
+
 async def _respond(send, status: int, headers, body: bytes, keep_length: bool = False) -> None:
     if not keep_length:  # a HEAD answer keeps the length the GET would have
         headers = [h for h in headers if h[0] != b"content-length"] + [(b"content-length", str(len(body)).encode())]
@@ -170,5 +214,7 @@ def create_front(config: dict | None = None) -> Front:
     from . import create_app
 
     app = create_app(config)
-    return Front(app, int(app.config["MAX_CONTENT_LENGTH"]),
-                 float(app.config["BODY_TIMEOUT"]), int(app.config["APP_THREADS"]))
+    # Queries have their own deadline, enforced by killing their process; the front's deadline
+    # bounds everything else a request does (pages, fragments, the JSON API), with a margin.
+    return Front(app, int(app.config["MAX_CONTENT_LENGTH"]), float(app.config["BODY_TIMEOUT"]),
+                 int(app.config["APP_THREADS"]), deadline=float(app.config["QUERY_TIMEOUT"]) + 10)
