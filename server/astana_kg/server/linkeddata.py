@@ -1156,7 +1156,10 @@ def input_file(path: str):
     Only files whose IRI occurs in the graph are served, from this checkout of the project.
     """
     endpoint = _endpoint()
-    node = ox.NamedNode(data_iri("files/" + path))
+    try:
+        node = ox.NamedNode(data_iri("files/" + path))
+    except ValueError:  # not an IRI (a space, a backslash, a control character): no file has it
+        return _not_found("files/" + path, None)
     named = next(endpoint.store.quads_for_pattern(node, None, None), None) or \
         next(endpoint.store.quads_for_pattern(None, None, node), None)
     file = project_root() / path

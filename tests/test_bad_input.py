@@ -1,0 +1,170 @@
+"""Bad input gets a 4xx that says what is wrong, never a 500 nor a wrong answer.
+
+One kind of attack on a running server, each replayed here through Flask's test client:
+
+- paths and parameters that are not what a route expects (malformed IRIs in a dataset
+  parameter, a backslash or a NUL byte under ``/files/``, a raw ``{`` in a fragment's query
+  string): hypothesis sends any text to every route that takes a path or a parameter, and the
+  answer is never a 5xx, and its errors are problem details.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from astana_kg.server import create_app
+from astana_kg.server.fragments import page_iri
+
+FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+PROBLEM_FIELDS = {"type", "title", "status", "detail"}
+BASE = "https://w3id.org/astana-kg/"
+ASK = "ASK { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def app(built):
+    app = create_app({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1})
+    yield app
+    app.extensions["astana_kg"]().close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
+def assert_client_error(response, *statuses: int) -> dict:
+    """A 4xx among ``statuses`` with a problem-details body; the problem."""
+    assert response.status_code in statuses, (response.status_code, response.data[:500])
+    assert response.content_type == "application/problem+json", response.content_type
+    problem = json.loads(response.data)
+    assert PROBLEM_FIELDS <= set(problem) and problem["status"] == response.status_code
+    return problem
+
+
+def assert_no_server_fault(response) -> None:
+    """Not a 5xx; an error answer (to a program asking for JSON) is problem details."""
+    assert response.status_code < 500, (response.status_code, response.data[:800])
+    if response.status_code >= 400:
+        assert_client_error(response, response.status_code)
+
+
+# Any text a path or parameter may hold: control characters, backslashes, spaces, braces,
+# percent signs, characters beyond the Basic Multilingual Plane (no lone surrogates: no client
+# can send them, UTF-8 cannot encode them).
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+tricky = st.sampled_from(["{", "}", "..\\pyproject.toml", "a b", "\x00", "%", "%zz", "%00", "\\", "//", "/..",
+                          "..", "?", "#", "<>", '"', "`", "^", "|", "http://[", "javascript:alert(1)", "_:",
+                          '"x"@', '"x"^^', "\U0010ffff", "\ufffd", "é"])
+path_text = st.one_of(any_text, tricky, st.lists(st.one_of(tricky, any_text), max_size=4).map("/".join))
+JSON_ACCEPT = {"Accept": "application/json"}
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. No 5xx for any path or parameter
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("value", ["http://[", "http://a b/", "http://example.org/{x}", "urn:x\\y", "relative/g"])
+def test_a_malformed_dataset_iri_answers_400_naming_the_parameter(client, name, value):
+    response = client.get("/sparql", query_string={"query": ASK, name: value})
+    problem = assert_client_error(response, 400)
+    assert problem["parameter"] == name and name in problem["detail"]
+
+
+def test_a_malformed_update_dataset_iri_answers_400_before_the_update_is_looked_at(client):
+    response = client.post("/update", query_string={"using-graph-uri": "http://["}, data=b"CLEAR DEFAULT",
+                           content_type="application/sparql-update")
+    assert assert_client_error(response, 400)["parameter"] == "using-graph-uri"
+
+
+@pytest.mark.parametrize("path", ["..%5cpyproject.toml", "a%20b", "%00", "%5c", "data/%7Bx%7D.yaml"])
+def test_files_route_refuses_a_path_that_is_no_iri_with_404(client, path):
+    response = client.get("/files/" + path, headers=JSON_ACCEPT)
+    assert_client_error(response, 404)
+
+
+@FUZZ
+@given(path=path_text)
+def test_files_route_answers_any_path_without_a_server_fault(client, path):
+    assert_no_server_fault(client.get("/files/" + quote(path, safe="/"), headers=JSON_ACCEPT))
+
+
+@FUZZ
+@given(prefix=st.sampled_from(["/id/", "/graph/", "/graph/source/001/content.", "/download/", "/ontology.",
+                               "/.well-known/void.", "/download.", "/api/wikidata/"]),
+       path=path_text, accept=st.sampled_from(["application/json", "text/turtle", "text/html"]))
+def test_linked_data_and_download_paths_never_answer_a_server_fault(client, prefix, path, accept):
+    response = client.get(prefix + quote(path, safe="/"), headers={"Accept": accept})
+    assert response.status_code < 500, (response.status_code, response.data[:800])
+    if response.status_code >= 400 and accept == "application/json":
+        assert_client_error(response, response.status_code)
+
+
+def test_a_raw_brace_in_a_fragment_query_string_is_answered_and_its_page_named_by_a_valid_iri(client):
+    response = client.get("/fragments", query_string="x={", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.data[:500]
+    page = "http://localhost/fragments?x=%7B"
+    triples = list(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES))
+    assert ox.NamedNode(page) in {t.subject for t in triples}
+
+
+@pytest.mark.parametrize("query_string, expected", [
+    ("x={", "http://localhost/fragments?x=%7B"),
+    ("subject=a b", "http://localhost/fragments?subject=a%20b"),
+    ("object=100%", "http://localhost/fragments?object=100%25"),
+    ("object=%22a%22", "http://localhost/fragments?object=%22a%22"),
+    ("x=\\^`|<>", "http://localhost/fragments?x=%5C%5E%60%7C%3C%3E"),
+])
+def test_a_fragment_page_iri_is_the_requested_url_with_what_an_iri_cannot_hold_escaped(query_string, expected):
+    assert page_iri("http://localhost/fragments", query_string) == expected
+    ox.NamedNode(expected)
+
+
+@pytest.mark.parametrize("escape", ["\\UFFFFFFFF", "\\U00110000", "\\uD800", "\\UDFFFDFFF"])
+def test_a_bindings_escape_that_names_no_unicode_character_answers_400(client, escape):
+    values = '(?o) { ("' + escape + '") }'
+    response = client.get("/fragments", query_string={"values": values}, headers={"Accept": "text/html"})
+    assert assert_client_error(response, 400)["parameter"] == "values"
+
+
+fragment_parameters = st.lists(st.tuples(st.sampled_from(["subject", "predicate", "object", "graph", "values", "page",
+                                                          "format", "x", ""]),
+                                         st.one_of(path_text, st.sampled_from(['(?s) { ("\\U0011FFFF") }', "?s",
+                                                                               '(?o) { (<a b>) }', '"x"@en-',
+                                                                               "html", "ttl", "0", "99999999"]))),
+                               max_size=4)
+raw_query_strings = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=80)
+
+
+@FUZZ
+@given(parameters=st.one_of(fragment_parameters.map(urlencode), raw_query_strings),
+       path=st.sampled_from(["/fragments", "/fragments/quads"]),
+       accept=st.sampled_from(["application/json", "text/turtle", "application/n-quads", "text/html", "*/*"]))
+def test_fragment_parameters_never_answer_a_server_fault(client, parameters, path, accept):
+    response = client.get(path, query_string=parameters, headers={"Accept": accept})
+    assert response.status_code < 500, (parameters, response.status_code, response.data[:800])
+    if response.status_code >= 400:
+        assert_client_error(response, response.status_code)
+
+
+API_ROUTES = {"entity": ["ref"], "search": ["q"], "neighbours": ["node"], "expand": ["node"], "path": ["from", "to"],
+              "roles": ["party"], "statements": ["speaker"], "zone-areas": ["zone"], "agreement": ["agreement"],
+              "events": [], "evidence": ["subject"], "fact-evidence": ["subject", "predicate", "object"]}
+API_OPTIONS = ["limit", "offset", "depth", "max_nodes", "direction", "plumbing", "directed", "predicate", "class"]
+
+
+@FUZZ
+@given(route=st.sampled_from(sorted(API_ROUTES)), data=st.data())
+def test_api_parameters_never_answer_a_server_fault(client, route, data):
+    known = st.sampled_from(["russia", "Russia", "Q159", BASE + "id/russia", BASE + "ontology#roleOf", "iran"])
+    parameters = [(name, data.draw(st.one_of(path_text, known), label=name)) for name in API_ROUTES[route]]
+    parameters += data.draw(st.lists(st.tuples(st.sampled_from(API_OPTIONS), st.one_of(path_text, known)),
+                                     max_size=3), label="options")
+    assert_no_server_fault(client.get(f"/api/{route}", query_string=urlencode(parameters)))
