@@ -1,11 +1,13 @@
 """Bad input gets a 4xx that says what is wrong, never a 500 nor a wrong answer.
 
-One kind of attack on a running server, each replayed here through Flask's test client:
+Two kinds of attack on a running server, each replayed here through Flask's test client:
 
 - paths and parameters that are not what a route expects (malformed IRIs in a dataset
   parameter, a backslash or a NUL byte under ``/files/``, a raw ``{`` in a fragment's query
   string): hypothesis sends any text to every route that takes a path or a parameter, and the
-  answer is never a 5xx, and its errors are problem details.
+  answer is never a 5xx, and its errors are problem details;
+- requests in two forms at once (a POST body and a ``query=`` in the URL), and Accept headers
+  whose q-values RFC 9110 does not allow.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from astana_kg.server import create_app
+from astana_kg.server import create_app, negotiation
+from astana_kg.server.errors import HttpError
 from astana_kg.server.fragments import page_iri
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,3 +171,97 @@ def test_api_parameters_never_answer_a_server_fault(client, route, data):
     parameters += data.draw(st.lists(st.tuples(st.sampled_from(API_OPTIONS), st.one_of(path_text, known)),
                                      max_size=3), label="options")
     assert_no_server_fault(client.get(f"/api/{route}", query_string=urlencode(parameters)))
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Conflicting protocol forms; invalid q-values
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("in_url", ["query", "update"])
+@pytest.mark.parametrize("content_type, body", [
+    ("application/sparql-query", ASK.encode()),
+    ("application/sparql-update", b"CLEAR SILENT GRAPH <http://example.org/g>"),
+    ("application/x-www-form-urlencoded", urlencode({"query": ASK}).encode()),
+    ("application/x-www-form-urlencoded", urlencode({"update": "CLEAR SILENT GRAPH <http://example.org/g>"}).encode()),
+    ("application/x-www-form-urlencoded", b"format=json"),
+])
+def test_a_post_with_an_operation_in_the_url_answers_400_for_conflicting_forms(client, in_url, content_type, body):
+    text = "SELECT * { ?s ?p ?o } LIMIT 1" if in_url == "query" else "CLEAR ALL"
+    response = client.post("/sparql", query_string={in_url: text}, data=body, content_type=content_type)
+    problem = assert_client_error(response, 400)
+    assert "conflicting forms" in problem["detail"] and problem["parameter"] == in_url
+
+
+def test_a_post_may_still_name_its_dataset_and_format_in_the_url(client):
+    response = client.post("/sparql", data=b"SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+                           content_type="application/sparql-query",
+                           query_string={"default-graph-uri": BASE + "graph/source/001", "format": "csv"})
+    assert response.status_code == 200, response.data[:300]
+    assert response.content_type.startswith("text/csv") and int(response.data.decode().split()[1]) > 0
+
+
+RESULTS_XML = "application/sparql-results+xml"
+RESULTS_JSON = "application/sparql-results+json"
+
+
+@pytest.mark.parametrize("accept, chosen", [
+    # An invalid q-value gives its range no weight at all: the valid range is chosen.
+    ("text/csv;q=NaN, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=nan, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=inf, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=-inf, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=1e400, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=1e-1, application/sparql-results+xml;q=0.05", RESULTS_XML),
+    ("text/csv;q=-1, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=2, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=1.001, application/sparql-results+xml;q=0.5", RESULTS_XML),
+    ("text/csv;q=0.12345, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("text/csv;q=.5, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("text/csv;q=, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("text/csv;q=0x1, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("text/csv;q=\"0.9\", application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("text/csv;q=0.9;q=7, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    ("*/*;q=2, application/sparql-results+xml;q=0.1", RESULTS_XML),
+    # Valid q-values, the largest and smallest RFC 9110 allows, still rank as written.
+    ("text/csv;q=0.123, application/sparql-results+xml;q=0.1", "text/csv"),
+    ("text/csv;q=1.000, application/sparql-results+xml;q=0.999", "text/csv"),
+    ("text/csv;Q=0.5, application/sparql-results+xml;q=0.4", "text/csv"),
+    ("text/csv;q=0.001, application/sparql-results+xml;q=0", "text/csv"),
+    ("text/csv;q=0., application/sparql-results+xml;q=0", None),
+    # Nothing valid left: nothing is accepted.
+    ("text/csv;q=NaN", None),
+    ("*/*;q=1e400", None),
+])
+def test_an_invalid_q_value_never_counts_as_a_preference(accept, chosen):
+    if chosen is None:
+        with pytest.raises(HttpError) as refused:
+            negotiation.choose("solutions", accept)
+        assert refused.value.status == 406
+    else:
+        assert negotiation.choose("solutions", accept).media_type.split(";")[0] == chosen
+
+
+@pytest.mark.parametrize("accept, status, media_type", [
+    ("text/csv;q=NaN, application/sparql-results+xml;q=0.5", 200, RESULTS_XML),
+    ("text/csv;q=2, application/sparql-results+json;q=0.1", 200, RESULTS_JSON),
+    ("text/csv;q=inf", 406, "application/problem+json"),
+])
+def test_the_endpoint_ignores_a_media_range_with_an_invalid_q_value(client, accept, status, media_type):
+    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 1"},
+                          headers={"Accept": accept})
+    assert response.status_code == status and response.content_type.startswith(media_type)
+
+
+@pytest.mark.parametrize("accept, extension", [
+    ("text/turtle;q=NaN, text/html;q=0.5", "html"),
+    ("text/html;q=2, application/ld+json;q=0.1", "jsonld"),
+    ("application/n-triples;q=1.5, text/turtle;q=0.1", "ttl"),
+])
+def test_linked_data_negotiation_ignores_a_media_range_with_an_invalid_q_value(client, accept, extension):
+    response = client.get("/id/russia", headers={"Accept": accept})
+    assert response.status_code == 303 and response.headers["Location"] == f"/id/russia.{extension}"
+
+
+def test_an_accept_header_of_only_invalid_q_values_gets_406_from_the_service_description(client):
+    response = client.get("/sparql", headers={"Accept": "text/html;q=2, text/turtle;q=NaN"})
+    assert_client_error(response, 406)

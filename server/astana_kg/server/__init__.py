@@ -371,7 +371,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     def _description_response():
         accept = negotiation.parse_accept(request.headers.get("Accept"))
-        if accept[0][0] in ("text/html", "application/xhtml+xml"):
+        if accept and accept[0][0] in ("text/html", "application/xhtml+xml"):
             # A person opening the endpoint in a browser: the query page is what they are after.
             return Response(b"", 303, {"Location": request.script_root + "/", "Vary": "Accept"})
         fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))

@@ -4,7 +4,9 @@ Query: GET with ``query=``; POST with ``application/x-www-form-urlencoded`` (``q
 with ``application/sparql-query`` (the body is the query). Update: POST with a form holding
 ``update=``, or ``application/sparql-update``. The dataset comes from ``default-graph-uri`` and
 ``named-graph-uri`` (for updates ``using-graph-uri`` and ``using-named-graph-uri``), each an IRI
-as pyoxigraph reads it.
+as pyoxigraph reads it. A POST carries its operation in its body: a ``query=`` or ``update=`` in
+the URL beside it is a request in two forms at once, refused with 400; the URL of a POST may
+carry only the dataset and the other parameters (``format``, ``timeout``).
 
 >>> r = parse("GET", "query=ASK%20%7B%7D&default-graph-uri=http%3A%2F%2Fex%2Fg", None, b"")
 >>> r.operation, r.text, r.default_graphs
@@ -15,6 +17,10 @@ as pyoxigraph reads it.
 Traceback (most recent call last):
 ...
 astana_kg.server.errors.HttpError: PUT is not allowed here; use GET or POST
+>>> parse("POST", "query=ASK%20%7B%7D", "application/sparql-query", b"SELECT * {}")
+Traceback (most recent call last):
+...
+astana_kg.server.errors.HttpError: the request has conflicting forms: a POST carries its operation in the body, but the URL also holds 'query='; put only the dataset and other parameters in the URL
 >>> parse("GET", "query=ASK%7B%7D&default-graph-uri=http%3A%2F%2F%5B", None, b"")
 Traceback (most recent call last):
 ...
@@ -85,6 +91,11 @@ def parse(method: str, query_string: str, content_type: str | None, body: bytes)
         return _request("query", text, url_params)
     if method != "POST":
         raise method_not_allowed(method, ["GET", "POST"])
+    for name in ("query", "update"):
+        if name in url_params:
+            raise bad_request(f"the request has conflicting forms: a POST carries its operation in the body, but the "
+                              f"URL also holds '{name}='; put only the dataset and other parameters in the URL",
+                              parameter=name)
     media_type = _media_type(content_type)
     if media_type == FORM:
         params = _form(_decode(body, "form body"), "form body")
