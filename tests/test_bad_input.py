@@ -1,13 +1,14 @@
 """Bad input gets a 4xx that says what is wrong, never a 500 nor a wrong answer.
 
-Two kinds of attack on a running server, each replayed here through Flask's test client:
+Three kinds of attack on a running server, each replayed here through Flask's test client:
 
 - paths and parameters that are not what a route expects (malformed IRIs in a dataset
   parameter, a backslash or a NUL byte under ``/files/``, a raw ``{`` in a fragment's query
   string): hypothesis sends any text to every route that takes a path or a parameter, and the
   answer is never a 5xx, and its errors are problem details;
 - requests in two forms at once (a POST body and a ``query=`` in the URL), and Accept headers
-  whose q-values RFC 9110 does not allow.
+  whose q-values RFC 9110 does not allow;
+- a forged ``Host`` header, which must never reach the absolute URLs of cached answers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from astana_kg.server import create_app, negotiation
+from astana_kg.server import config_from_environment, create_app, negotiation, origin
 from astana_kg.server.errors import HttpError
 from astana_kg.server.fragments import page_iri
 
@@ -28,6 +29,7 @@ FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_
 PROBLEM_FIELDS = {"type", "title", "status", "detail"}
 BASE = "https://w3id.org/astana-kg/"
 ASK = "ASK { ?s ?p ?o }"
+EVIL = "evil.example"
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +267,91 @@ def test_linked_data_negotiation_ignores_a_media_range_with_an_invalid_q_value(c
 def test_an_accept_header_of_only_invalid_q_values_gets_406_from_the_service_description(client):
     response = client.get("/sparql", headers={"Accept": "text/html;q=2, text/turtle;q=NaN"})
     assert_client_error(response, 406)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The Host header never reaches an absolute URL
+# ---------------------------------------------------------------------------------------------
+
+#: The routes that write absolute URLs, with the Accept header that asks for those URLs.
+ABSOLUTE_URL_ROUTES = [
+    ("/sparql", "text/turtle"),
+    ("/download.json", "application/json"),
+    ("/download", "application/json"),
+    ("/.well-known/void", "text/turtle"),
+    ("/.well-known/void.jsonld", "*/*"),
+    ("/fragments", "text/turtle"),
+    ("/fragments?subject=https%3A%2F%2Fw3id.org%2Fastana-kg%2Fid%2Frussia", "application/n-triples"),
+    ("/fragments/quads", "application/trig"),
+    ("/fragments", "text/html"),
+    ("/id/russia.jsonld", "*/*"),
+    ("/graph/source/001.jsonld", "*/*"),
+    ("/graph/source/001/content.jsonld", "*/*"),
+    ("/api/search?q=a&limit=1", "application/json"),
+    ("/api/events?limit=1", "application/json"),
+]
+
+
+def answer_text(response) -> str:
+    return response.get_data(as_text=True) + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+
+
+@pytest.fixture(scope="module")
+def served_app(built):
+    """An app told the URL it is reached at, as `astana-kg serve` tells it."""
+    app = create_app({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1,
+                      "SERVER_URL": "https://kg.example.org/astana-kg"})
+    yield app
+    app.extensions["astana_kg"]().close()
+
+
+@pytest.mark.parametrize("path, accept", ABSOLUTE_URL_ROUTES)
+def test_a_forged_host_never_reaches_an_answer_of_a_server_told_its_url(served_app, path, accept):
+    response = served_app.test_client().get(path, headers={"Host": EVIL, "Accept": accept})
+    assert response.status_code == 200, response.data[:300]
+    text = answer_text(response)
+    assert EVIL not in text
+    assert "https://kg.example.org/astana-kg/" in text
+
+
+@pytest.mark.parametrize("path, accept", ABSOLUTE_URL_ROUTES)
+def test_a_forged_host_is_refused_with_400_by_a_server_not_told_its_url(client, path, accept):
+    response = client.get(path, headers={"Host": EVIL, "Accept": accept})
+    assert_client_error(response, 400)
+    assert EVIL not in answer_text(response)
+
+
+@pytest.mark.parametrize("path, accept", ABSOLUTE_URL_ROUTES)
+def test_a_loopback_host_is_answered_with_its_own_urls(client, path, accept):
+    response = client.get(path, headers={"Host": "127.0.0.1:8000", "Accept": accept})
+    assert response.status_code == 200 and "http://127.0.0.1:8000/" in answer_text(response)
+
+
+def test_a_host_named_in_allowed_hosts_is_answered_with_its_own_urls(built):
+    app = create_app({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1,
+                      "ALLOWED_HOSTS": ["kg.internal"]})
+    try:
+        client = app.test_client()
+        allowed = client.get("/download.json", headers={"Host": "KG.internal:8080"})
+        assert allowed.status_code == 200 and allowed.json["void"] == "http://KG.internal:8080/.well-known/void"
+        assert_client_error(client.get("/download.json", headers={"Host": "kg.internal.evil.example"}), 400)
+    finally:
+        app.extensions["astana_kg"]().close()
+
+
+@pytest.mark.parametrize("host", ["localhost:80@evil.example", "localhost/evil.example", "localhost:x",
+                                  "[::1", "localhost\\evil", ""])
+def test_a_malformed_host_header_is_refused(host):
+    with pytest.raises(HttpError) as refused:
+        origin.server_url({}, "http", host)
+    assert refused.value.status == 400
+
+
+def test_the_server_url_comes_from_the_environment_and_a_bad_one_is_refused_at_start():
+    assert config_from_environment({"ASTANA_KG_SERVER_URL": "http://127.0.0.1:8000"})["SERVER_URL"] == \
+        "http://127.0.0.1:8000/"
+    assert config_from_environment({"ASTANA_KG_ALLOWED_HOSTS": "a.example b.example"})["ALLOWED_HOSTS"] == \
+        ["a.example", "b.example"]
+    for bad in ("javascript:alert(1)", "ftp://example.org/", "http:///path", "http://a b/", "https://x/?q=1"):
+        with pytest.raises(ValueError):
+            config_from_environment({"ASTANA_KG_SERVER_URL": bad})

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import queries as query_files
 from ..paths import INFO_NAME, STORE_NAME, project_root
-from . import description, negotiation, protocol, safety
+from . import description, negotiation, origin, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
 from ..queryworker import Job, NotAcceptable, Outcome, QueryPool, evaluate, serialize_graph
 from .federation import ServiceProxy, rewrite_services
@@ -49,6 +49,8 @@ DEFAULTS = {
     "CACHE_BYTES": 64 * 1024 * 1024,
     "EAGER": False,
     "PUBLIC_BASE": "https://w3id.org/astana-kg/",
+    "SERVER_URL": None,  # the URL clients reach this server at: the root of every absolute URL it writes
+    "ALLOWED_HOSTS": [],  # without SERVER_URL: Host names answered besides the loopback ones (origin.py)
 }
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
@@ -65,6 +67,8 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
     "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
+    "ASTANA_KG_SERVER_URL": ("SERVER_URL", origin.normalize),
+    "ASTANA_KG_ALLOWED_HOSTS": ("ALLOWED_HOSTS", lambda v: [i for i in v.split() if i]),
 }
 
 
@@ -376,7 +380,7 @@ def create_app(config: dict | None = None) -> Flask:
             return Response(b"", 303, {"Location": request.script_root + "/", "Vary": "Accept"})
         fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))
         state_ = endpoint()
-        base = request.url_root.rstrip("/") + "/sparql"
+        base = origin.absolute("/sparql")
         triples = description.service_description(base, state_.store, list(app.config["SERVICE_ALLOW"]),
                                                   state_.writable)
         return Response(serialize_graph(triples, fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})

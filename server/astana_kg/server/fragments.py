@@ -41,7 +41,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from . import negotiation
+from . import negotiation, origin
 from .errors import HttpError, bad_request, not_acceptable
 from ..queryworker import TURTLE_PREFIXES
 
@@ -622,7 +622,7 @@ def page_iri(interface: str, query_string: str) -> str:
 
 def _respond(quads: bool, path: str) -> Response:
     source, endpoint = _source()
-    interface = request.host_url.rstrip("/") + path
+    interface = origin.absolute(path)
     page_url = page_iri(interface, request.environ.get("QUERY_STRING", ""))
     if wants_html(request.headers.get("Accept"), request.args.get("format")):
         pattern = parse_pattern(request.args, quads)

@@ -44,6 +44,7 @@ from markupsafe import Markup, escape
 from .. import queries as query_files
 from ..paths import project_root
 from ..queryworker import TURTLE_PREFIXES
+from . import origin
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
 from .negotiation import parse_accept
 
@@ -981,7 +982,7 @@ _BODIES = _Bodies()
 
 def _cached(endpoint, headers: dict[str, str], make) -> bytes:
     """The body for this ETag (which names the build and the document) and this server root."""
-    key = json.dumps([id(endpoint), headers["ETag"], request.url_root, request.script_root])
+    key = json.dumps([id(endpoint), headers["ETag"], origin.root_url(), request.script_root])
     return _BODIES.get_or_make(key, make)
 
 
@@ -1028,7 +1029,7 @@ def _alternates(stem: str, variants=VARIANTS) -> str:
 
 
 def _context_url() -> str:
-    return request.url_root + "context.jsonld"
+    return origin.absolute("/context.jsonld")
 
 
 def _not_found(path: str, variant: Variant | None):

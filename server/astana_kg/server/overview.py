@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from .. import dumps
 from ..paths import DUMP_NAME, INFO_NAME
 from ..queryworker import serialize_graph
-from . import description, negotiation
+from . import description, negotiation, origin
 from .description import select
 from .errors import not_acceptable, not_found
 
@@ -750,7 +750,7 @@ def ontology(extension: str | None = None):
 def download_page(extension: str | None = None):
     state = _endpoint()
     choice = choose_representation(request.headers.get("Accept"), extension, json_=True, rdf=False)
-    root = request.url_root.rstrip("/")
+    root = origin.root_url().rstrip("/")
     files = downloads(state.build_dir)
     if choice == "json":
         body = json.dumps({"build": state.build_id, "void": root + "/.well-known/void",
@@ -786,6 +786,6 @@ def void(extension: str | None = None):
         fmt = EXTENSIONS[extension]
     else:
         fmt = negotiation.choose("graph", request.headers.get("Accept"))
-    root = request.url_root
+    root = origin.root_url()
     body = serialize_graph(void_description(state.store, state.build_dir, root, _public_base()), fmt)
     return _conditional(body, fmt.media_type, f"{state.build_id} void {fmt.media_type} {root}")
