@@ -1,6 +1,6 @@
 """Bad input gets a 4xx that says what is wrong, never a 500 nor a wrong answer.
 
-Three kinds of attack on a running server, each replayed here through Flask's test client:
+Four kinds of attack on a running server, each replayed here through Flask's test client:
 
 - paths and parameters that are not what a route expects (malformed IRIs in a dataset
   parameter, a backslash or a NUL byte under ``/files/``, a raw ``{`` in a fragment's query
@@ -8,22 +8,30 @@ Three kinds of attack on a running server, each replayed here through Flask's te
   answer is never a 5xx, and its errors are problem details;
 - requests in two forms at once (a POST body and a ``query=`` in the URL), and Accept headers
   whose q-values RFC 9110 does not allow;
-- a forged ``Host`` header, which must never reach the absolute URLs of cached answers.
+- a forged ``Host`` header, which must never reach the absolute URLs of cached answers;
+- ``javascript:``, ``data:`` and ``vbscript:`` IRIs in the data, which must never become links.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
-from astana_kg.server import config_from_environment, create_app, negotiation, origin
+from astana_kg.build import materialize_default_graph
+from astana_kg.paths import DUMP_NAME, INFO_NAME, STORE_NAME
+from astana_kg.server import config_from_environment, create_app, linkeddata, negotiation, origin
 from astana_kg.server.errors import HttpError
 from astana_kg.server.fragments import page_iri
+from astana_kg.server.overview import local_url
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 PROBLEM_FIELDS = {"type", "title", "status", "detail"}
@@ -355,3 +363,107 @@ def test_the_server_url_comes_from_the_environment_and_a_bad_one_is_refused_at_s
     for bad in ("javascript:alert(1)", "ftp://example.org/", "http:///path", "http://a b/", "https://x/?q=1"):
         with pytest.raises(ValueError):
             config_from_environment({"ASTANA_KG_SERVER_URL": bad})
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Only http(s) IRIs and the site's own paths become links
+# ---------------------------------------------------------------------------------------------
+
+HOSTILE = ["javascript:alert(1)", "data:text/html,%3Cscript%3Ealert(2)%3C/script%3E", "vbscript:msgbox(3)",
+           "JavaScript:alert(4)", "javascript:alert(5)", "data:text/html,x6", "javascript:alert(7)",
+           "VBScript:msgbox(8)"]
+UNSAFE_HREF = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
+
+
+def hostile_quads() -> list[ox.Quad]:
+    """Facts about Russia and an event, in source 001's graph, and a provenance fact about that graph,
+    that name IRIs no page may link to."""
+    n, lit = ox.NamedNode, ox.Literal
+    akg, rdfs = BASE + "ontology#", "http://www.w3.org/2000/01/rdf-schema#"
+    russia, graph = n(BASE + "id/russia"), n(BASE + "graph/source/001")
+    a = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    role, context, statement, event = (n(iri) for iri in HOSTILE[1:5])
+    triples = [
+        (russia, n(rdfs + "seeAlso"), n(HOSTILE[0])),
+        (role, a, n(akg + "GuarantorRole")), (role, n(akg + "roleOf"), russia), (role, n(akg + "roleIn"), context),
+        (context, n(rdfs + "label"), lit("A hostile context", language="en")),
+        (statement, a, n(akg + "Statement")), (statement, n(akg + "speaker"), russia),
+        (event, a, n(akg + "Event")), (event, n(rdfs + "label"), lit("A hostile event", language="en")),
+        (event, n(akg + "startDate"), lit("2017-05-04", datatype=n("http://www.w3.org/2001/XMLSchema#date"))),
+        (n(HOSTILE[5]), n(akg + "about"), russia),
+        (russia, n(akg + "memberOf"), n(HOSTILE[6])),
+    ]
+    provenance = ox.Quad(graph, n("http://www.w3.org/ns/prov#wasInfluencedBy"), n(HOSTILE[7]),
+                         n(BASE + "graph/provenance"))
+    return [ox.Quad(s, p, o, graph) for s, p, o in triples] + [provenance]
+
+
+@pytest.fixture(scope="module")
+def hostile_app(built, tmp_path_factory):
+    """An app over the real build plus facts that name javascript:, data: and vbscript: IRIs."""
+    out = tmp_path_factory.mktemp("hostile") / "build"
+    out.mkdir()
+    shutil.copy(built.out / INFO_NAME, out / INFO_NAME)
+    store = ox.Store(str(out / STORE_NAME))
+    store.bulk_load(path=str(built.out / DUMP_NAME), format=ox.RdfFormat.N_QUADS)
+    store.extend(hostile_quads())
+    materialize_default_graph(store)
+    store.flush()
+    del store
+    app = create_app({"BUILD_DIR": str(out), "TESTING": True, "QUERY_WORKERS": 1})
+    yield app
+    app.extensions["astana_kg"]().close()
+
+
+class Links(HTMLParser):
+    """The targets of a page's links: the href of every <a> and <area>, in HTML or in SVG."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("a", "area"):
+            self.hrefs += [value or "" for name, value in attrs if name in ("href", "xlink:href")]
+
+
+def hrefs(html: str) -> list[str]:
+    """The link targets of a page (HTML, or an SVG image)."""
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+@pytest.mark.parametrize("path, shown", [
+    ("/id/russia.html", [HOSTILE[0], HOSTILE[5], HOSTILE[6], "A hostile context"]),
+    ("/roles", ["A hostile context"]),
+    ("/roles.svg", ["A hostile context"]),
+    ("/timeline", ["A hostile event"]),
+    ("/graph/source/001.html", [HOSTILE[7]]),
+])
+def test_an_iri_that_is_not_http_is_shown_as_text_never_as_a_link(hostile_app, path, shown):
+    response = hostile_app.test_client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200, response.data[:300]
+    page = response.get_data(as_text=True)
+    links = hrefs(page)
+    assert links, "the page has links"
+    assert [link for link in links if UNSAFE_HREF.match(link)] == []
+    for text in shown:  # the hostile facts are on the page, as text
+        assert str(escape(text)) in page, text
+
+
+@pytest.mark.parametrize("iri, href", [
+    ("https://w3id.org/astana-kg/id/russia", "/id/russia"),
+    ("http://www.wikidata.org/entity/Q159", "http://www.wikidata.org/entity/Q159"),
+    ("HTTPS://example.org/x", "HTTPS://example.org/x"),
+    ("javascript:alert(1)", None),
+    ("JAVASCRIPT:alert(1)", None),
+    ("data:text/html,<script>alert(1)</script>", None),
+    ("vbscript:msgbox(1)", None),
+    ("file:///etc/passwd", None),
+    ("urn:isbn:0451450523", None),
+    ("mailto:someone@example.org", None),
+])
+def test_a_link_is_made_only_for_an_http_iri_or_a_path_of_the_site(iri, href):
+    assert linkeddata.link_href(iri, BASE) == href
+    assert local_url(iri, BASE) == href
