@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -32,6 +34,9 @@ from astana_kg.server import config_from_environment, create_app, linkeddata, ne
 from astana_kg.server.errors import HttpError
 from astana_kg.server.fragments import page_iri
 from astana_kg.server.overview import local_url
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_server import astana_kg_server, http_get  # noqa: E402
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 PROBLEM_FIELDS = {"type", "title", "status", "detail"}
@@ -363,6 +368,18 @@ def test_the_server_url_comes_from_the_environment_and_a_bad_one_is_refused_at_s
     for bad in ("javascript:alert(1)", "ftp://example.org/", "http:///path", "http://a b/", "https://x/?q=1"):
         with pytest.raises(ValueError):
             config_from_environment({"ASTANA_KG_SERVER_URL": bad})
+
+
+def test_astana_kg_serve_names_its_own_address_whatever_the_host_header(server):
+    status, _, body = http_get(server + "/download.json", {"Host": EVIL})
+    assert status == 200 and json.loads(body)["void"] == server + "/.well-known/void"
+
+
+def test_astana_kg_serve_writes_the_server_url_it_is_given(built):
+    with astana_kg_server(built.out, "--server-url", "https://kg.example.org/astana-kg") as base:
+        status, _, body = http_get(base + "/.well-known/void", {"Host": EVIL, "Accept": "application/n-triples"})
+    assert status == 200 and EVIL not in body.decode()
+    assert "<https://kg.example.org/astana-kg/sparql>" in body.decode()
 
 
 # ---------------------------------------------------------------------------------------------
