@@ -48,6 +48,15 @@ def _cmd_query(args) -> int:
 def _cmd_serve(args) -> int:
     import os
 
+    from .server.origin import normalize
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    try:  # the root of the absolute URLs the server writes (never the request's Host header)
+        server_url = normalize(args.server_url or os.environ.get("ASTANA_KG_SERVER_URL")
+                               or f"http://{host}:{args.port}/")
+    except ValueError as error:
+        print(f"astana-kg serve: --server-url: {error}", file=sys.stderr)
+        return ERROR
     build_dir = Path(args.build)
     if not (build_dir / "store").is_dir():
         status = _cmd_build(argparse.Namespace(out=str(build_dir), root=None))
@@ -60,7 +69,8 @@ def _cmd_serve(args) -> int:
                ASTANA_KG_LONG_QUERIES=str(args.long_queries), ASTANA_KG_QUERY_MEMORY_MB=str(args.query_memory_mb),
                ASTANA_KG_NETWORK_ISOLATION=args.network_isolation, ASTANA_KG_APP_THREADS=str(args.threads),
                ASTANA_KG_BODY_TIMEOUT=str(args.header_timeout),
-               ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1")
+               ASTANA_KG_SERVICE_ALLOW=" ".join(args.service_allow), ASTANA_KG_EAGER="1",
+               ASTANA_KG_SERVER_URL=server_url)
     if args.public_base:
         env["ASTANA_KG_PUBLIC_BASE"] = args.public_base
     mirrors = dict(m.split("=", 1) for m in args.service_mirror)
@@ -160,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
                    help="answer SERVICE calls to Wikidata from the build's offline cache (astana-kg wikidata fetch)")
     s.add_argument("--public-base", help="the base of the graph's IRIs, served at the same paths here "
                                          "(default: https://w3id.org/astana-kg/)")
+    s.add_argument("--server-url", help="the URL clients reach this server at, the root of the absolute URLs "
+                                        "its answers write (default: http://HOST:PORT/)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
     s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
     s.set_defaults(func=_cmd_serve)

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import queries as query_files
 from ..paths import INFO_NAME, STORE_NAME, project_root
-from . import description, negotiation, protocol, safety
+from . import description, negotiation, origin, protocol, safety
 from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
 from ..queryworker import Job, NotAcceptable, Outcome, ProcessOptions, QueryPool, serialize_graph
 from .federation import ServiceProxy
@@ -56,6 +56,8 @@ DEFAULTS = {
     "CACHE_BYTES": 64 * 1024 * 1024,
     "EAGER": False,
     "PUBLIC_BASE": "https://w3id.org/astana-kg/",
+    "SERVER_URL": None,  # the URL clients reach this server at: the root of every absolute URL it writes
+    "ALLOWED_HOSTS": [],  # without SERVER_URL: Host names answered besides the loopback ones (origin.py)
 }
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
@@ -79,6 +81,8 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
     "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
+    "ASTANA_KG_SERVER_URL": ("SERVER_URL", origin.normalize),
+    "ASTANA_KG_ALLOWED_HOSTS": ("ALLOWED_HOSTS", lambda v: [i for i in v.split() if i]),
 }
 
 
@@ -341,6 +345,8 @@ def create_app(config: dict | None = None) -> Flask:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
+    # A path with doubled slashes is a 404, not a redirect written from the Host header.
+    app.url_map.merge_slashes = False
     app.config.update(DEFAULTS)
     app.config.update(config_from_environment())
     app.config.update(config or {})
@@ -404,23 +410,24 @@ def create_app(config: dict | None = None) -> Flask:
         parsed = protocol.parse(request.method, request.query_string.decode("latin-1"), request.content_type, body)
         g.query_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
         if parsed.operation == "update":
-            answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"), request.base_url)
+            answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"),
+                                   origin.absolute(request.path))
         elif request.path == "/update":
             raise HttpError(400, "/update takes SPARQL updates; send queries to /sparql")
         else:
             answer = answer_query(endpoint(), parsed, request.headers.get("Accept"), request.headers.get("If-None-Match"),
-                                  request.base_url)
+                                  origin.absolute(request.path))
         g.rows = answer.rows
         return Response(answer.body, answer.status, answer.headers)
 
     def _description_response():
         accept = negotiation.parse_accept(request.headers.get("Accept"))
-        if accept[0][0] in ("text/html", "application/xhtml+xml"):
+        if accept and accept[0][0] in ("text/html", "application/xhtml+xml"):
             # A person opening the endpoint in a browser: the query page is what they are after.
             return Response(b"", 303, {"Location": request.script_root + "/", "Vary": "Accept"})
         fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))
         state_ = endpoint()
-        base = request.url_root.rstrip("/") + "/sparql"
+        base = origin.absolute("/sparql")
         triples = description.service_description(base, state_.store, list(app.config["SERVICE_ALLOW"]),
                                                   state_.writable)
         return Response(serialize_graph(triples, fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})

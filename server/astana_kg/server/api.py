@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 
 from ..graph import Ambiguous, KnowledgeGraph, NotFound
+from . import origin
 from .errors import HttpError, bad_request, method_not_allowed, not_found
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -213,7 +214,7 @@ def search():
         raise bad_request("q is longer than 200 characters", parameter="q")
     classes = _list(request.args, "class")
     found = graph().search(q, limit=MAX_OFFSET, classes=classes)
-    return respond(page([_entity(e) for e in found], request.args, request.base_url))
+    return respond(page([_entity(e) for e in found], request.args, origin.absolute(request.path)))
 
 
 @blueprint.route("/neighbours", methods=METHODS)
@@ -225,7 +226,7 @@ def neighbours():
     kg = graph()
     found = call(kg.neighbours, node, direction, _list(request.args, "predicate"), _list(request.args, "class"),
                  plumbing)
-    return respond(page([jsonld(n.to_dict()) for n in found], request.args, request.base_url))
+    return respond(page([jsonld(n.to_dict()) for n in found], request.args, origin.absolute(request.path)))
 
 
 @blueprint.route("/expand", methods=METHODS)
@@ -257,7 +258,7 @@ def path():
 def _listed(accessor: str, parameter: str) -> Response:
     """One page of what a KnowledgeGraph accessor lists for the entity the parameter names."""
     found = call(getattr(graph(), accessor), required(request.args, parameter))
-    return respond(page([jsonld(item.to_dict()) for item in found], request.args, request.base_url))
+    return respond(page([jsonld(item.to_dict()) for item in found], request.args, origin.absolute(request.path)))
 
 
 @blueprint.route("/roles", methods=METHODS)
@@ -288,7 +289,7 @@ def agreement():
 @blueprint.route("/events", methods=METHODS)
 def events():
     """The dated events in order."""
-    return respond(page([jsonld(e.to_dict()) for e in graph().events()], request.args, request.base_url))
+    return respond(page([jsonld(e.to_dict()) for e in graph().events()], request.args, origin.absolute(request.path)))
 
 
 @blueprint.route("/evidence", methods=METHODS)
@@ -296,7 +297,7 @@ def evidence():
     """The quotes of the sources that attest a node."""
     subject = required(request.args, "subject")
     found = call(graph().evidence, subject)
-    return respond(page([jsonld(e.to_dict()) for e in found], request.args, request.base_url))
+    return respond(page([jsonld(e.to_dict()) for e in found], request.args, origin.absolute(request.path)))
 
 
 @blueprint.route("/fact-evidence", methods=METHODS)
@@ -313,7 +314,7 @@ def fact_evidence():
         found = call(kg.evidence, subject, predicate, term if term is not None else obj)
     except ValueError:  # the predicate is not an IRI: no source asserts such a fact
         raise not_found(f"no source asserts a fact with the predicate {predicate!r}") from None
-    return respond(page([jsonld(e.to_dict()) for e in found], request.args, request.base_url))
+    return respond(page([jsonld(e.to_dict()) for e in found], request.args, origin.absolute(request.path)))
 
 
 def _literal(text: str):

@@ -36,12 +36,12 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from . import negotiation
+from . import negotiation, origin
 from .errors import HttpError, bad_request, not_acceptable
 from ..queryworker import TURTLE_PREFIXES
 
@@ -217,7 +217,10 @@ def _unescape(text: str) -> str:
     def replace(match):
         code = match.group(1)
         if code[0] in "uU":
-            return chr(int(code[1:], 16))
+            point = int(code[1:], 16)
+            if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+                raise bad_request(f"values: \\{code} is not the escape of a Unicode character", parameter="values")
+            return chr(point)
         return _ESCAPES[code]
     return re.sub(r'\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[tnrbf"\'\\])', replace, text)
 
@@ -601,11 +604,26 @@ def _source() -> tuple[FragmentSource, object]:
     return source, endpoint
 
 
+def page_iri(interface: str, query_string: str) -> str:
+    """The IRI of the page requested at ``interface?query_string``: the URL as the client sent it,
+    with what an IRI cannot hold (``{``, a space, a ``%`` that escapes nothing, raw bytes beyond
+    ASCII) percent-encoded. ``query_string`` is the WSGI one (bytes read as Latin-1).
+
+    >>> page_iri("http://h/fragments", "x={&subject=a%20b")
+    'http://h/fragments?x=%7B&subject=a%20b'
+    >>> page_iri("http://h/fragments", "object=100%&q=\xc3\xa9")
+    'http://h/fragments?object=100%25&q=%C3%A9'
+    """
+    if not query_string:
+        return interface
+    escaped = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", query_string)
+    return interface + "?" + quote(escaped.encode("latin-1", "replace"), safe="!$&'()*+,;=:@/?%")
+
+
 def _respond(quads: bool, path: str) -> Response:
     source, endpoint = _source()
-    interface = request.host_url.rstrip("/") + path
-    query = request.environ.get("QUERY_STRING", "")
-    page_url = interface + ("?" + query if query else "")
+    interface = origin.absolute(path)
+    page_url = page_iri(interface, request.environ.get("QUERY_STRING", ""))
     if wants_html(request.headers.get("Accept"), request.args.get("format")):
         pattern = parse_pattern(request.args, quads)
         size = int(current_app.config.get("FRAGMENT_PAGE_SIZE", PAGE_SIZE))

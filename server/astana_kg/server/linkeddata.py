@@ -44,6 +44,7 @@ from markupsafe import Markup, escape
 from .. import queries as query_files
 from ..paths import project_root
 from ..queryworker import TURTLE_PREFIXES
+from . import origin
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
 from .negotiation import parse_accept
 
@@ -207,6 +208,31 @@ def local_url(iri: str, public_base: str) -> str | None:
         if iri.startswith(base):
             return "/" + iri[len(base):]
     return None
+
+
+#: The schemes of the IRIs a page may link to; any other IRI (``javascript:``, ``data:``,
+#: ``vbscript:``, ``file:``...) is shown as text.
+LINK_SCHEMES = ("http", "https")
+
+
+def link_href(iri: str, public_base: str, script_root: str = "") -> str | None:
+    """Where a page's link to ``iri`` leads: this server's path for an IRI under the base, the
+    IRI itself if it is an http(s) IRI, else None (the page shows the IRI as text, not a link).
+
+    >>> link_href("https://w3id.org/astana-kg/id/russia", "https://w3id.org/astana-kg/", "/kg")
+    '/kg/id/russia'
+    >>> link_href("http://www.wikidata.org/entity/Q159", "https://w3id.org/astana-kg/")
+    'http://www.wikidata.org/entity/Q159'
+    >>> link_href("javascript:alert(1)", "https://w3id.org/astana-kg/") is None
+    True
+    >>> link_href("JaVaScRiPt://w3id.org/astana-kg/%0aalert(1)", "https://w3id.org/astana-kg/") is None
+    True
+    """
+    local = local_url(iri, public_base)
+    if local is not None:
+        return script_root + local
+    scheme, colon, _ = iri.partition(":")
+    return iri if colon and scheme.lower() in LINK_SCHEMES else None
 
 
 def public_iri(path: str, public_base: str = DATA_BASE) -> str:
@@ -549,9 +575,9 @@ class Pages:
         self.public_base = public_base
         self.root = script_root
 
-    def href(self, iri: str) -> str:
-        local = local_url(iri, self.public_base)
-        return self.root + local if local else iri
+    def href(self, iri: str) -> str | None:
+        """The link to ``iri`` (None: not one to follow, see :func:`link_href`)."""
+        return link_href(iri, self.public_base, self.root)
 
     def term(self, term) -> Value:
         if isinstance(term, ox.NamedNode):
@@ -642,9 +668,11 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
         if exact is None or source is None:
             continue
         slug = annotation.rsplit("/", 1)[-1]
+        source_href = pages.href(source)
         evidence[body].append({"annotation": annotation, "quote": exact, "start": int(start), "end": int(end),
                                "source": pages.term(ox.NamedNode(source)),
-                               "href": pages.href(source) + "#" + slug, "graph": quad.graph_name.value,
+                               "href": source_href + "#" + slug if source_href else None,
+                               "graph": quad.graph_name.value,
                                "source_ref": pages.source_ref(quad.graph_name.value)})
     for items in evidence.values():
         items.sort(key=lambda e: (e["graph"], e["start"], e["annotation"]))
@@ -981,7 +1009,7 @@ _BODIES = _Bodies()
 
 def _cached(endpoint, headers: dict[str, str], make) -> bytes:
     """The body for this ETag (which names the build and the document) and this server root."""
-    key = json.dumps([id(endpoint), headers["ETag"], request.url_root, request.script_root])
+    key = json.dumps([id(endpoint), headers["ETag"], origin.root_url(), request.script_root])
     return _BODIES.get_or_make(key, make)
 
 
@@ -1028,7 +1056,7 @@ def _alternates(stem: str, variants=VARIANTS) -> str:
 
 
 def _context_url() -> str:
-    return request.url_root + "context.jsonld"
+    return origin.absolute("/context.jsonld")
 
 
 def _not_found(path: str, variant: Variant | None):
@@ -1156,7 +1184,10 @@ def input_file(path: str):
     Only files whose IRI occurs in the graph are served, from this checkout of the project.
     """
     endpoint = _endpoint()
-    node = ox.NamedNode(data_iri("files/" + path))
+    try:
+        node = ox.NamedNode(data_iri("files/" + path))
+    except ValueError:  # not an IRI (a space, a backslash, a control character): no file has it
+        return _not_found("files/" + path, None)
     named = next(endpoint.store.quads_for_pattern(node, None, None), None) or \
         next(endpoint.store.quads_for_pattern(None, None, node), None)
     file = project_root() / path

@@ -3,6 +3,12 @@
 The result kind decides the candidate formats: solutions and booleans are SPARQL results
 (JSON first), graphs are RDF (Turtle first). ``format=`` overrides the Accept header.
 
+A q-value is read as RFC 9110 (section 12.4.2) writes it: ``0`` to ``1`` with at most three
+decimals. A media range whose q-value is anything else (``q=NaN``, ``q=inf``, ``q=1e400``,
+``q=-1``, ``q=2``, ``q=0.12345``) is ignored, as if the client had not written it: it states no
+preference, neither for its media types nor against them. An Accept header left with no valid
+range accepts nothing (406 where the header is all there is to go by).
+
 >>> choose("solutions", "text/csv;q=0.9, application/sparql-results+xml").media_type
 'application/sparql-results+xml'
 >>> choose("graph", "*/*").media_type
@@ -18,6 +24,8 @@ astana_kg.server.errors.HttpError: none of the media types accepted (application
 """
 
 from __future__ import annotations
+
+import re
 
 import pyoxigraph as ox
 
@@ -41,6 +49,8 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
 
     >>> parse_accept("text/csv;q=0.5, application/json, */*;q=0.1")
     [('application/json', 1.0), ('text/csv', 0.5), ('*/*', 0.1)]
+    >>> parse_accept("text/turtle;q=NaN, text/csv;q=2, application/json;q=0.125")
+    [('application/json', 0.125)]
     """
     if not header or not header.strip():
         return [("*/*", 1.0)]
@@ -50,17 +60,27 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
         media = fields[0].lower()
         if not media:
             continue
-        q = 1.0
+        q: float | None = 1.0
         for param in fields[1:]:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q, index))
+                q = qvalue(value.strip()) if q is not None else None
+        if q is not None:
+            ranges.append((media, q, index))
     ranges.sort(key=lambda r: (-r[1], r[2]))
     return [(media, q) for media, q, _ in ranges]
+
+
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
+def qvalue(text: str) -> float | None:
+    """The weight a q parameter's value gives, or None if RFC 9110's grammar does not allow it.
+
+    >>> qvalue("0.5"), qvalue("1.000"), qvalue("0"), qvalue("1.001"), qvalue("nan"), qvalue(".5")
+    (0.5, 1.0, 0.0, None, None, None)
+    """
+    return float(text) if _QVALUE.fullmatch(text) else None
 
 
 def _matches(media_range: str, media_type: str) -> bool:

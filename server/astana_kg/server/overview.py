@@ -18,17 +18,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
 
 from .. import dumps
 from ..paths import DUMP_NAME, INFO_NAME
 from ..queryworker import serialize_graph
-from . import description, negotiation
+from . import description, negotiation, origin
 from .description import select
 from .errors import not_acceptable, not_found
 
-try:  # the linked-data pages own the mapping of graph IRIs to this server's paths
-    from .linkeddata import local_url as _linked_data_local_url
-except ImportError:  # pragma: no cover - the same rule, for a server without the linked-data pages
+try:  # the linked-data pages own the mapping of graph IRIs to this server's paths, and the link schemes
+    from .linkeddata import LINK_SCHEMES, local_url as _linked_data_local_url
+except ImportError:  # pragma: no cover - the same rules, for a server without the linked-data pages
+    LINK_SCHEMES = ("http", "https")
     _linked_data_local_url = None
 
 AKG = "https://w3id.org/astana-kg/ontology#"
@@ -66,18 +68,38 @@ def _add_navigation(state) -> None:
 # Helpers
 # ---------------------------------------------------------------------------------------------
 
-def local_url(iri: str, public_base: str) -> str:
-    """This server's path for an IRI under the public base; other IRIs are returned unchanged.
+def local_url(iri: str, public_base: str) -> str | None:
+    """Where a link to an IRI leads: this server's path for an IRI under the public base, other
+    http(s) IRIs unchanged, None for any other IRI (``javascript:``, ``data:``...), never a link.
 
     >>> local_url("https://w3id.org/astana-kg/id/russia", "https://w3id.org/astana-kg/")
     '/id/russia'
     >>> local_url("http://www.wikidata.org/entity/Q159", "https://w3id.org/astana-kg/")
     'http://www.wikidata.org/entity/Q159'
+    >>> local_url("javascript:alert(1)", "https://w3id.org/astana-kg/") is None
+    True
     """
     if _linked_data_local_url is not None:
         found = _linked_data_local_url(iri, public_base)
-        return found if found is not None else iri
-    return "/" + iri[len(public_base):] if iri.startswith(public_base) else iri
+    else:
+        found = "/" + iri[len(public_base):] if iri.startswith(public_base) else None
+    if found is not None:
+        return found
+    scheme, colon, _ = iri.partition(":")
+    return iri if colon and scheme.lower() in LINK_SCHEMES else None
+
+
+def href_attribute(url: str | None) -> Markup:
+    """`` href="URL"`` for a template's ``<a>``, or nothing: an ``<a>`` without href is text.
+
+    >>> str(href_attribute("/id/x?a=1&b=2")), str(href_attribute(None))
+    (' href="/id/x?a=1&amp;b=2"', '')
+    """
+    return Markup(' href="%s"') % url if url else Markup("")
+
+
+def _svg_href(url: str | None) -> str:
+    return f' href="{escape(url)}"' if url else ""
 
 
 def _value(term) -> str | None:
@@ -340,9 +362,9 @@ def timeline_svg(events: list[TimelineEvent], public_base: str, width: int = 960
         month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     for index, event in enumerate(events):
         y = top + index * row_height
-        href = escape(local_url(event.iri, public_base))
+        href = _svg_href(local_url(event.iri, public_base))
         out.append(f'<g class="event-row" data-event="{escape(event.iri)}" data-date="{event.sort_date}">')
-        out.append(f'<a href="{href}"><text class="event-label" x="{label_width - 8}" y="{y + 16}" '
+        out.append(f'<a{href}><text class="event-label" x="{label_width - 8}" y="{y + 16}" '
                    f'text-anchor="end">{escape(_shorten(event.label, 46))}</text></a>')
         marks = [s for s in event.by_source if s.dated]
         lane = (row_height - 6) / max(1, len(marks))
@@ -500,10 +522,10 @@ def roles_svg(rows: list[RoleRow], public_base: str, width: int = 1080) -> str:
                    f'{y_context[r.context] + node_h / 2:.1f}"/>')
 
     def node(kind: str, iri: str, label: str, y: float, css: str, extra: str = "", tip: str = "") -> str:
-        href = escape(local_url(iri, public_base))
+        href = _svg_href(local_url(iri, public_base))
         text = escape(_shorten(label, int(col_w[kind] / 7)))
         title = escape(tip or label)
-        return (f'<a href="{href}" class="node {kind} {css}" data-iri="{escape(iri)}"{extra}><title>{title}</title>'
+        return (f'<a{href} class="node {kind} {css}" data-iri="{escape(iri)}"{extra}><title>{title}</title>'
                 f'<rect x="{column[kind]:.1f}" y="{y:.1f}" width="{col_w[kind]:.1f}" height="{node_h}" rx="4"/>'
                 f'<text x="{column[kind] + 6:.1f}" y="{y + 13:.1f}">{text}</text></a>')
 
@@ -705,7 +727,7 @@ def timeline_page():
     base = _public_base()
     sources = {row["source"].value: row for row in select(state.store, "sources")}
     body = render_template("timeline.html", dated=dated, undated=undated, chart=timeline_svg(dated, base),
-                           local=lambda iri: local_url(iri, base), short_source=short_source,
+                           href=lambda iri: href_attribute(local_url(iri, base)), short_source=short_source,
                            human_date=human_date, sources=sources)
     return _conditional(body.encode("utf-8"), "text/html; charset=utf-8", f"{state.build_id} timeline {base}")
 
@@ -718,7 +740,7 @@ def roles_page():
     rows = roles(state.store)
     body = render_template("roles.html", rows=[r for r in rows if not r.is_position],
                            positions=[r for r in rows if r.is_position], chart=roles_svg(rows, base),
-                           local=lambda iri: local_url(iri, base), short_source=short_source)
+                           href=lambda iri: href_attribute(local_url(iri, base)), short_source=short_source)
     return _conditional(body.encode("utf-8"), "text/html; charset=utf-8", f"{state.build_id} roles {base}")
 
 
@@ -750,14 +772,14 @@ def ontology(extension: str | None = None):
 def download_page(extension: str | None = None):
     state = _endpoint()
     choice = choose_representation(request.headers.get("Accept"), extension, json_=True, rdf=False)
-    root = request.url_root.rstrip("/")
+    root = origin.root_url().rstrip("/")
     files = downloads(state.build_dir)
     if choice == "json":
         body = json.dumps({"build": state.build_id, "void": root + "/.well-known/void",
                            "files": [f.to_dict(f"{root}/download/{f.name}") for f in files]}, indent=1)
         return _conditional(body.encode("utf-8"), "application/json", f"{state.build_id} download json {root}")
     body = render_template("download.html", files=files, build_id=state.build_id,
-                           local=lambda iri: local_url(iri, _public_base()))
+                           href=lambda iri: href_attribute(local_url(iri, _public_base())))
     return _conditional(body.encode("utf-8"), "text/html; charset=utf-8", f"{state.build_id} download html {root}")
 
 
@@ -786,6 +808,6 @@ def void(extension: str | None = None):
         fmt = EXTENSIONS[extension]
     else:
         fmt = negotiation.choose("graph", request.headers.get("Accept"))
-    root = request.url_root
+    root = origin.root_url()
     body = serialize_graph(void_description(state.store, state.build_dir, root, _public_base()), fmt)
     return _conditional(body, fmt.media_type, f"{state.build_id} void {fmt.media_type} {root}")

@@ -3,7 +3,10 @@
 Query: GET with ``query=``; POST with ``application/x-www-form-urlencoded`` (``query=``); POST
 with ``application/sparql-query`` (the body is the query). Update: POST with a form holding
 ``update=``, or ``application/sparql-update``. The dataset comes from ``default-graph-uri`` and
-``named-graph-uri`` (for updates ``using-graph-uri`` and ``using-named-graph-uri``).
+``named-graph-uri`` (for updates ``using-graph-uri`` and ``using-named-graph-uri``), each an IRI
+as pyoxigraph reads it. A POST carries its operation in its body: a ``query=`` or ``update=`` in
+the URL beside it is a request in two forms at once, refused with 400; the URL of a POST may
+carry only the dataset and the other parameters (``format``, ``timeout``).
 
 >>> r = parse("GET", "query=ASK%20%7B%7D&default-graph-uri=http%3A%2F%2Fex%2Fg", None, b"")
 >>> r.operation, r.text, r.default_graphs
@@ -14,13 +17,22 @@ with ``application/sparql-query`` (the body is the query). Update: POST with a f
 Traceback (most recent call last):
 ...
 astana_kg.server.errors.HttpError: PUT is not allowed here; use GET or POST
+>>> parse("POST", "query=ASK%20%7B%7D", "application/sparql-query", b"SELECT * {}")
+Traceback (most recent call last):
+...
+astana_kg.server.errors.HttpError: the request has conflicting forms: a POST carries its operation in the body, but the URL also holds 'query='; put only the dataset and other parameters in the URL
+>>> parse("GET", "query=ASK%7B%7D&default-graph-uri=http%3A%2F%2F%5B", None, b"")
+Traceback (most recent call last):
+...
+astana_kg.server.errors.HttpError: default-graph-uri='http://[' is not a valid absolute IRI: ...
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
+
+import pyoxigraph as ox
 
 from .errors import bad_request, method_not_allowed, unsupported_media_type
 
@@ -79,6 +91,11 @@ def parse(method: str, query_string: str, content_type: str | None, body: bytes)
         return _request("query", text, url_params)
     if method != "POST":
         raise method_not_allowed(method, ["GET", "POST"])
+    for name in ("query", "update"):
+        if name in url_params:
+            raise bad_request(f"the request has conflicting forms: a POST carries its operation in the body, but the "
+                              f"URL also holds '{name}='; put only the dataset and other parameters in the URL",
+                              parameter=name)
     media_type = _media_type(content_type)
     if media_type == FORM:
         params = _form(_decode(body, "form body"), "form body")
@@ -97,9 +114,6 @@ def parse(method: str, query_string: str, content_type: str | None, body: bytes)
     raise unsupported_media_type(content_type or "", [FORM, QUERY, UPDATE])
 
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
-
-
 def _request(operation: str, text: str, params: dict[str, list[str]]) -> SparqlRequest:
     if operation == "query":
         names = ("default-graph-uri", "named-graph-uri")
@@ -107,6 +121,8 @@ def _request(operation: str, text: str, params: dict[str, list[str]]) -> SparqlR
         names = ("using-graph-uri", "using-named-graph-uri")
     for name in names:
         for value in params.get(name, []):
-            if not _ABSOLUTE_IRI.match(value):
-                raise bad_request(f"{name}={value!r} is not an absolute IRI")
+            try:
+                ox.NamedNode(value)
+            except ValueError as error:
+                raise bad_request(f"{name}={value!r} is not a valid absolute IRI: {error}", parameter=name) from None
     return SparqlRequest(operation, text, list(params.get(names[0], [])), list(params.get(names[1], [])), params)
