@@ -100,3 +100,16 @@ def test_a_write_to_a_named_graph_shows_in_the_default_graph_the_pages_and_the_f
     assert update(client, f"INSERT DATA {{ <{EX}own> <{EX}p> 1 }}").status_code == 204
     assert update(client, f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}x> <{EX}p> 2 }} }}").status_code == 204
     assert ask(client, f"ASK {{ <{EX}own> <{EX}p> 1 }}")
+
+
+def test_a_write_shows_on_the_entity_pages_at_once(writable):
+    client = writable.test_client()
+    iri = "https://w3id.org/astana-kg/id/written-thing"
+    assert client.get("/id/written-thing.nt").status_code == 404
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    for value in ("first", "second"):
+        text = f'DELETE WHERE {{ GRAPH <{EX}g> {{ <{iri}> <{label}> ?old }} }} ; ' \
+               f'INSERT DATA {{ GRAPH <{EX}g> {{ <{iri}> <{label}> "{value}" }} }}'
+        assert update(client, text).status_code == 204
+        page = client.get("/id/written-thing.nt")
+        assert page.status_code == 200 and f'"{value}"'.encode() in page.data, (value, page.data[:300])

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -155,6 +156,8 @@ class Endpoint:
         self.build_id = info.get("dump_sha256", "unbuilt")
         if "wikidata_cache" in info:  # answers from the offline cache change with it
             self.build_id += "+" + info["wikidata_cache"]["sha256"][:16]
+        self.built_from = self.build_id  # what the build was; build_id also counts the updates since
+        self.instance = secrets.token_hex(8)  # tells apart two endpoints of one process (caches)
         self.generation = 0
         self.writable = bool(config["ALLOW_UPDATE"])
         self.cache = ResultCache(int(config["CACHE_BYTES"]))
@@ -322,6 +325,7 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
             endpoint.pool.run(job, _timeout(endpoint, sparql))
         finally:  # a stopped update leaves the store as it was; a finished one changed it
             endpoint.generation += 1
+            endpoint.build_id = f"{endpoint.built_from}+update-{endpoint.generation}"  # new ETags everywhere
             endpoint.cache.clear()
             endpoint.store = endpoint._snapshot()
     return Answer(204, b"", {})

@@ -342,7 +342,7 @@ def _compact(iri: str) -> str:
     return iri
 
 
-_INDEXES: dict[tuple[int, str], Index] = {}
+_INDEXES: list[tuple[ox.Store, str, Index]] = []  # (store, build id, index), the newest last
 _INDEX_LOCK = threading.Lock()
 
 
@@ -367,14 +367,17 @@ def build_index(store: ox.Store) -> Index:
 
 
 def index_for(store: ox.Store, build_id: str) -> Index:
-    """The index of this store, built on first use and kept while the build is served."""
-    key = (id(store), build_id)
+    """The index of this store, built on first use and kept while the build is served.
+
+    Entries hold their store, so a store is recognised by identity (never by an ``id()`` that a
+    new store may take over); the four most recent are kept.
+    """
     with _INDEX_LOCK:
-        index = _INDEXES.get(key)
-        if index is None:
-            for old in [k for k in _INDEXES if k[0] == id(store)]:
-                del _INDEXES[old]
-            index = _INDEXES[key] = build_index(store)
+        for held, held_build, index in _INDEXES:
+            if held is store and held_build == build_id:
+                return index
+        index = build_index(store)
+        _INDEXES[:] = [entry for entry in _INDEXES if entry[0] is not store][-3:] + [(store, build_id, index)]
         return index
 
 
@@ -1009,7 +1012,7 @@ _BODIES = _Bodies()
 
 def _cached(endpoint, headers: dict[str, str], make) -> bytes:
     """The body for this ETag (which names the build and the document) and this server root."""
-    key = json.dumps([id(endpoint), headers["ETag"], origin.root_url(), request.script_root])
+    key = json.dumps([endpoint.instance, headers["ETag"], origin.root_url(), request.script_root])
     return _BODIES.get_or_make(key, make)
 
 
