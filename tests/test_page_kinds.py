@@ -1,6 +1,7 @@
 """Every kind of page the server draws, checked where layout breaks show: in headless Chromium
 against `astana-kg serve` (tables keep their cells in rows, nothing runs off the side of the
-window, every page leads home).
+window, every page leads home), and through Flask's test client for what the templates write
+(the words of the sources quoted without doubled quotation marks).
 
 Set ASTANA_KG_SCREENSHOTS=DIR to keep a screenshot of every page kind in DIR. Without
 /usr/bin/chromium the browser tests are skipped, except in CI (CI set), where that fails.
@@ -14,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from astana_kg.server import create_app
 
 #: One page of each kind: (kind, path).
 PAGE_KINDS = [
@@ -29,6 +32,10 @@ PAGE_KINDS = [
     ("download", "/download"),
     ("fragments", "/fragments"),
 ]
+#: The pages that quote the sources' words.
+QUOTING_PAGES = ["/id/zone-idlib.html", "/id/russia.html", "/id/source-003.html", "/id/sergey-lavrov.html",
+                 "/timeline", "/roles"]
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 # Layout faults a page can show, found with the computed styles and boxes of the laid-out page.
 LAYOUT_FAULTS = """
@@ -56,6 +63,24 @@ return faults;
 
 def by_kind(pages):
     return [pytest.param(path, id=kind) for kind, path in pages]
+
+
+@pytest.fixture(scope="module")
+def app(built):
+    app = create_app({"BUILD_DIR": str(built.out), "QUERY_WORKERS": 1, "TESTING": True})
+    yield app
+    app.extensions["astana_kg"]().close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page_text(client, path: str) -> str:
+    response = client.get(path, headers={"Accept": BROWSER_ACCEPT}, follow_redirects=True)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,3 +135,29 @@ def test_the_ontology_page_shows_the_sites_navigation_above_pylodes_documentatio
     assert header.rect["y"] + header.rect["height"] <= heading.rect["y"], "the header comes before the heading"
     assert header.rect["x"] + header.rect["width"] <= toc.rect["x"], "the fixed table of contents hides no link"
     assert header.value_of_css_property("display") == "flex", "the site's stylesheet drew it"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the templates write
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", QUOTING_PAGES)
+def test_no_quotation_mark_is_doubled_where_a_page_quotes_a_source(client, path):
+    text = page_text(client, path)
+    assert "“" in text, "the page quotes something"
+    doubled = re.findall(r".{0,40}(?:““|””|“\"|\"”).{0,40}", text)
+    assert doubled == []
+
+
+def test_a_quotation_that_opens_with_its_own_mark_is_shown_as_the_source_has_it(client):
+    text = page_text(client, "/id/zone-idlib.html")
+    quotes = re.findall(r'data-testid="evidence-link">([^<]*currently underway[^<]*)</a>', text)
+    assert quotes, "the zone's page quotes Lavrov's words on the third zone"
+    for quote in quotes:
+        assert quote.startswith("“The work") and quote.endswith("Manila."), quote
+
+
+def test_a_quotation_without_marks_of_its_own_is_put_between_quotation_marks(client):
+    text = page_text(client, "/id/zone-idlib.html")
+    assert ('data-testid="evidence-link">“The first one, in the north of the country, covers the province of Idlib '
+            'and neighboring districts of Latakia, Aleppo and Homs.”</a>') in text
