@@ -20,6 +20,7 @@ from helpers_browser import skip_without_chromium  # noqa: E402
 
 skip_without_chromium()
 
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -82,6 +83,45 @@ def test_the_source_page_marks_its_spans_and_links_each_to_its_facts(browser, se
     fact_links[0].click()
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=entity]"))
     assert urlsplit(browser.current_url).path.endswith(".html")
+
+
+# The marks of the article's text whose own background is filled, with the span each belongs to.
+FILLED_MARKS = """
+return [...document.querySelectorAll('[data-testid=article-text] mark')]
+  .filter(m => !['rgba(0, 0, 0, 0)', 'transparent'].includes(getComputedStyle(m).backgroundColor))
+  .map(m => ({span: m.dataset.span, colour: getComputedStyle(m).backgroundColor}));
+"""
+MARK = "rgb(255, 243, 176)"  # --mark: a span pointed at
+MARK_ON = "rgb(255, 216, 77)"  # --mark-on: the span a link leads to
+
+
+def test_the_source_page_fills_no_span_until_one_is_pointed_at_or_linked_to(browser, server):
+    browser.get(f"{server}/id/source-003.html")
+    assert browser.execute_script(FILLED_MARKS) == [], "at rest no span is filled: the text stays readable"
+    spans = browser.find_elements(By.CSS_SELECTOR, "[data-testid=article-text] > mark")
+    assert len(spans) > 20
+    lines = {browser.execute_script("return getComputedStyle(arguments[0]).textDecorationLine", m) for m in spans}
+    assert lines == {"underline"}, "every span is underlined"
+    colours = [browser.execute_script("return getComputedStyle(arguments[0]).textDecorationColor", m) for m in spans]
+    assert all(a != b for a, b in zip(colours, colours[1:])), "neighbouring spans are told apart"
+    # Pointing at a span fills it, and only it.
+    pointed = spans[3]
+    innermost = pointed.find_elements(By.CSS_SELECTOR, "mark")[-1] if pointed.find_elements(By.CSS_SELECTOR, "mark") \
+        else pointed
+    ActionChains(browser).move_to_element(pointed).perform()
+    filled = WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(FILLED_MARKS) or False)
+    assert filled == [{"span": innermost.get_attribute("data-span"), "colour": MARK}]
+    # Pointing at a span's reference number fills the span it follows.
+    reference = browser.find_element(By.CSS_SELECTOR, "[data-testid=article-text] > mark:nth-of-type(6) + sup.ref a")
+    ActionChains(browser).move_to_element(reference).perform()
+    sixth = spans[5].get_attribute("data-span")
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(FILLED_MARKS) == [{"span": sixth, "colour": MARK}])
+    # A link to an annotation fills its span (the pointer moved off the text).
+    target = spans[10].get_attribute("id")
+    browser.get(f"{server}/id/source-003.html#{target}")
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return location.hash") == f"#{target}")
+    ActionChains(browser).move_to_element(browser.find_element(By.CSS_SELECTOR, "header.site .home")).perform()
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(FILLED_MARKS) == [{"span": target, "colour": MARK_ON}])
 
 
 @pytest.mark.skipif(not VENDORED.is_file(), reason="the query page's editor is not vendored")
