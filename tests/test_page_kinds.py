@@ -161,3 +161,9 @@ def test_a_quotation_without_marks_of_its_own_is_put_between_quotation_marks(cli
     text = page_text(client, "/id/zone-idlib.html")
     assert ('data-testid="evidence-link">“The first one, in the north of the country, covers the province of Idlib '
             'and neighboring districts of Latakia, Aleppo and Homs.”</a>') in text
+
+
+def test_a_source_page_names_its_source_by_number_above_its_headline(client):
+    text = page_text(client, "/id/source-003.html")
+    head = text[text.index('<header class="page-head">'):text.index('data-testid="headline"')]
+    assert '<p class="kicker muted">source 003</p>' in head, "not the compact IRI id:source-003"
