@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -250,6 +251,26 @@ def test_every_ontology_term_has_its_fragment_as_an_anchor_in_the_documentation(
     assert "#Agent" in page.links and "#agent" not in page.links, "links point at the fixed anchors"
 
 
+def test_the_ontology_documentation_is_titled_and_described_by_the_ontology_alone(built):
+    text = (built.out / dumps.ONTOLOGY_HTML_NAME).read_text(encoding="utf-8")
+    title = "The Astana peace process ontology"
+    assert re.search(r"<title>(.*?)</title>", text).group(1) == title
+    assert re.search(r"<h1>(.*?)</h1>", text).group(1) == title, "the concept schemes' labels are not folded in"
+    metadata = text[text.index('id="metadata"'):text.index("</dl>", text.index('id="metadata"'))]
+    assert re.search(r"<strong>IRI</strong>\s*</dt>\s*<dd>\s*<code>(.*?)</code>", metadata).group(1) == overview.ONTOLOGY_IRI
+    assert "certainty levels" not in metadata and "event statuses" not in metadata
+    schema_org = json.loads(re.search(r'<script id="schema.org" type="application/ld\+json">(.*?)</script>',
+                                      text, re.DOTALL).group(1))
+    assert [node["@id"] for node in schema_org if "https://schema.org/DefinedTermSet" in node.get("@type", [])] == [
+        overview.ONTOLOGY_IRI]
+    for scheme, concepts in (("CertaintyScheme", ("Certain", "Probable", "Uncertain")),
+                             ("EventStatusScheme", ("Occurred", "Alleged"))):
+        section = text[text.index(f'id="{scheme}"'):]
+        section = section[:section.index("</div>")]
+        assert "skos/core#ConceptScheme" in section, f"{scheme} is documented as a concept scheme"
+        assert all(f'href="#{concept}"' in section for concept in concepts), scheme
+
+
 # ---------------------------------------------------------------------------------------------
 # Routes
 # ---------------------------------------------------------------------------------------------
@@ -321,6 +342,18 @@ def test_the_ontology_iri_gives_html_to_browsers_and_rdf_to_programs(client, sto
     assert client.get("/ontology.xlsx").status_code == 404
     etag = html.headers["ETag"]
     assert client.get("/ontology", headers={"Accept": "text/html", "If-None-Match": etag}).status_code == 304
+
+
+def test_the_ontology_page_leads_back_to_the_site_with_its_header_first_in_the_body(client):
+    text = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    body = text[text.index("<body>") + len("<body>"):].lstrip()
+    assert body.startswith('<header class="site documentation">')
+    header = Page(body[:body.index("</header>")])
+    assert header.links[0] == "/" and "/" in header.links[1:], "the home link and the query page"
+    assert {path for _, path in overview.NAV} <= set(header.links)
+    head = Page(text[:text.index("</head>")])
+    assert "/static/overview.css" in head.resources, "the stylesheet that draws the header"
+    assert text.count("<body>") == 1 and "&lt;" not in text[:200], "the page itself is not escaped"
 
 
 def test_the_download_page_lists_every_file_with_size_triples_and_checksum(client, built):

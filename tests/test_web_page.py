@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -39,6 +39,9 @@ SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "applicati
                     "csv": "text/csv", "tsv": "text/tab-separated-values"}
 GRAPH_FORMATS = {"ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",
                  "trig": "application/trig", "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}
+RUSSIA_LABEL = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                "CONSTRUCT { <https://w3id.org/astana-kg/id/russia> rdfs:label ?l }\n"
+                "WHERE { <https://w3id.org/astana-kg/id/russia> rdfs:label ?l }")
 
 
 def free_port() -> int:
@@ -133,13 +136,19 @@ def set_editor_text(driver, text: str):
     driver.execute_script("yasgui.getTab().getYasqe().setValue(arguments[0])", text)
 
 
-def download_links(driver, formats) -> dict[str, str]:
-    """Wait for the links of exactly these formats; return format -> href."""
-    def links(d):
-        found = {a.get_attribute("data-format"): a.get_attribute("href")
-                 for a in d.find_elements(By.CSS_SELECTOR, "#download-links a")}
-        return found if set(found) == set(formats) else False
-    return WebDriverWait(driver, WAIT).until(links)
+def download_links(driver, query: str) -> dict[str, str]:
+    """Wait until the download links were made for this query text (the list's data-query); return
+    format -> href, read in one script so that no element is looked up twice."""
+    def made_for_query(d):
+        state = d.execute_script(
+            "const list = document.getElementById('download-links');"
+            "return {query: list.dataset.query ?? null, links: Object.fromEntries("
+            "[...list.querySelectorAll('a[data-format]')].map(a => [a.dataset.format, a.href]))}")
+        return state["links"] if state["query"] == query else False
+    hrefs = WebDriverWait(driver, WAIT).until(made_for_query)
+    for href in hrefs.values():
+        assert parse_qs(urlsplit(href).query)["query"] == [query], href
+    return hrefs
 
 
 def fetch(url: str) -> tuple[str, bytes]:
@@ -218,9 +227,11 @@ def test_guarantors_example_runs_and_shows_iran_russia_and_turkey_with_links(pag
     assert_only_local_requests(page)
 
 
-def test_download_links_of_a_select_return_every_results_format(page):
+def test_download_links_of_a_select_return_every_results_format(page, server):
     load_example(page, GUARANTORS)
-    hrefs = download_links(page, SOLUTION_FORMATS)
+    query = next(e["query"] for e in examples(server) if e["title"] == GUARANTORS)
+    hrefs = download_links(page, query)
+    assert set(hrefs) == set(SOLUTION_FORMATS)
     for format_, media_type in SOLUTION_FORMATS.items():
         content_type, body = fetch(hrefs[format_])
         assert content_type == media_type, format_
@@ -231,14 +242,37 @@ def test_download_links_of_a_select_return_every_results_format(page):
 
 
 def test_download_links_of_a_construct_return_every_rdf_format(page):
-    set_editor_text(page, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                          "CONSTRUCT { <https://w3id.org/astana-kg/id/russia> rdfs:label ?l }\n"
-                          "WHERE { <https://w3id.org/astana-kg/id/russia> rdfs:label ?l }")
-    hrefs = download_links(page, GRAPH_FORMATS)
+    set_editor_text(page, RUSSIA_LABEL)
+    hrefs = download_links(page, RUSSIA_LABEL)
+    assert set(hrefs) == set(GRAPH_FORMATS)
     for format_, media_type in GRAPH_FORMATS.items():
         content_type, body = fetch(hrefs[format_])
         assert content_type == media_type, format_
         assert b"Russia" in body, format_
+
+
+def test_download_links_name_the_new_query_as_soon_as_the_editor_text_changes(page):
+    state = page.execute_script(
+        "yasgui.getTab().getYasqe().setValue(arguments[0]);"
+        "const list = document.getElementById('download-links');"
+        "return {query: list.dataset.query ?? null,"
+        "        hrefs: [...list.querySelectorAll('a[data-format]')].map(a => a.href)}", RUSSIA_LABEL)
+    assert state["query"] == RUSSIA_LABEL, "the links were made in the same task as the edit, by no timer"
+    assert len(state["hrefs"]) == len(GRAPH_FORMATS)
+    assert all(parse_qs(urlsplit(h).query)["query"] == [RUSSIA_LABEL] for h in state["hrefs"])
+
+
+def test_download_links_stay_the_same_elements_while_the_query_text_stays_the_same(page, server):
+    load_example(page, GUARANTORS)
+    query = next(e["query"] for e in examples(server) if e["title"] == GUARANTORS)
+    download_links(page, query)
+    page.execute_script("window.firstDownloadLink = document.querySelector('#download-links a')")
+    load_example(page, GUARANTORS)  # the same example again: the same text, and YASGUI's tab events
+    unchanged = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        # After the tasks YASGUI's events queued (they run first: timers of equal delay run in order).
+        "setTimeout(() => done(document.querySelector('#download-links a') === window.firstDownloadLink));")
+    assert unchanged, "the links were made again for the same query"
 
 
 def test_autocompletion_offers_the_project_prefixes_and_asks_no_other_server(page):
@@ -248,8 +282,12 @@ def test_autocompletion_offers_the_project_prefixes_and_asks_no_other_server(pag
     hints = WebDriverWait(page, WAIT).until(
         lambda d: [h.text for h in d.find_elements(By.CSS_SELECTOR, ".CodeMirror-hint")] or False)
     assert "akg: <https://w3id.org/astana-kg/ontology#>" in hints
-    # A property position: YASQE's default completers would ask Linked Open Vocabularies here.
+    # A property position: YASQE's default completers would ask Linked Open Vocabularies here. Only
+    # the two completers that need no other server are enabled, so none can send a request.
+    enabled = page.execute_script(
+        "const y = yasgui.getTab().getYasqe();"
+        "return Object.keys(y.autocompleters).filter(name => y.autocompleters[name]).sort()")
+    assert enabled == ["prefixes", "variables"]
     set_editor_text(page, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * WHERE { ?s rdfs:lab")
     page.execute_script(complete)
-    time.sleep(1)
     assert_only_local_requests(page)

@@ -229,16 +229,39 @@ def document_other_terms(html: str, graph, namespace: str = ONTOLOGY_NS) -> str:
     return html
 
 
+def _without_concept_schemes(graph):
+    """``graph`` with the ``skos:ConceptScheme`` types of its concept schemes removed (in place, so
+    that the other triples keep the file's order, which pyLODE lists terms in). pyLODE takes a
+    concept scheme for one more ontology: it folds the scheme's label into the page's heading and
+    title and its IRI into the metadata. The schemes are documented with the other terms instead.
+
+    >>> from rdflib import OWL, RDF, SKOS, Graph, URIRef
+    >>> g = Graph()
+    >>> for triple in [(URIRef("urn:o"), RDF.type, OWL.Ontology), (URIRef("urn:o#S"), RDF.type, SKOS.ConceptScheme),
+    ...                (URIRef("urn:o#c"), SKOS.inScheme, URIRef("urn:o#S"))]:
+    ...     _ = g.add(triple)
+    >>> sorted(str(o) for o in _without_concept_schemes(g).objects())
+    ['http://www.w3.org/2002/07/owl#Ontology', 'urn:o#S']
+    """
+    from rdflib import RDF, SKOS
+
+    graph.remove((None, RDF.type, SKOS.ConceptScheme))
+    return graph
+
+
 def ontology_html(ontology_path: Path) -> str:
     """The ontology's HTML documentation, made by pyLODE, with every term anchored at its fragment."""
     import logging
+
+    from rdflib import Graph
 
     OntPub = _import_ontpub()
     level = logging.getLogger().level
     try:
         logging.getLogger().setLevel(max(level, logging.WARNING))  # pyLODE logs its progress at INFO
-        doc = OntPub(str(ontology_path))
+        doc = OntPub(_without_concept_schemes(Graph(bind_namespaces="core").parse(ontology_path)))
         html = doc.make_html()
     finally:
         logging.getLogger().setLevel(level)
-    return document_other_terms(fix_anchors(stable_json_ld(html), dict(doc.fids)), doc.ont)
+    whole = Graph(bind_namespaces="core").parse(ontology_path)
+    return document_other_terms(fix_anchors(stable_json_ld(html), dict(doc.fids)), whole)

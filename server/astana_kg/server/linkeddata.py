@@ -351,6 +351,9 @@ def build_index(store: ox.Store) -> Index:
     labels: dict[str, str] = {}
     for row in sorted(_run(store, "labels"), key=lambda r: (r["label"].language != "en", r["label"].value)):
         labels.setdefault(row["node"].value, row["label"].value)  # English first, then the first in order
+    for quad in store.quads_for_pattern(None, ox.NamedNode(AKG + "headline"), None, None):  # a source has no rdfs:label
+        if isinstance(quad.subject, ox.NamedNode):
+            labels.setdefault(quad.subject.value, quad.object.value)
     types: dict[str, list[str]] = defaultdict(list)
     for row in _run(store, "asserted-types"):
         types[row["node"].value].append(row["class"].value)
@@ -877,7 +880,9 @@ def source_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
         ann_slug = annotation.rsplit("/", 1)[-1]
         group["facts"].append({"annotation": ann_slug, "annotation_href": pages.href(annotation), "body": body})
         spans.append(Span(start, end, ann_slug, group_id, "evidence for " + body.text))
-    ordered = sorted(groups.values(), key=lambda g: (g["start"], -g["end"]))
+    # A number stands where its span ends (an inner span's before its outer one's): numbered in that order,
+    # the numbers run in the order of the text.
+    ordered = sorted(groups.values(), key=lambda g: (g["end"], -g["start"]))
     for number, group in enumerate(ordered, 1):
         group["number"] = number
     numbers = {g["id"]: g["number"] for g in ordered}

@@ -3,8 +3,8 @@ ontology's documentation at the ontology IRI, the downloads and the VoID descrip
 
 Views only parse the request and turn a plain function's value into a response; the functions
 (:func:`timeline`, :func:`roles`, :func:`roles_svg`, :func:`timeline_svg`, :func:`downloads`,
-:func:`void_description`, :func:`ontology_triples`, :func:`choose_representation`) take a store or a
-build directory and are tested without a server.
+:func:`void_description`, :func:`ontology_triples`, :func:`with_site_header`, :func:`choose_representation`) take
+a store, a build directory or a page, and are tested without a server.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, get_template_attribute, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import dumps
@@ -715,6 +715,20 @@ def ontology_html(build_dir: Path) -> bytes:
     return path.read_bytes()
 
 
+def with_site_header(page: bytes, header: str, stylesheet: str) -> bytes:
+    """The ontology's documentation (pyLODE's page) with the site's header first in its body and the
+    stylesheet that draws it in its head, so that the page leads back to the rest of the site.
+
+    >>> with_site_header(b"<html><head><title>t</title></head><body><div id=content>", "<header>h</header>", "/s.css")
+    b'<html><head><title>t</title><link rel="stylesheet" href="/s.css"></head><body><header>h</header><div id=content>'
+    """
+    html = page.decode("utf-8")
+    html = html.replace("</head>", f'<link rel="stylesheet" href="{escape(stylesheet)}"></head>', 1)
+    at = html.find(">", html.find("<body")) + 1
+    header = str(header)  # a Markup header would escape the page it is added to
+    return (html[:at] + header + html[at:]).encode("utf-8")
+
+
 # ---------------------------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------------------------
@@ -761,8 +775,12 @@ def ontology(extension: str | None = None):
     choice = choose_representation(request.headers.get("Accept"), extension)
     headers = {"Link": f'<{ONTOLOGY_IRI}>; rel="canonical"'}
     if choice == "html":
-        return _conditional(ontology_html(state.build_dir), "text/html; charset=utf-8",
-                            f"{state.build_id} ontology html", headers)
+        header = get_template_attribute("site.html", "header")(current_app.config["SITE_NAV"], "documentation")
+        page = with_site_header(ontology_html(state.build_dir), header,
+                                url_for("static", filename="overview.css"))
+        # Tagged by its own bytes: the same dump may come with another documentation or header.
+        return _conditional(page, "text/html; charset=utf-8", f"ontology html {hashlib.sha256(page).hexdigest()}",
+                            headers)
     body = serialize_graph(ontology_triples(state.store), choice)
     return _conditional(body, choice.media_type, f"{state.build_id} ontology {choice.media_type}", headers)
 

@@ -63,12 +63,22 @@ LIMIT 100
     return yasgui;
   }
 
+  // The links are made in this one place, once per query text: #download-links keeps the text they
+  // were made for in data-query, so that nothing rebuilds them while the text stays the same (a
+  // link someone is about to click stays the same element) and a test can wait for that state.
   function renderDownloads(yasgui) {
     const yasqe = yasgui.getTab()?.getYasqe();
     const list = $("download-links");
     const note = $("downloads-note");
+    if (!yasqe) {
+      list.replaceChildren();
+      delete list.dataset.query;
+      return;
+    }
+    const query = yasqe.getValue();
+    if (list.dataset.query === query) return;
     list.replaceChildren();
-    if (!yasqe) return;
+    list.dataset.query = query;
     const kind = yasqe.getQueryMode() === "query" ? KIND[yasqe.getQueryType()] : undefined;
     if (!kind) {
       note.textContent = yasqe.getQueryMode() === "update"
@@ -79,7 +89,7 @@ LIMIT 100
     note.textContent = "Each link runs the query in the editor again and saves the whole answer.";
     for (const [format, label, extension] of FORMATS[kind]) {
       const url = new URL(ENDPOINT);
-      url.searchParams.set("query", yasqe.getValue());
+      url.searchParams.set("query", query);
       url.searchParams.set("format", format);
       const link = el("a", { id: `download-${format}`, href: url.href, download: `results.${extension}`,
                              textContent: label });
@@ -103,17 +113,19 @@ LIMIT 100
   }
 
   function watchDownloads(yasgui) {
+    // YASQE's own "changes" handler (registered when the editor is made, so before this one) has
+    // already read the query type by the time this one runs: the links follow each edit at once.
+    const render = () => renderDownloads(yasgui);
     const watched = new WeakSet();
-    let timer;
-    const later = () => { clearTimeout(timer); timer = setTimeout(() => renderDownloads(yasgui), 150); };
     const watchActiveTab = () => {
       const yasqe = yasgui.getTab()?.getYasqe();
       if (yasqe && !watched.has(yasqe)) {
         watched.add(yasqe);
-        yasqe.on("change", later);
+        yasqe.on("changes", render);
       }
-      later();
+      render();
     };
+    // The active tab is known once YASGUI has handled its own event.
     for (const event of ["tabSelect", "tabAdd", "tabClose", "tabChange"]) {
       yasgui.on(event, () => setTimeout(watchActiveTab));
     }
@@ -142,7 +154,6 @@ LIMIT 100
         yasgui.getTab().setQuery(example.query);
         for (const other of list.querySelectorAll("button.example")) other.setAttribute("aria-pressed", "false");
         button.setAttribute("aria-pressed", "true");
-        renderDownloads(yasgui);
       });
       groups.get(group).append(el("li", {}, button));
     });
