@@ -238,37 +238,62 @@ def _negotiate(kind: str, accept: str | None, format_name: str | None):
         return None, error
 
 
-def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
-                 if_none_match: str | None = None, base_iri: str | None = None) -> Answer:
-    """Answer one query request: serve it from the cache, or check it, run it and say how.
+@dataclass
+class Prepared:
+    """What a query request's answer is known by before it runs: its cache key and its headers."""
 
-    The answer to a request depends only on the build, the query text, the dataset, the
-    Accept header and ``format=``: those make the cache key and the ETag, so a repeated request
-    is answered without parsing the query again.
-    """
+    key: str
+    headers: dict[str, str]
+    format_name: str | None
+
+    def not_modified(self, if_none_match: str | None) -> bool:
+        etag = self.headers["ETag"]
+        return bool(if_none_match) and (if_none_match.strip() == "*"
+                                        or etag in [t.strip() for t in if_none_match.split(",")])
+
+
+def prepare(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
+            base_iri: str | None) -> Prepared:
+    """The cache key and ETag of a query request: the build, the query text, the dataset, the
+    Accept header, ``format=``, the caps and the base IRI decide its answer."""
     config = endpoint.config
     format_name = sparql.param("format")
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
                                sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"]),
                                int(config["BYTE_CAP"]), base_iri])
     key = hashlib.sha256(key_material.encode("utf-8")).hexdigest()
-    etag = f'"{key[:40]}"'
-    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
-    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
-        return Answer(304, b"", headers)
-    outcome = endpoint.cache.get(key)
-    if outcome is None:
-        outcome = _run(endpoint, sparql, accept, format_name, base_iri)
-        endpoint.cache.put(key, outcome)
-        headers["X-Cache"] = "miss"
-    else:
-        headers["X-Cache"] = "hit"
-    headers["Content-Type"] = outcome.media_type
-    headers["X-Result-Rows"] = str(outcome.rows)
+    headers = {"ETag": f'"{key[:40]}"', "Vary": "Accept",
+               "Cache-Control": f"public, max-age={int(config['CACHE_MAX_AGE'])}"}
+    return Prepared(key, headers, format_name)
+
+
+def outcome_headers(endpoint: Endpoint, prepared: Prepared, outcome: Outcome, hit: bool) -> dict[str, str]:
+    """The headers of a 200 answer: the prepared ones, and what the outcome says of itself."""
+    config = endpoint.config
+    headers = {**prepared.headers, "X-Cache": "hit" if hit else "miss", "Content-Type": outcome.media_type,
+               "X-Result-Rows": str(outcome.rows)}
     if outcome.truncated:
         limit = int(config["BYTE_CAP"]) if outcome.cap == "byte-cap" else int(config["ROW_CAP"])
         headers["X-Result-Truncated"] = f"true; {outcome.cap or 'row-cap'}={limit}"
-    return Answer(200, outcome.body, headers, outcome.rows)
+    return headers
+
+
+def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
+                 if_none_match: str | None = None, base_iri: str | None = None) -> Answer:
+    """Answer one query request: serve it from the cache, or check it, run it and say how.
+
+    The answer to a request depends only on what :func:`prepare` reads, so a repeated request
+    is answered without parsing the query again.
+    """
+    prepared = prepare(endpoint, sparql, accept, base_iri)
+    if prepared.not_modified(if_none_match):
+        return Answer(304, b"", prepared.headers)
+    outcome = endpoint.cache.get(prepared.key)
+    hit = outcome is not None
+    if not hit:
+        outcome = _run(endpoint, sparql, accept, prepared.format_name, base_iri)
+        endpoint.cache.put(prepared.key, outcome)
+    return Answer(200, outcome.body, outcome_headers(endpoint, prepared, outcome, hit), outcome.rows)
 
 
 def _timeout(endpoint: Endpoint, sparql: protocol.SparqlRequest) -> float:
@@ -331,6 +356,24 @@ def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorizat
     return Answer(204, b"", {})
 
 
+def cors_headers(config) -> dict[str, str]:
+    """The CORS headers every answer carries (none with CORS off)."""
+    if not config["CORS"]:
+        return {}
+    return {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, Content-Type, Authorization, If-None-Match",
+            "Access-Control-Expose-Headers": "ETag, X-Result-Rows, X-Result-Truncated, X-Cache, Retry-After"}
+
+
+def log_request(method: str, path: str, status: int, duration_ms: float, query_hash: str, rows) -> None:
+    access_log.info("%s %s %d %.1fms query=%s rows=%s", method, path, status, duration_ms, query_hash,
+                    "" if rows is None else rows)
+
+
+def query_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def _examples() -> list[dict]:
     out = []
     for directory in ("examples", "cq", "federated"):
@@ -379,14 +422,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.after_request
     def finish(response: Response) -> Response:
-        if app.config["CORS"]:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization, If-None-Match"
-            response.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Rows, X-Result-Truncated, X-Cache, Retry-After"
+        response.headers.update(cors_headers(app.config))
         duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access_log.info("%s %s %d %.1fms query=%s rows=%s", request.method, request.path, response.status_code,
-                        duration, g.get("query_hash", ""), "" if g.get("rows") is None else g.rows)
+        log_request(request.method, request.path, response.status_code, duration, g.get("query_hash", ""), g.get("rows"))
         return response
 
     @app.errorhandler(HttpError)
@@ -412,7 +450,7 @@ def create_app(config: dict | None = None) -> Flask:
             return _description_response()
         body = request.get_data(cache=False) if request.method == "POST" else b""
         parsed = protocol.parse(request.method, request.query_string.decode("latin-1"), request.content_type, body)
-        g.query_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
+        g.query_hash = query_hash(parsed.text)
         if parsed.operation == "update":
             answer = answer_update(endpoint(), parsed, request.headers.get("Authorization"),
                                    origin.absolute(request.path))

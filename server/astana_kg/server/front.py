@@ -41,7 +41,7 @@ class Front:
     """ASGI over a WSGI app: bodies read on the event loop, the app run on a bounded thread pool."""
 
     def __init__(self, wsgi_app, max_body: int, body_timeout: float, threads: int, deadline: float = 60.0,
-                 on_stuck=None):
+                 on_stuck=None, hot_path=None):
         """``deadline``: the longest a request may take in the app before the client is answered 503;
         ``on_stuck``: called when half the threads are held by requests past it (by default the
         worker process exits, and the server starts another)."""
@@ -52,6 +52,7 @@ class Front:
         self.threads = threads
         self.stuck = 0  # threads still running a request that was answered 503 at the deadline
         self.on_stuck = on_stuck or _exit_worker
+        self.hot_path = hot_path  # answers some requests on the event loop (a cache hit), or returns None
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="astana-kg-app")
 
     async def __call__(self, scope, receive, send):
@@ -71,6 +72,11 @@ class Front:
         except HttpError as error:
             await _respond(send, error.status, [(b"content-type", PROBLEM_JSON.encode())], error.body())
             return
+        if self.hot_path is not None and not body:
+            answered = self.hot_path(scope)
+            if answered is not None:
+                await _respond(send, *answered)
+                return
         environ = _environ(scope, body)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self.executor, _call_wsgi, self.app, environ)
@@ -192,8 +198,9 @@ async def _respond(send, status: int, headers, body: bytes, keep_length: bool = 
     await send({"type": "http.response.body", "body": body})
 
 
-async def call(app, method: str, path: str, body: bytes = b"", headers=()) -> tuple[int, bytes]:
-    """Call an ASGI app once, in-process: (status, body). For tests and examples."""
+async def call(app, method: str, path: str, body: bytes = b"", headers=(), query_string: bytes = b"",
+               full: bool = False):
+    """Call an ASGI app once, in-process: (status, body), or (status, headers, body) with ``full``."""
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list = []
 
@@ -203,10 +210,62 @@ async def call(app, method: str, path: str, body: bytes = b"", headers=()) -> tu
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "query_string": b"", "http_version": "1.1",
-             "headers": [(b"content-length", str(len(body)).encode()), *headers], "scheme": "http"}
+    scope = {"type": "http", "method": method, "path": path, "query_string": query_string, "http_version": "1.1",
+             "headers": [(b"content-length", str(len(body)).encode()), *headers], "scheme": "http",
+             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000)}
     await app(scope, receive, send)
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+    payload = b"".join(m.get("body", b"") for m in sent[1:])
+    if full:
+        return sent[0]["status"], {k.decode(): v.decode() for k, v in sent[0]["headers"]}, payload
+    return sent[0]["status"], payload
+
+
+class HotPath:
+    """A repeated query answered on the event loop: a cache hit, or a 304, before the framework.
+
+    It reads the request as the ``/sparql`` view does and keys it with the same function
+    (``prepare``), and writes the same headers (``outcome_headers``, ``cors_headers``) and the
+    same log line; anything else (a miss, an error, a form) goes on to the app. It needs the
+    server's URL (``SERVER_URL``), which the base IRI of a query is made of.
+    """
+
+    def __init__(self, app):
+        from .origin import normalize
+
+        self.app = app
+        self.base_iri = normalize(app.config["SERVER_URL"]) + "sparql" if app.config.get("SERVER_URL") else None
+
+    def __call__(self, scope):
+        import time
+
+        from . import cors_headers, log_request, outcome_headers, prepare, protocol, query_hash
+
+        if (self.base_iri is None or scope["method"] != "GET" or scope["path"] != "/sparql"
+                or scope.get("root_path") or not scope.get("query_string")):
+            return None
+        started = time.perf_counter()
+        try:
+            sparql = protocol.parse("GET", scope["query_string"].decode("latin-1"), None, b"")
+        except HttpError:
+            return None  # the app says what is wrong
+        wanted: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name in (b"accept", b"if-none-match"):
+                text = value.decode("latin-1")
+                wanted[name] = f"{wanted[name]},{text}" if name in wanted else text
+        endpoint = self.app.extensions["astana_kg"]()
+        prepared = prepare(endpoint, sparql, wanted.get(b"accept"), self.base_iri)
+        if prepared.not_modified(wanted.get(b"if-none-match")):
+            status, headers, body, rows = 304, prepared.headers, b"", None
+        else:
+            outcome = endpoint.cache.get(prepared.key)
+            if outcome is None:
+                return None
+            status, body, rows = 200, outcome.body, outcome.rows
+            headers = outcome_headers(endpoint, prepared, outcome, hit=True)
+        headers = {**headers, **cors_headers(self.app.config)}
+        log_request("GET", "/sparql", status, (time.perf_counter() - started) * 1000, query_hash(sparql.text), rows)
+        return status, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()], body
 
 
 def create_front(config: dict | None = None) -> Front:
@@ -217,4 +276,5 @@ def create_front(config: dict | None = None) -> Front:
     # Queries have their own deadline, enforced by killing their process; the front's deadline
     # bounds everything else a request does (pages, fragments, the JSON API), with a margin.
     return Front(app, int(app.config["MAX_CONTENT_LENGTH"]), float(app.config["BODY_TIMEOUT"]),
-                 int(app.config["APP_THREADS"]), deadline=float(app.config["QUERY_TIMEOUT"]) + 10)
+                 int(app.config["APP_THREADS"]), deadline=float(app.config["QUERY_TIMEOUT"]) + 10,
+                 hot_path=HotPath(app) if app.config["EAGER"] else None)
