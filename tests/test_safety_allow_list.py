@@ -218,10 +218,18 @@ def test_an_update_calls_an_allowed_service_through_the_proxy_and_its_mirror(tmp
         assert mirror.connections >= 1 and all(ua.startswith("astana-kg/") for ua in mirror.user_agents)
 
 
-@pytest.mark.parametrize("name", ["carriage-return", "in-a-comment-prefix"])
-def test_an_update_cannot_pass_the_load_check_with_a_carriage_return(tmp_path, name, canary):
-    text = {"carriage-return": "INSERT DATA {{ <http://example.org/a> <http://example.org/b> 1 }} ; #\rLOAD <{c}>",
-            "in-a-comment-prefix": "PREFIX c: <" + WIKIDATA + "> #\rPREFIX c: <{c}>\nLOAD c:"}[name]
+UPDATE_CARRIAGE_RETURN = {
+    "load": "INSERT DATA {{ <http://example.org/a> <http://example.org/b> 1 }} ; #\rLOAD <{c}>",
+    "load-prefix": "PREFIX c: <" + WIKIDATA + "> #\rPREFIX c: <{c}>\nLOAD c:",
+    "service": "INSERT {{ ?s ?p ?o }} WHERE {{ #\rSERVICE <{c}> {{ ?s ?p ?o }}\n}}",
+    "service-silent-prefix": "PREFIX c: <" + WIKIDATA + "> #\rPREFIX c: <{c}>\n"
+                             "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE SILENT c: {{ ?s ?p ?o }} }}",
+}
+
+
+@pytest.mark.parametrize("name", UPDATE_CARRIAGE_RETURN)
+def test_an_update_cannot_pass_the_load_and_service_checks_with_a_carriage_return(tmp_path, name, canary):
+    text = UPDATE_CARRIAGE_RETURN[name]
     app = _writable(tmp_path)
     try:
         response = _update(app.test_client(), text.format(c=canary.url))
