@@ -483,7 +483,7 @@ def markdown(rows: list[dict], verdicts: dict, results: list[dict], ours: str, t
             "| server | idle RSS MB | peak RSS MB under load | peak PSS MB under load | processes |",
             "| --- | ---: | ---: | ---: | ---: |"]
     for name, label in ((ours, "ours (astana-kg serve)"), (theirs, "Oxigraph serve-read-only")):
-        mine = [r for r in results if r["server"] == name]
+        mine = [r for r in results if r["server"] == name] or [{"peak_rss_mb": 0.0, "peak_pss_mb": 0.0, "processes": 0}]
         out.append(f"| {label} | {idle[name]['rss_mb']:.1f} | {max(r['peak_rss_mb'] for r in mine):.1f} "
                    f"| {max(r['peak_pss_mb'] for r in mine):.1f} | {max(r['processes'] for r in mine)} |")
     out += ["", "Targets:", ""]
@@ -517,6 +517,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--oxigraph", help="the oxigraph command (default: beside this Python, then PATH)")
     parser.add_argument("--wrk", help="the wrk command (default: from PATH)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (stores, logs)")
+    parser.add_argument("--per-query", action="store_true",
+                        help="also drive each query alone, in both modes, against each server in turn, and report "
+                             "the ratios per query with their geometric mean and minimum")
+    parser.add_argument("--skip-mix", action="store_true", help="with --per-query: leave out the mixed runs")
     return parser.parse_args(argv)
 
 
@@ -577,7 +581,7 @@ def benchmark(args: argparse.Namespace, work: Path, servers: list[Server]) -> di
 
     results = []
     stamp = str(int(time.time()))
-    for mode in MODES:
+    for mode in ([] if args.per_query and args.skip_mix else MODES):
         for connections in args.connections:
             for server in servers:
                 tag = f"{stamp}-{server.name}-{mode}-{connections}"
@@ -605,9 +609,65 @@ def benchmark(args: argparse.Namespace, work: Path, servers: list[Server]) -> di
     v = report["versions"]
     text += (f"\n\n{v['astana-kg']}, pyoxigraph {v['pyoxigraph']}; {v['oxigraph']}; {v['wrk']}; "
              f"astana-kg serve {' '.join(serve_options(args)) or '(defaults)'}; wrk with {args.wrk_threads} thread(s); {v['cpus']} CPUs.")
+    if args.per_query:
+        per_query = run_per_query(tools, servers, queries, work, args, stamp)
+        report["per_query"] = per_query
+        text += "\n\n" + per_query["markdown"]
     report["markdown"] = text
     print(text)
     return report
+
+
+PER_QUERY_TARGETS = {"repeated": (1.0, 0.7), "cache-bypassed": (0.7, 0.5)}  # (geometric mean, minimum)
+
+
+def geometric_mean(values: list[float]) -> float | None:
+    import math
+
+    values = [v for v in values if v]
+    return round(math.exp(sum(math.log(v) for v in values) / len(values)), 3) if values else None
+
+
+def run_per_query(tools: dict, servers: list[Server], queries: dict[str, str], work: Path, args, stamp: str) -> dict:
+    """Each query alone, each mode, each server in turn: the ratios per query, their geometric mean
+    and minimum, against the targets (repeated: mean >= 1.0, none < 0.7; cold: mean >= 0.7,
+    none < 0.5), and our peak memory (PSS) over all these runs."""
+    script = work / "cycle.lua"
+    connections = args.connections[0]
+    table: dict[str, dict] = {}
+    peak_pss = 0.0
+    for name, text in queries.items():
+        table[name] = {}
+        for mode in MODES:
+            pair = {}
+            for server in servers:
+                paths = work / f"one-{server.name}.txt"
+                paths.write_text(server.url_for(text) + "\n")
+                print(f"wrk: {name}, {server.name}, {mode}...", file=sys.stderr, flush=True)
+                result = run_wrk(tools["wrk"], server, script, paths, mode, f"{stamp}-{name}-{server.name}-{mode}",
+                                 connections, args.wrk_threads, args.duration, args.request_timeout)
+                pair[server.name] = result
+                if server.name == "ours":
+                    peak_pss = max(peak_pss, result["peak_pss_mb"])
+            table[name][mode] = {"ours_rps": pair["ours"]["rps"], "oxigraph_rps": pair["oxigraph"]["rps"],
+                                 "ratio": ratio(pair["ours"]["rps"], pair["oxigraph"]["rps"]),
+                                 "ours_non_2xx": pair["ours"]["non_2xx"]}
+    verdicts = {}
+    lines = [f"Per query ({connections} connections, {args.duration:g} s each; ours / Oxigraph requests per second):",
+             "", "| query | repeated | ratio | cold | ratio |", "| --- | ---: | ---: | ---: | ---: |"]
+    for name, modes in table.items():
+        r, c = modes["repeated"], modes["cache-bypassed"]
+        lines.append(f"| {name} | {r['ours_rps']:.0f} / {r['oxigraph_rps']:.0f} | {fmt_ratio(r['ratio'])} | "
+                     f"{c['ours_rps']:.0f} / {c['oxigraph_rps']:.0f} | {fmt_ratio(c['ratio'])} |")
+    for mode, (mean_target, min_target) in PER_QUERY_TARGETS.items():
+        ratios = [modes[mode]["ratio"] for modes in table.values()]
+        mean, low = geometric_mean(ratios), min((r for r in ratios if r is not None), default=None)
+        verdicts[f"{mode}: geometric mean >= {mean_target}"] = {"value": mean, "met": mean is not None and mean >= mean_target}
+        verdicts[f"{mode}: no query below {min_target}"] = {"value": low, "met": low is not None and low >= min_target}
+        lines.append(f"| **{mode}: geometric mean {fmt_ratio(mean)}, minimum {fmt_ratio(low)}** | | | | |")
+    verdicts[f"our peak PSS < {MEMORY_TARGET_MB:.0f} MB"] = {"value": peak_pss, "met": peak_pss < MEMORY_TARGET_MB}
+    lines += ["", "Targets:"] + [f"- {k}: {v['value']} ({'met' if v['met'] else 'NOT met'})" for k, v in verdicts.items()]
+    return {"table": table, "verdicts": verdicts, "markdown": "\n".join(lines)}
 
 
 def serve_options(args) -> list[str]:
