@@ -68,10 +68,12 @@ def install_test_clients() -> None:
 
 
 def install_browser() -> None:
-    """Headless Chromium and its driver from Debian, for the browser tests, and curl, a client they use."""
+    """Headless Chromium and its driver from Debian, for the browser tests, curl, a client they use,
+    and HAProxy, the balancer in front of the read replicas."""
     missing = [] if Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists() \
         else ["chromium", "chromium-driver"]
     missing += [] if shutil.which("curl") else ["curl"]
+    missing += [] if shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists() else ["haproxy"]  # the replica tests
     if missing:
         apt_install(*missing)
 
