@@ -1,9 +1,15 @@
 import hashlib
+import sys
+from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDFS
 
 from astana_kg.namespaces import AKG
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_owlapi import PROFILES, profile_violations, skip_without_java  # noqa: E402
 
 
 def ontology(root) -> Graph:
@@ -60,3 +66,27 @@ def test_the_wikidata_shape_lists_exactly_the_checked_identifiers(root):
 
     listed = set(re.findall(r"wd:(Q\d+)", shapes))
     assert listed == qids
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_owl_api_profile_checker_finds_no_violation(root, profile):
+    skip_without_java()
+    assert profile_violations(root / "ontology" / "astana-kg.ttl", profile) == []
+
+
+def test_the_owl_api_profile_checker_reports_a_date_range_and_an_undeclared_class(tmp_path):
+    """The check above can fail: xsd:date is not in the OWL 2 datatype map, and OWL 2 has no
+    implicit declarations."""
+    skip_without_java()
+    path = tmp_path / "bad.ttl"
+    path.write_text("""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <urn:o> a owl:Ontology .
+        <urn:when> a owl:DatatypeProperty ; rdfs:range xsd:date .
+        <urn:A> a owl:Class ; rdfs:subClassOf <urn:Undeclared> .
+    """)
+    violations = "\n".join(profile_violations(path, "OWL2RLProfile"))
+    assert "xsd:date" in violations
+    assert "undeclared class: <urn:Undeclared>" in violations
