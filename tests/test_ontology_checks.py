@@ -1,6 +1,8 @@
 """What the ontology and the shapes refuse: each contradiction or ill-typed value in a broken copy
 of the input stops the build (exit status 1), and the report names what and where."""
 
+import pytest
+
 from astana_kg import cli
 
 
@@ -30,3 +32,57 @@ def test_a_duration_that_is_not_an_xsd_duration_stops_the_build(project_copy, ca
     status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "fairbanks-deal" in err and "akg:term takes an xsd:duration" in err and "002.yaml:" in err
+
+
+CONTRADICTIONS = {
+    "a statement that is also an event": (
+        'id:st-lavrov-us-monitoring a akg:Meeting ; rdfs:label "monitoring talks"@en .',
+        ["st-lavrov-us-monitoring", "ontology#Event", "ontology#Statement"]),
+    "a state that is also a person": (
+        "id:russia a akg:Person .", ["id/russia", "ontology#Party", "ontology#Person"]),
+    "a state that is also an armed group": (
+        "id:turkey a akg:ArmedGroup .", ["id/turkey", "ontology#ArmedGroup", "ontology#State"]),
+    "a city that is also a province": (
+        "id:astana a akg:Province .", ["id/astana", "ontology#City", "ontology#Province"]),
+    "a guarantor role that is also an observer role": (
+        "id:role-guarantor-russia a akg:ObserverRole .",
+        ["role-guarantor-russia", "ontology#GuarantorRole", "ontology#ObserverRole"]),
+    "a negotiation round that is also a walk-out": (
+        "id:astana-round-4 a akg:WalkOut .", ["astana-round-4", "ontology#NegotiationRound", "ontology#WalkOut"]),
+    "a place that is also a source": (
+        "id:astana a akg:Agreement .", ["id/astana", "ontology#Agreement", "ontology#Place"]),
+}
+
+
+@pytest.mark.parametrize("facts, named", CONTRADICTIONS.values(), ids=list(CONTRADICTIONS))
+def test_an_individual_of_two_disjoint_classes_stops_the_build_naming_it_its_classes_and_its_claims(
+        project_copy, capsys, facts, named):
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      f'    facts: |\n      {facts}\n')
+    status, err = build_report(project_copy, capsys)
+    assert status == 1, err
+    assert "inconsistent under OWL 2 RL" in err and "Disjoint classes" in err
+    for name in named:
+        assert name in err
+    assert "002.yaml:" in err
+    assert not (project_copy / "build").exists()
+
+
+def test_a_second_holder_of_a_role_stops_the_build_instead_of_making_two_states_one(project_copy, capsys):
+    """akg:roleOf is functional: a second holder (here written through the inverse akg:hasRole,
+    which the shapes do not see) would make Iran and Russia the same individual."""
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:iran akg:hasRole id:role-guarantor-russia .\n')
+    status, err = build_report(project_copy, capsys)
+    assert status == 1, err
+    assert "https://w3id.org/astana-kg/id/iran and https://w3id.org/astana-kg/id/russia are distinct entities" in err
+    assert "role-guarantor-russia has both as its https://w3id.org/astana-kg/ontology#roleOf" in err
+    assert "002.yaml:" in err
+
+
+def test_an_event_located_at_a_person_stops_the_build_naming_the_shape(project_copy, capsys):
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:lavrov-us-talks akg:location id:sergey-lavrov .\n')
+    status, err = build_report(project_copy, capsys)
+    assert status == 1
+    assert "lavrov-us-talks" in err and "akg:location points to an akg:Place or an akg:State" in err

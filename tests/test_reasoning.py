@@ -43,8 +43,15 @@ def test_has_role_is_inferred_as_the_inverse_of_role_of(built):
 def test_subclass_entailments_reach_the_aligned_vocabularies(built):
     assert (DATA["sergey-lavrov"], RDF.type, AKG.Agent) in inferred(built)
     assert (DATA["sergey-lavrov"], RDF.type, PROV.Person) in inferred(built)
-    assert (DATA["russia"], RDF.type, AKG.Place) in inferred(built)
+    assert (DATA["russia"], RDF.type, AKG.Agent) in inferred(built)
     assert (DATA["memorandum"], RDF.type, AKG.Agreement) in inferred(built)
+
+
+def test_a_state_is_an_agent_and_never_a_place_though_places_are_located_in_it(built):
+    """Agents and places are disjoint; akg:locatedIn has no range, so a state it points to stays a party."""
+    assert (DATA["homs"], AKG.locatedIn, DATA.syria) in asserted(built)
+    assert (DATA.syria, RDF.type, AKG.Place) not in inferred(built)
+    assert (DATA.syria, RDF.type, AKG.Party) in inferred(built)
 
 
 def test_covering_part_of_a_place_entails_covering_the_area(built):
