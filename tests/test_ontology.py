@@ -90,3 +90,15 @@ def test_the_owl_api_profile_checker_reports_a_date_range_and_an_undeclared_clas
     violations = "\n".join(profile_violations(path, "OWL2RLProfile"))
     assert "xsd:date" in violations
     assert "undeclared class: <urn:Undeclared>" in violations
+
+
+def test_no_two_terms_of_the_ontology_share_a_label(root):
+    """A class and the property that points to it are told apart by their labels ("certainty" and
+    "has certainty"), as in the documentation and on the pages."""
+    graph = ontology(root)
+    by_label: dict[str, list[str]] = {}
+    for term in set(graph.subjects(RDFS.isDefinedBy, None)):
+        for label in graph.objects(term, RDFS.label):
+            by_label.setdefault(str(label).casefold(), []).append(str(term))
+    assert len(by_label) > 100
+    assert {label: terms for label, terms in by_label.items() if len(terms) > 1} == {}

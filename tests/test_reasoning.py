@@ -1,7 +1,7 @@
 from rdflib import Graph
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, TIME
 
-from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, PROV
+from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, PROV, WIKIDATA_GRAPH
 from astana_kg.reasoning import infer, is_trivial
 
 
@@ -84,3 +84,26 @@ def test_inconsistent_data_is_reported():
     """, format="turtle")
     with pytest.raises(InconsistentData, match="inconsistent"):
         infer(graph)
+
+
+def test_an_identifier_record_is_not_taken_for_a_wikidata_alignment(built):
+    records = [s for s in built.graphs[WIKIDATA_GRAPH].subjects(AKG.alignedEntity, None)
+               if str(s).startswith(str(DATA["identifier-"]))]
+    assert records, "the curation graph has no identifier record to check"
+    for record in records:
+        assert (record, RDF.type, AKG.WikidataAlignment) not in inferred(built)
+
+
+def test_no_event_is_taken_for_a_prov_activity_since_some_are_only_planned_or_alleged(built):
+    union = asserted(built)
+    assert list(union.subjects(AKG.eventStatus, AKG.Planned)) and list(union.subjects(AKG.eventStatus, AKG.Alleged))
+    events = set(inferred(built).subjects(RDF.type, AKG.Event)) | set(union.subjects(RDF.type, AKG.Event))
+    assert events
+    assert not [e for e in events if (e, RDF.type, PROV.Activity) in inferred(built)]
+
+
+def test_a_date_derivation_is_not_taken_for_a_time_instant(built):
+    derivations = set(asserted(built).subjects(RDF.type, AKG.DateDerivation))
+    assert derivations
+    assert not [d for d in derivations if (d, RDF.type, TIME.Instant) in inferred(built)]
+
