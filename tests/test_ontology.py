@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS
 
 from astana_kg.namespaces import AKG
@@ -102,3 +102,29 @@ def test_no_two_terms_of_the_ontology_share_a_label(root):
             by_label.setdefault(str(label).casefold(), []).append(str(term))
     assert len(by_label) > 100
     assert {label: terms for label, terms in by_label.items() if len(terms) > 1} == {}
+
+
+@pytest.mark.parametrize("name", ["ontology-shapes.ttl", "data-shapes.ttl"])
+def test_each_shapes_graph_has_a_header_that_passes_the_ontology_header_shape(root, name):
+    import pyshacl
+    from rdflib.namespace import SH
+
+    header_shape = Graph().parse(root / "shapes" / "ontology-shapes.ttl")
+    for shape in set(header_shape.subjects(SH.targetClass, OWL.Ontology)):
+        header_shape.remove((shape, SH.targetClass, OWL.Ontology))
+        header_shape.add((shape, SH.targetNode, URIRef(f"https://w3id.org/astana-kg/shapes/{name.split('-')[0]}")))
+    shapes = Graph().parse(root / "shapes" / name)
+    conforms, _, report = pyshacl.validate(shapes, shacl_graph=header_shape, advanced=True)
+    assert conforms, report
+
+
+def test_the_ontology_header_shape_refuses_a_creator_given_as_a_plain_name(root):
+    import pyshacl
+
+    graph = ontology(root)
+    header = URIRef("https://w3id.org/astana-kg/ontology")
+    graph.remove((header, URIRef("http://purl.org/dc/terms/creator"), None))
+    graph.add((header, URIRef("http://purl.org/dc/terms/creator"), Literal("The astana-kg maintainers")))
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=Graph().parse(root / "shapes" / "ontology-shapes.ttl"),
+                                           advanced=True)
+    assert not conforms and "the ontology needs a dcterms:creator IRI" in report

@@ -1,7 +1,7 @@
 from rdflib import Graph
-from rdflib.namespace import OWL, RDF, TIME
+from rdflib.namespace import OWL, RDF, RDFS, TIME
 
-from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, PROV, WIKIDATA_GRAPH
+from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, ONTOLOGY_GRAPH, PROV, WIKIDATA_GRAPH
 from astana_kg.reasoning import infer, is_trivial
 
 
@@ -107,3 +107,13 @@ def test_a_date_derivation_is_not_taken_for_a_time_instant(built):
     assert derivations
     assert not [d for d in derivations if (d, RDF.type, TIME.Instant) in inferred(built)]
 
+
+
+def test_the_inferred_graph_restates_no_axiom_about_a_class_or_a_property(built):
+    ontology_terms = {s for s in built.graphs[ONTOLOGY_GRAPH].subjects() if str(s).startswith(str(AKG))}
+    assert ontology_terms
+    assert not [t for t in inferred(built) if t[0] in ontology_terms and t[1] != RDF.type]
+    assert not list(inferred(built).triples((None, RDFS.domain, None)))
+    assert not list(inferred(built).triples((None, RDFS.range, None)))
+    assert not list(inferred(built).triples((None, RDFS.subClassOf, None)))
+    assert (DATA.russia, RDF.type, AKG.Guarantor) in inferred(built)

@@ -7,7 +7,9 @@ holds only triples that no input asserts, minus the trivial ones:
 - reflexive ``owl:sameAs``, ``owl:equivalentClass``, ``rdfs:subClassOf`` and ``rdfs:subPropertyOf``;
 - ``rdf:type owl:Thing`` and ``rdf:type rdfs:Resource``, ``rdfs:subClassOf owl:Thing``;
 - triples with a blank node (memberships of the ontology's anonymous restriction classes) or a
-  literal subject.
+  literal subject;
+- triples about a class or a property (``rdfs:domain owl:Thing``, a super-class reached through
+  another): they restate the ontology's axioms, which the ontology graph holds.
 
 >>> from rdflib import Graph
 >>> g = Graph().parse(data='''
@@ -129,8 +131,22 @@ def infer(asserted: Graph) -> Graph:
     findings += distinct_entities_made_same(closure, asserted)
     if findings:
         raise InconsistentData(findings)
+    terms = schema_terms(closure)
     inferred = Graph()
     for triple in closure:
-        if triple not in asserted and not is_trivial(triple):
+        if triple not in asserted and not is_trivial(triple) and triple[0] not in terms:
             inferred.add(triple)
     return inferred
+
+
+SCHEMA_TYPES = (OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+
+
+def schema_terms(graph: Graph) -> set:
+    """The classes and properties ``graph`` declares (by any of their types).
+
+    >>> g = Graph().parse(data="<urn:A> a <http://www.w3.org/2002/07/owl#Class> . <urn:x> a <urn:A> .", format="turtle")
+    >>> sorted(str(t) for t in schema_terms(g))
+    ['urn:A']
+    """
+    return {term for kind in SCHEMA_TYPES for term in graph.subjects(RDF.type, kind)}
