@@ -86,3 +86,12 @@ def test_an_event_located_at_a_person_stops_the_build_naming_the_shape(project_c
     status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "lavrov-us-talks" in err and "akg:location points to an akg:Place or an akg:State" in err
+
+
+def test_an_ontology_term_the_ontology_does_not_define_stops_the_build(project_copy, capsys):
+    ontology = project_copy / "ontology" / "astana-kg.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + "\nakg:Person rdfs:subClassOf akg:Human .\n",
+                        encoding="utf-8")
+    status, err = build_report(project_copy, capsys)
+    assert status == 1
+    assert "undefined-term-violation.rq" in err and "ontology#Human" in err
