@@ -78,6 +78,12 @@ def install_browser() -> None:
         apt_install(*missing)
 
 
+def install_java() -> None:
+    """A Java runtime from Debian, for the OWL API profile checks (the jar ships with owlready2)."""
+    if not shutil.which("java"):
+        apt_install("default-jre-headless")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
@@ -93,6 +99,7 @@ def main(argv: list[str]) -> int:
         install_web()
         install_test_clients()
         install_browser()
+        install_java()
         result = subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
     except subprocess.CalledProcessError as error:

@@ -1,9 +1,15 @@
 import hashlib
+import sys
+from pathlib import Path
 
-from rdflib import Graph, URIRef
+import pytest
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS
 
 from astana_kg.namespaces import AKG
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_owlapi import PROFILES, profile_violations, skip_without_java  # noqa: E402
 
 
 def ontology(root) -> Graph:
@@ -60,3 +66,65 @@ def test_the_wikidata_shape_lists_exactly_the_checked_identifiers(root):
 
     listed = set(re.findall(r"wd:(Q\d+)", shapes))
     assert listed == qids
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_owl_api_profile_checker_finds_no_violation(root, profile):
+    skip_without_java()
+    assert profile_violations(root / "ontology" / "astana-kg.ttl", profile) == []
+
+
+def test_the_owl_api_profile_checker_reports_a_date_range_and_an_undeclared_class(tmp_path):
+    """The check above can fail: xsd:date is not in the OWL 2 datatype map, and OWL 2 has no
+    implicit declarations."""
+    skip_without_java()
+    path = tmp_path / "bad.ttl"
+    path.write_text("""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <urn:o> a owl:Ontology .
+        <urn:when> a owl:DatatypeProperty ; rdfs:range xsd:date .
+        <urn:A> a owl:Class ; rdfs:subClassOf <urn:Undeclared> .
+    """)
+    violations = "\n".join(profile_violations(path, "OWL2RLProfile"))
+    assert "xsd:date" in violations
+    assert "undeclared class: <urn:Undeclared>" in violations
+
+
+def test_no_two_terms_of_the_ontology_share_a_label(root):
+    """A class and the property that points to it are told apart by their labels ("certainty" and
+    "has certainty"), as in the documentation and on the pages."""
+    graph = ontology(root)
+    by_label: dict[str, list[str]] = {}
+    for term in set(graph.subjects(RDFS.isDefinedBy, None)):
+        for label in graph.objects(term, RDFS.label):
+            by_label.setdefault(str(label).casefold(), []).append(str(term))
+    assert len(by_label) > 100
+    assert {label: terms for label, terms in by_label.items() if len(terms) > 1} == {}
+
+
+@pytest.mark.parametrize("name", ["ontology-shapes.ttl", "data-shapes.ttl"])
+def test_each_shapes_graph_has_a_header_that_passes_the_ontology_header_shape(root, name):
+    import pyshacl
+    from rdflib.namespace import SH
+
+    header_shape = Graph().parse(root / "shapes" / "ontology-shapes.ttl")
+    for shape in set(header_shape.subjects(SH.targetClass, OWL.Ontology)):
+        header_shape.remove((shape, SH.targetClass, OWL.Ontology))
+        header_shape.add((shape, SH.targetNode, URIRef(f"https://w3id.org/astana-kg/shapes/{name.split('-')[0]}")))
+    shapes = Graph().parse(root / "shapes" / name)
+    conforms, _, report = pyshacl.validate(shapes, shacl_graph=header_shape, advanced=True)
+    assert conforms, report
+
+
+def test_the_ontology_header_shape_refuses_a_creator_given_as_a_plain_name(root):
+    import pyshacl
+
+    graph = ontology(root)
+    header = URIRef("https://w3id.org/astana-kg/ontology")
+    graph.remove((header, URIRef("http://purl.org/dc/terms/creator"), None))
+    graph.add((header, URIRef("http://purl.org/dc/terms/creator"), Literal("The astana-kg maintainers")))
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=Graph().parse(root / "shapes" / "ontology-shapes.ttl"),
+                                           advanced=True)
+    assert not conforms and "the ontology needs a dcterms:creator IRI" in report

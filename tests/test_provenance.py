@@ -63,3 +63,9 @@ def test_the_unlinked_entities_are_reported_for_curators(built):
     names = {line.split("\t")[0] for line in unlinked[1:]}
     assert str(DATA["sergey-lavrov"]) in names
     assert str(DATA.russia) not in names
+
+
+def test_blank_nodes_of_the_claims_become_id_node_iris_that_owl_api_3_does_not_take_for_blank_nodes(built):
+    iris = {str(t) for graph in built.graphs.values() for triple in graph for t in triple if str(t).startswith(str(DATA))}
+    assert [iri for iri in iris if iri.startswith(str(DATA["node-"]))], "no claim's blank node was skolemized"
+    assert not [iri for iri in iris if "/genid" in iri]

@@ -1,7 +1,7 @@
 from rdflib import Graph
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, RDFS, TIME
 
-from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, PROV
+from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, ONTOLOGY_GRAPH, PROV, WIKIDATA_GRAPH
 from astana_kg.reasoning import infer, is_trivial
 
 
@@ -43,8 +43,15 @@ def test_has_role_is_inferred_as_the_inverse_of_role_of(built):
 def test_subclass_entailments_reach_the_aligned_vocabularies(built):
     assert (DATA["sergey-lavrov"], RDF.type, AKG.Agent) in inferred(built)
     assert (DATA["sergey-lavrov"], RDF.type, PROV.Person) in inferred(built)
-    assert (DATA["russia"], RDF.type, AKG.Place) in inferred(built)
+    assert (DATA["russia"], RDF.type, AKG.Agent) in inferred(built)
     assert (DATA["memorandum"], RDF.type, AKG.Agreement) in inferred(built)
+
+
+def test_a_state_is_an_agent_and_never_a_place_though_places_are_located_in_it(built):
+    """Agents and places are disjoint; akg:locatedIn has no range, so a state it points to stays a party."""
+    assert (DATA["homs"], AKG.locatedIn, DATA.syria) in asserted(built)
+    assert (DATA.syria, RDF.type, AKG.Place) not in inferred(built)
+    assert (DATA.syria, RDF.type, AKG.Party) in inferred(built)
 
 
 def test_covering_part_of_a_place_entails_covering_the_area(built):
@@ -77,3 +84,36 @@ def test_inconsistent_data_is_reported():
     """, format="turtle")
     with pytest.raises(InconsistentData, match="inconsistent"):
         infer(graph)
+
+
+def test_an_identifier_record_is_not_taken_for_a_wikidata_alignment(built):
+    records = [s for s in built.graphs[WIKIDATA_GRAPH].subjects(AKG.alignedEntity, None)
+               if str(s).startswith(str(DATA["identifier-"]))]
+    assert records, "the curation graph has no identifier record to check"
+    for record in records:
+        assert (record, RDF.type, AKG.WikidataAlignment) not in inferred(built)
+
+
+def test_no_event_is_taken_for_a_prov_activity_since_some_are_only_planned_or_alleged(built):
+    union = asserted(built)
+    assert list(union.subjects(AKG.eventStatus, AKG.Planned)) and list(union.subjects(AKG.eventStatus, AKG.Alleged))
+    events = set(inferred(built).subjects(RDF.type, AKG.Event)) | set(union.subjects(RDF.type, AKG.Event))
+    assert events
+    assert not [e for e in events if (e, RDF.type, PROV.Activity) in inferred(built)]
+
+
+def test_a_date_derivation_is_not_taken_for_a_time_instant(built):
+    derivations = set(asserted(built).subjects(RDF.type, AKG.DateDerivation))
+    assert derivations
+    assert not [d for d in derivations if (d, RDF.type, TIME.Instant) in inferred(built)]
+
+
+
+def test_the_inferred_graph_restates_no_axiom_about_a_class_or_a_property(built):
+    ontology_terms = {s for s in built.graphs[ONTOLOGY_GRAPH].subjects() if str(s).startswith(str(AKG))}
+    assert ontology_terms
+    assert not [t for t in inferred(built) if t[0] in ontology_terms and t[1] != RDF.type]
+    assert not list(inferred(built).triples((None, RDFS.domain, None)))
+    assert not list(inferred(built).triples((None, RDFS.range, None)))
+    assert not list(inferred(built).triples((None, RDFS.subClassOf, None)))
+    assert (DATA.russia, RDF.type, AKG.Guarantor) in inferred(built)

@@ -483,7 +483,10 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     timings["validate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    inferred = reasoning.infer(inputs.union())
+    try:
+        inferred = reasoning.infer(inputs.union())
+    except reasoning.InconsistentData as error:
+        raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     graphs = dict(inputs.graphs)
     graphs[INFERRED_GRAPH] = inferred
     timings["reason"] = time.perf_counter() - started

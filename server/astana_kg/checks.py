@@ -123,3 +123,21 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
             failures.append(f"{path.name}: {row}" + (_where(URIRef(focus.value), locations) if focus is not None else ""))
     if failures:
         raise _invalid("violation queries returned rows:\n  " + "\n  ".join(failures))
+
+
+def inconsistency_report(error, inputs) -> str:
+    """The report of data inconsistent under OWL 2 RL (a :class:`reasoning.InconsistentData`):
+    each finding, then for each entity it names the claims (file and line) that give the entity a
+    class or that write it together with another node of the finding."""
+    lines = []
+    for message, nodes in error.findings:
+        lines.append(message)
+        named = set(nodes)
+        for node in dict.fromkeys(nodes):
+            places = [claim.where for claim in inputs.claims
+                      if any(s == node and p == RDF.type for s, p, o in claim.facts)
+                      or (any(node in (s, o) for s, p, o in claim.facts)
+                          and any(t in named - {node} for s, p, o in claim.facts for t in (s, p, o)))]
+            if places:
+                lines.append(f"    {node} (claims at {', '.join(dict.fromkeys(places))})")
+    return "the data is inconsistent under OWL 2 RL:\n  " + "\n  ".join(lines)

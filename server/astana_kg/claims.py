@@ -165,6 +165,11 @@ def _parse_facts(text: str, path: Path, line: int) -> Graph:
     return graph
 
 
+#: The slug prefix of the IRIs that replace a claim's blank nodes. Not ``genid-``: OWL API 3 tools
+#: read an IRI with ``/genid`` in it as a blank node.
+SKOLEM_PREFIX = "node-"
+
+
 def _skolemize(graph: Graph, source_id: str) -> Graph:
     """Replace blank nodes by IRIs that depend only on the claim's triples (stable across builds)."""
     if not any(isinstance(t, BNode) for triple in graph for t in triple):
@@ -177,7 +182,7 @@ def _skolemize(graph: Graph, source_id: str) -> Graph:
     def fix(term):
         if isinstance(term, BNode):
             digest = hashlib.sha1(f"{content}\n{term}".encode()).hexdigest()[:16]
-            return DATA[f"genid-{source_id}-{digest}"]
+            return DATA[f"{SKOLEM_PREFIX}{source_id}-{digest}"]
         return term
 
     for s, p, o in canonical:
@@ -264,7 +269,7 @@ def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
     about = entry.get("about")
     if about is None:
         nodes = sorted({s for s in facts.subjects() if isinstance(s, URIRef) and s.startswith(str(DATA))
-                        and not s.startswith(str(DATA["genid-"]))})
+                        and not s.startswith(str(DATA[SKOLEM_PREFIX]))})
     else:
         names = about if isinstance(about, list) else [about]
         nodes = [_expand(name, path, line) for name in names]
