@@ -485,6 +485,13 @@ def jsonld_context() -> dict:
              "http://www.w3.org/2002/07/owl#DatatypeProperty": "data",
              "http://www.w3.org/2002/07/owl#Class": "class",
              "http://www.w3.org/2002/07/owl#NamedIndividual": "individual"}
+    # xsd:date is not in the OWL 2 datatype map: the shapes, not rdfs:range, say which properties take dates.
+    shapes = ox.Store()
+    shapes.load(path=str(project_root() / "shapes" / "data-shapes.ttl"), format=ox.RdfFormat.TURTLE)
+    sh = "http://www.w3.org/ns/shacl#"
+    dated = {path.value for path in (
+        shapes.query(f"SELECT ?path WHERE {{ ?shape <{sh}path> ?path ; <{sh}datatype> <{XSD}date> }}"))
+        for path in [path["path"]] if isinstance(path, ox.NamedNode)}
     terms: dict[str, str] = {}
     for quad in ontology.quads_for_pattern(None, None, None):
         if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(AKG):
@@ -496,8 +503,7 @@ def jsonld_context() -> dict:
         if kind == "object":
             context[name] = {"@id": f"akg:{name}", "@type": "@id"}
         elif kind == "data":
-            ranges = [q.object.value for q in ontology.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDFS + "range"), None)]
-            if ranges == [XSD + "date"]:
+            if iri in dated:
                 context[name] = {"@id": f"akg:{name}", "@type": "xsd:date"}
             else:
                 context[name] = f"akg:{name}"
@@ -965,7 +971,7 @@ def suggestions(index: Index, path: str, limit: int = 8) -> list[tuple[str, str]
     candidates: dict[str, str] = {}
     for iri in index.nodes:
         slug = iri.rsplit("/", 1)[-1]
-        if slug.startswith(("ann-", "span-", "genid-")):
+        if slug.startswith(("ann-", "span-", "node-")):
             continue
         candidates[slug.lower()] = iri
         label = index.labels.get(iri)
