@@ -12,9 +12,8 @@ from astana_kg.store import execute
 PREFIXES = """PREFIX akg: <https://w3id.org/astana-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
 """
-LABELLED = ["akg:Role", "akg:Statement", "akg:Provision", "akg:Source", "akg:ZoneDesignation", "oa:SpecificResource"]
+LABELLED = ["akg:Role", "akg:Statement", "akg:Provision", "akg:Source", "akg:ZoneDesignation"]
 
 
 @pytest.mark.parametrize("cls", LABELLED)
