@@ -136,6 +136,38 @@ def test_the_timeline_orders_dated_events_by_their_earliest_date_and_keeps_undat
     assert any(d.phrase == "a month later" and d.date is None for s in process.by_source for d in s.datings)
 
 
+def test_the_timeline_heads_an_event_with_the_day_sources_state_not_with_another_sources_lower_bound(store):
+    dated, _ = overview.timeline(store)
+    signing = next(e for e in dated if e.iri == ID + "memorandum-signing")
+    assert (signing.sort_date, signing.when(), signing.disputed) == ("2017-05-04", "4 May 2017", False)
+    fifth = next(e for e in dated if e.iri == ID + "astana-round-5")
+    assert (fifth.stated_days, fifth.when()) == ([], "between 1 July 2017 and 10 July 2017")
+
+
+def test_the_timeline_places_an_event_known_only_by_its_latest_day(store):
+    dated, _ = overview.timeline(store)
+    bombing = next(e for e in dated if e.iri == ID + "alleged-bombing")
+    assert (bombing.sort_date, bombing.when()) == ("2017-05-03", "no later than 3 May 2017")
+
+
+def test_the_timeline_says_the_mid_july_meeting_may_be_the_fifth_round(client, store):
+    dated, _ = overview.timeline(store)
+    july = next(e for e in dated if e.iri == ID + "astana-meeting-july")
+    assert [iri for iri, _ in july.close_matches] == [ID + "astana-round-5"]
+    text = client.get("/timeline", headers={"Accept": "text/html"}).get_data(as_text=True)
+    item = text[text.index('id="event-astana-meeting-july"'):]
+    item = item[:item.index("</li>")]
+    assert "Possibly the same event as" in item and "/id/astana-round-5" in item
+
+
+def test_the_timeline_page_marks_a_disagreement_only_where_sources_state_different_days(client, store):
+    dated, _ = overview.timeline(store)
+    text = client.get("/timeline", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert text.count('class="disputed"') == sum(e.disputed for e in dated)
+    item = text[text.index('id="event-memorandum-signing"'):]
+    assert '<time datetime="2017-05-04">4 May 2017</time>' in item[:item.index("</li>")]
+
+
 def test_the_roles_name_russia_iran_and_turkey_guarantors_in_all_five_sources(store):
     rows = overview.roles(store)
     guarantors = [r for r in rows if r.kind == AKG + "GuarantorRole"]

@@ -75,6 +75,31 @@ def test_cq4_sources_disagree_on_the_idlib_zone(store):
     assert any(r["disputed"] == "true" for r in result if r["zone"].endswith("zone-idlib"))
 
 
+def test_cq4_a_source_silent_about_an_area_does_not_dispute_it(store):
+    result = answer(store, "cq/04-zone-areas-by-source")
+    idlib = {r["area"].rsplit("/", 1)[1]: r for r in result if r["zone"].endswith("zone-idlib")}
+    for area in ("latakia-province", "aleppo-province"):
+        assert (idlib[area]["silentIn"], idlib[area]["contradictedBy"], idlib[area]["disputed"]) == ("2", "0", "false")
+    assert (idlib["hama-province"]["contradictedBy"], idlib["hama-province"]["disputed"]) == ("1", "true")
+    assert (idlib["homs-province"]["contradictedBy"], idlib["homs-province"]["disputed"]) == ("2", "true")
+    for r in result:
+        assert int(r["assertedBy"]) + int(r["silentIn"]) + int(r["contradictedBy"]) == int(r["describedBy"])
+
+
+def test_cq10_keeps_a_stated_day_apart_from_the_bounds_of_a_source_that_gives_none(store):
+    result = answer(store, "cq/10-timeline")
+    signing = {r["source"].rsplit("-", 1)[1]: r for r in result if r["event"].endswith("/memorandum-signing")}
+    assert (signing["002"]["start"], signing["002"]["notBefore"], signing["002"]["notAfter"]) == (None, "2017-05-03", "2017-05-04")
+    assert {signing[s]["start"] for s in ("000", "001", "003", "004")} == {"2017-05-04"}
+    assert all(r["conflicting"] == "false" for r in signing.values())
+
+
+def test_cq10_lists_an_event_known_only_by_its_latest_day(store):
+    result = answer(store, "cq/10-timeline")
+    bombing = [r for r in result if r["event"].endswith("/alleged-bombing")]
+    assert [(r["start"], r["notBefore"], r["notAfter"]) for r in bombing] == [(None, None, "2017-05-03")]
+
+
 def test_cq5_the_maps_deadline_differs_between_sources(store):
     result = answer(store, "cq/05-memorandum-terms")
     maps = {(r["aspect"], r["value"], r["source"].rsplit("-", 1)[1]) for r in result if "deadline-maps" in r["aspect"]}

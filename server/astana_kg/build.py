@@ -32,7 +32,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from . import checks, dumps, reasoning, wikidata
+from . import checks, dumps, labels, reasoning, wikidata
 from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
 from .namespaces import (
     AKG, BASE, DATA, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
@@ -489,6 +489,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     graphs = dict(inputs.graphs)
     graphs[INFERRED_GRAPH] = inferred
+    graphs.update(labels.label_graphs(graphs, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
     timings["reason"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -253,15 +253,55 @@ class TimelineEvent:
     classes: list[str]
     by_source: list[SourceDates]
     evidence: list[Evidence] = field(default_factory=list)
+    close_matches: list[tuple[str, str]] = field(default_factory=list)  # (IRI, label) of events it may be (skos:closeMatch)
 
     @property
     def dates(self) -> list[str]:
         return sorted(d.date for s in self.by_source for d in s.datings if d.date)
 
     @property
+    def stated_days(self) -> list[str]:
+        """The start days sources give the event (not the bounds of a source that gives none)."""
+        return sorted({s.get("startDate") for s in self.by_source if s.get("startDate")})
+
+    @property
+    def bounds(self) -> tuple[str | None, str | None]:
+        """The narrowest range the bounds of all sources allow: (latest lower bound, earliest upper bound)."""
+        lows = [s.get("notBefore") for s in self.by_source if s.get("notBefore")]
+        highs = [s.get("notAfter") for s in self.by_source if s.get("notAfter")]
+        return (max(lows) if lows else None, min(highs) if highs else None)
+
+    @property
+    def disputed(self) -> bool:
+        """Whether sources disagree: two different start days, or a start day outside another source's bounds."""
+        days = self.stated_days
+        low, high = self.bounds
+        return len(days) > 1 or any((low and day < low) or (high and day > high) for day in days)
+
+    @property
     def sort_date(self) -> str | None:
-        """The earliest date any source gives the event (start, a bound, or an upper bound)."""
-        return self.dates[0] if self.dates else None
+        """The day the event is ordered by: the earliest start day a source states, else the lower bound,
+        else the upper bound (an event known only by a latest day is placed at it)."""
+        low, high = self.bounds
+        return (self.stated_days or [None])[0] or low or high
+
+    def when(self) -> str:
+        """The date as the heading gives it, keeping a stated day, bounds and a disagreement apart.
+
+        >>> TimelineEvent("e", "e", [], [SourceDates("a", [Dating("a", "startDate", "2017-05-04")]),
+        ...     SourceDates("b", [Dating("b", "notBefore", "2017-05-03"), Dating("b", "notAfter", "2017-05-04")])]).when()
+        '4 May 2017'
+        >>> TimelineEvent("e", "e", [], [SourceDates("a", [Dating("a", "notAfter", "2017-05-05")])]).when()
+        'no later than 5 May 2017'
+        >>> TimelineEvent("e", "e", [], [SourceDates("a", [Dating("a", "startDate", "2017-05-03")]),
+        ...     SourceDates("b", [Dating("b", "startDate", "2017-05-04")])]).when()
+        '3 May 2017 or 4 May 2017'
+        """
+        days = self.stated_days
+        if days:
+            return " or ".join(human_date(day) for day in days)
+        low, high = self.bounds
+        return SourceDates("", [Dating("", "notBefore", low), Dating("", "notAfter", high)]).summary()
 
     @property
     def slug(self) -> str:
@@ -315,6 +355,11 @@ def timeline(store: ox.Store) -> tuple[list[TimelineEvent], list[TimelineEvent]]
             event.by_source.append(per_source)
         per_source.datings.append(Dating(source, row["property"].value.rsplit("#", 1)[-1], _value(row["date"]),
                                          _value(row["phrase"]), _value(row["certainty"]), _value(row["comment"])))
+    for row in select(store, "timeline-matches"):
+        event = events.get(row["event"].value)
+        match = events.get(row["match"].value)
+        if event is not None and match is not None and (match.iri, match.label) not in event.close_matches:
+            event.close_matches.append((match.iri, match.label))
     for row in select(store, "evidence", kind=ox.NamedNode(AKG + "Event")):
         event = events.get(row["body"].value)
         if event is not None:
