@@ -8,9 +8,13 @@ endpoint itself. The proxy makes routes for allow-listed endpoints only, so the 
 forwards to is checked where the network is reached. Query processes live in a network of their
 own whose only way out is this proxy's Unix socket (``astana_kg.isolation``).
 
-The mirror value :data:`CACHE` (``"cache"``) means: answer the requests from the build's offline
-Wikidata cache (see ``astana_kg.wikidata``), evaluated in this process on a store that holds only
-the cache graph, so that federated queries run unchanged without a network.
+The build's offline Wikidata cache (see ``astana_kg.wikidata``) answers for Wikidata's endpoint
+when the proxy cannot connect to it (a configured mirror is never replaced), and always when its
+mirror is :data:`CACHE` (``"cache"``, ``astana-kg serve --wikidata-cache``): the request is
+evaluated in this process on a store that holds only the cache graph, so that federated queries
+run unchanged without a network. The cache describes itself (its graph IRI, label, sources,
+properties), so a SERVICE block asking for those triples learns whether, and from what, the calls
+are answered.
 
 pyoxigraph sends each SERVICE block as a query of its own, without the bindings of the rest of
 the query: a block should be selective by itself (anchored on an item or a rare property).
@@ -31,6 +35,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from .. import __version__
+from ..wikidata import WIKIDATA_ENDPOINT
 from .errors import forbidden
 
 #: The mirror value that answers from the offline Wikidata cache.
@@ -172,8 +177,16 @@ class ServiceProxy:
         headers = {"User-Agent": USER_AGENT, "Accept": handler.headers.get("Accept", "*/*")}
         if handler.headers.get("Content-Type"):
             headers["Content-Type"] = handler.headers["Content-Type"]
+        connection = connection_type(target.hostname, target.port, timeout=self.timeout)
         try:
-            connection = connection_type(target.hostname, target.port, timeout=self.timeout)
+            connection.connect()
+        except OSError as error:  # Wikidata unreachable (not a mirror): the offline cache answers, if the build has one
+            if iri == WIKIDATA_ENDPOINT and iri not in self.mirrors and self.cache_store() is not None:
+                self._reply(handler, *self._answer_from_cache(handler, body))
+            else:
+                self._reply(handler, 502, f"could not reach {iri}: {error}".encode(), "text/plain")
+            return
+        try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read(self.max_bytes + 1)
@@ -203,8 +216,9 @@ class ServiceProxy:
         """Evaluate a SPARQL Protocol query request on the cache store: (status, body, media type)."""
         store = self.cache_store()
         if store is None:
-            return (503, b"this build has no offline Wikidata cache: run `astana-kg wikidata fetch`, then "
-                         b"`astana-kg build`", "text/plain")
+            return (503, b"this build has no offline Wikidata cache: run `astana-kg build` again (a build holds "
+                         b"the checked claims of data/wikidata/, or the cache `astana-kg wikidata fetch` wrote)",
+                    "text/plain")
         text = service_query_text(handler.command, handler.path, handler.headers.get("Content-Type"), body)
         if text is None:
             return 400, b"no query in the request", "text/plain"
