@@ -37,6 +37,7 @@ from astana_kg.build import build, materialize_default_graph
 from astana_kg.server import create_app
 from astana_kg.server.federation import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+import helpers_endpoints  # noqa: E402
 from helpers_server import astana_kg_server, executable, oxigraph_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -423,6 +424,13 @@ def checked_offline(built):
         yield base
 
 
+@pytest.fixture(scope="module")
+def refusing_port():
+    """A loopback port that refuses every connection, for as long as the module runs."""
+    with helpers_endpoints.refusing_port() as port:
+        yield port
+
+
 @contextlib.contextmanager
 def without_network():
     """Every HTTPS connection made in this process fails at once, as on a machine without a network
@@ -497,6 +505,34 @@ def test_answers_from_a_reachable_wikidata_name_no_cache(ours):
     assert cache_provenance(ours) == []
 
 
+def federated_problem(build_dir: Path, mirror: str) -> dict:
+    """The problem details a federated example gets from an app whose Wikidata mirror is ``mirror``."""
+    app = create_app({"BUILD_DIR": str(build_dir), "SERVICE_MIRRORS": {WIKIDATA: mirror}})
+    try:
+        response = app.test_client().post("/sparql", data=FEDERATED[0].text, content_type="application/sparql-query",
+                                          headers={"Accept": "application/sparql-results+json"})
+    finally:
+        app.extensions["astana_kg"]().close()
+    assert response.status_code == 502, response.data
+    assert "problem+json" in response.content_type
+    return json.loads(response.data)
+
+
+def assert_names_wikidata_not_the_proxy(problem: dict) -> None:
+    assert f"<{WIKIDATA}>" in problem["detail"], problem["detail"]
+    assert "127.0.0.1" not in json.dumps(problem) and "/service/" not in json.dumps(problem), problem
+    assert problem["service"] == WIKIDATA
+
+
+def test_a_failing_wikidata_is_a_bad_gateway_naming_it_and_the_offline_cache_never_the_proxy(built):
+    with helpers_endpoints.failing_endpoint() as url:
+        problem = federated_problem(built.out, url)
+    assert_names_wikidata_not_the_proxy(problem)
+    assert "500 Internal Server Error" in problem["detail"] and "TimeoutException" in problem["detail"]
+    assert len(problem["detail"]) < 1000, "the remote error is quoted, not copied whole"
+    assert problem["offline_cache"] == wikidata.CHECKED_GRAPH
+
+
 @pytest.fixture(scope="module")
 def build_without_cache(built, tmp_path_factory):
     """A copy of the session's build from which the cache graph was removed (as builds were before they held one)."""
@@ -513,15 +549,31 @@ def build_without_cache(built, tmp_path_factory):
 
 
 def test_cache_mirror_without_a_cache_is_a_clear_bad_gateway(build_without_cache):
-    app = create_app({"BUILD_DIR": str(build_without_cache), "SERVICE_MIRRORS": {WIKIDATA: "cache"}})
+    problem = federated_problem(build_without_cache, "cache")
+    assert_names_wikidata_not_the_proxy(problem)
+    assert "no offline Wikidata cache" in problem["detail"] and "offline_cache" not in problem
+
+
+def test_an_unreachable_mirror_is_a_bad_gateway_naming_wikidata_and_is_not_replaced_by_the_cache(built,
+                                                                                                   refusing_port):
+    problem = federated_problem(built.out, f"http://127.0.0.1:{refusing_port}/sparql")
+    assert_names_wikidata_not_the_proxy(problem)
+    assert f"could not reach {WIKIDATA}" in problem["detail"]
+    assert problem["offline_cache"] == wikidata.CHECKED_GRAPH, "the cache that could answer is named"
+
+
+def test_an_unreachable_wikidata_without_a_cache_is_a_bad_gateway_naming_it(build_without_cache):
+    app = create_app({"BUILD_DIR": str(build_without_cache)})
     try:
-        response = app.test_client().post("/sparql", data=FEDERATED[0].text, content_type="application/sparql-query",
-                                          headers={"Accept": "application/sparql-results+json"})
-        assert response.status_code == 502, response.data
-        assert "problem+json" in response.content_type
-        assert "no offline Wikidata cache" in response.get_json(force=True)["detail"]
+        with without_network() as tried:
+            response = app.test_client().post("/sparql", data=FEDERATED[0].text, content_type="application/sparql-query",
+                                              headers={"Accept": "application/sparql-results+json"})
     finally:
         app.extensions["astana_kg"]().close()
+    assert response.status_code == 502 and tried == ["query.wikidata.org"]
+    problem = response.get_json(force=True)
+    assert_names_wikidata_not_the_proxy(problem)
+    assert f"could not reach {WIKIDATA}" in problem["detail"] and "offline_cache" not in problem
 
 
 def test_fetch_refuses_identifiers_that_are_not_wikidata_iris():
