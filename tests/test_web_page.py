@@ -34,6 +34,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 WEB = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web"
 VENDORED = WEB / "static" / "vendor" / "yasgui" / "yasgui.min.js"
 GUARANTORS = "Guarantors of the Syrian ceasefire"
+IRI_BASE = "https://w3id.org/astana-kg/"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                     "csv": "text/csv", "tsv": "text/tab-separated-values"}
@@ -100,19 +101,25 @@ def browser(tmp_path_factory):
         yield driver
 
 
-@pytest.fixture
-def page(browser, server):
-    """The query page, freshly loaded and started (its examples listed, the editor drawn)."""
+def open_page(browser, base: str):
+    """The query page of the server at ``base``, freshly loaded and started (its examples listed,
+    the editor drawn)."""
     browser.get_log("performance")  # start each test's record of requests afresh
-    browser.get(f"{server}/")
+    browser.get(f"{base}/")
     browser.execute_script("window.localStorage.clear()")
-    browser.get(f"{server}/")
+    browser.get(f"{base}/")
     WebDriverWait(browser, WAIT).until(
         lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true"
         or d.find_element(By.ID, "page-error").is_displayed())
     assert not browser.find_element(By.ID, "page-error").is_displayed(), \
         browser.find_element(By.ID, "page-error").text
     return browser
+
+
+@pytest.fixture
+def page(browser, server):
+    """The query page, freshly loaded and started (its examples listed, the editor drawn)."""
+    return open_page(browser, server)
 
 
 def examples(server) -> list[dict]:
@@ -126,6 +133,19 @@ def load_example(driver, title: str):
     assert len(buttons) == 1, f"one example button titled {title!r}, found {len(buttons)}"
     buttons[0].click()
     assert buttons[0].get_attribute("aria-pressed") == "true"
+
+
+def run_query(driver):
+    driver.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
+
+
+def result_rows(driver):
+    return WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody tr") or False)
+
+
+def nav_links(driver) -> set[tuple[str, str]]:
+    return {(a.text, a.get_attribute("href")) for a in driver.find_elements(By.CSS_SELECTOR, "header.site nav a")}
 
 
 def editor_text(driver) -> str:
@@ -214,14 +234,14 @@ def test_guarantors_example_runs_and_shows_iran_russia_and_turkey_with_links(pag
     load_example(page, GUARANTORS)
     query = next(e["query"] for e in examples(server) if e["title"] == GUARANTORS)
     assert editor_text(page) == query
-    page.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
-    rows = WebDriverWait(page, WAIT).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody tr") or False)
+    run_query(page)
+    rows = result_rows(page)
     cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
     labels = sorted(next(c.split('"')[1] for c in row if c.startswith('"')) for row in cells)
     assert labels == ["Iran", "Russia", "Turkey"]
-    links = {a.get_attribute("href") for a in page.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody a")}
-    assert {f"https://w3id.org/astana-kg/id/{name}" for name in ("iran", "russia", "turkey")} <= links
+    links = {a.get_attribute("title"): a for a in page.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody a")}
+    for name in ("iran", "russia", "turkey"):
+        assert links[f"{IRI_BASE}id/{name}"].text == f"id:{name}"
     if os.environ.get("ASTANA_KG_SCREENSHOT"):
         page.save_screenshot(os.environ["ASTANA_KG_SCREENSHOT"])
     assert_only_local_requests(page)
@@ -291,3 +311,48 @@ def test_autocompletion_offers_the_project_prefixes_and_asks_no_other_server(pag
     set_editor_text(page, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * WHERE { ?s rdfs:lab")
     page.execute_script(complete)
     assert_only_local_requests(page)
+
+
+def test_result_iris_of_the_graph_open_this_servers_pages_and_keep_the_iri_visible(page, server):
+    load_example(page, GUARANTORS)
+    run_query(page)
+    result_rows(page)
+    links = page.execute_script(
+        "return [...document.querySelectorAll('#yasgui .yasr table tbody a.iri')]"
+        ".map(a => ({href: a.href, title: a.title, text: a.textContent, target: a.target}))")
+    graph_links = [link for link in links if link["title"].startswith(IRI_BASE)]
+    assert len(graph_links) == 3
+    for link in graph_links:
+        assert link["href"] == server + "/" + link["title"][len(IRI_BASE):], "the local page, not the w3id IRI"
+        assert link["text"] == "id:" + link["title"].rsplit("/", 1)[1], "the IRI (compacted) stays the text"
+        content_type, body = fetch(link["href"])
+        assert content_type == "text/html" and link["title"].encode() in body
+
+
+def test_result_iris_that_are_not_http_are_shown_as_text_never_as_links(page):
+    set_editor_text(page, 'SELECT ?x WHERE { BIND(IRI("javascript:alert(1)") AS ?x) }')
+    run_query(page)
+    cell = result_rows(page)[0].find_elements(By.TAG_NAME, "td")[1]
+    assert "javascript:alert(1)" in cell.text
+    assert cell.find_elements(By.TAG_NAME, "a") == []
+
+
+def test_typed_literals_show_their_value_and_a_compact_datatype(page):
+    set_editor_text(page, 'SELECT ?date WHERE { BIND("2017-05-04"^^<http://www.w3.org/2001/XMLSchema#date> AS ?date) }')
+    run_query(page)
+    cell = result_rows(page)[0].find_elements(By.TAG_NAME, "td")[1]
+    datatype = cell.find_element(By.CLASS_NAME, "literal-datatype")
+    assert datatype.text == "xsd:date"
+    assert datatype.get_attribute("title") == "http://www.w3.org/2001/XMLSchema#date"
+    assert cell.text.replace("\n", " ").split() == ["2017-05-04", "xsd:date"], "no quotes, no ^^<...#date>"
+
+
+def test_the_query_page_has_the_navigation_of_the_other_pages(page, server):
+    ours = nav_links(page)
+    assert ("API", f"{server}/api/openapi.json") in ours
+    page.get(f"{server}/timeline")
+    theirs = nav_links(page)
+    assert theirs and theirs <= ours and ours - theirs <= {("API", f"{server}/api/openapi.json")}
+    assert {text for text, _ in ours} >= {"Query", "Timeline", "Roles", "Ontology", "Download", "Fragments", "API"}
+    for _, href in ours:
+        fetch(href)  # every link answers 200

@@ -1,6 +1,7 @@
 // The astana-kg query page: YASGUI pointed at this server's /sparql, the example queries of
 // /examples.json, and a download link for every result format of the query in the editor.
 // Everything it loads comes from this server (YASGUI is copied into static/vendor/ by vendor.py).
+// Results link the graph's IRIs to this server's own pages and show typed literals compactly.
 "use strict";
 
 (() => {
@@ -14,7 +15,8 @@
   };
   const KIND = { SELECT: "solutions", ASK: "solutions", CONSTRUCT: "graph", DESCRIBE: "graph" };
   const GROUPS = { examples: "Examples", cq: "Competency questions" };
-
+  // The base of the graph's own IRIs: each is answered at the same path on this server.
+  const IRI_BASE = document.body.dataset.iriBase;
   const $ = (id) => document.getElementById(id);
 
   function el(tag, props = {}, ...children) {
@@ -26,6 +28,64 @@
   function showError(message) {
     $("page-error").textContent = message;
     $("page-error").hidden = false;
+  }
+
+  // Where a link to an IRI leads: this server's page for an IRI under the graph's base (unless
+  // this page is served at that base), the IRI itself for another http(s) IRI, else nowhere.
+  function linkTarget(iri) {
+    if (IRI_BASE && iri.startsWith(IRI_BASE) && !document.baseURI.startsWith(IRI_BASE)) {
+      return new URL(`./${iri.slice(IRI_BASE.length)}`, document.baseURI).href;
+    }
+    return /^https?:/i.test(iri) ? iri : null;
+  }
+
+  function compactIri(iri, prefixes) {
+    for (const [prefix, namespace] of Object.entries(prefixes || {})) {
+      if (namespace && iri.startsWith(namespace)) return `${prefix}:${iri.slice(namespace.length)}`;
+    }
+    return null;
+  }
+
+  // One result cell as YASR's table draws it (an HTML string), but with the links and the typed
+  // literals of this page. Made with the DOM, so that every value is escaped.
+  function cellHtml(binding, prefixes, compact) {
+    const cell = el("div");
+    if (binding.type === "uri") {
+      const compactName = compactIri(binding.value, prefixes);
+      const text = compactName || (compact ? binding.value : `<${binding.value}>`);
+      const href = linkTarget(binding.value);
+      const link = href ? el("a", { className: "iri", href, target: "_blank", rel: "noopener noreferrer",
+                                    title: binding.value, textContent: text })
+                        : el("span", { className: "iri", title: binding.value, textContent: text });
+      cell.append(el("span", {}, link));
+      return cell.outerHTML;
+    }
+    const literal = el("span", { className: "nonIri" });
+    if (compact || binding.type === "bnode") {
+      literal.textContent = binding.value;
+    } else if (binding["xml:lang"]) {
+      literal.append(`"${binding.value}"`, el("sup", { textContent: `@${binding["xml:lang"]}` }));
+    } else if (binding.datatype) {
+      const name = compactIri(binding.datatype, prefixes) || binding.datatype.replace(/^.*[#/]/, "");
+      literal.append(binding.value, " ", el("span", { className: "literal-datatype", title: binding.datatype,
+                                                      textContent: name }));
+      literal.dataset.datatype = binding.datatype;
+    } else {
+      literal.textContent = binding.value;
+    }
+    cell.append(literal);
+    return cell.outerHTML;
+  }
+
+  // YASR's table, drawing its cells with cellHtml.
+  function registerTable() {
+    const Table = Yasgui.Yasr.plugins.table;
+    class LinkedTable extends Table {
+      getCellContent(binding, prefixes) {
+        return cellHtml(binding, prefixes, this.persistentConfig?.compact === true);
+      }
+    }
+    Yasgui.Yasr.registerPlugin("table", LinkedTable);
   }
 
   async function getJson(path) {
@@ -49,6 +109,7 @@ LIMIT 100
   function createYasgui(prefixes) {
     // Only the completers that need no other server: LOV's class and property completers call one.
     Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+    registerTable();
     Yasgui.Yasqe.defaults.prefixCcApi = new URL("static/prefixes.json", document.baseURI).href;
     const yasgui = new Yasgui($("yasgui"), {
       persistenceId: "astana-kg",
