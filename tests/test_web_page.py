@@ -3,7 +3,9 @@
 
 Needs `apt-get install chromium chromium-driver` and the page's editor
 (`npm ci --prefix server/astana_kg/web && python3 server/astana_kg/web/vendor.py`); `dev.py test`
-installs both. Without /usr/bin/chromium the module is skipped, except in CI (CI set), where a
+installs both. Federated examples run only against servers that never call the real Wikidata: one
+answering it from the offline cache (--wikidata-cache), one whose Wikidata is a loopback stand-in
+answering 500. Without /usr/bin/chromium the module is skipped, except in CI (CI set), where a
 missing browser is a failure. Set ASTANA_KG_SCREENSHOT=FILE.png to keep a screenshot of the page
 after it ran the guarantors example.
 """
@@ -25,6 +27,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import WAIT, headless_chromium, skip_without_chromium  # noqa: E402
+from helpers_endpoints import failing_endpoint  # noqa: E402
+from helpers_server import astana_kg_server  # noqa: E402
 
 skip_without_chromium()
 
@@ -35,6 +39,9 @@ WEB = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web"
 VENDORED = WEB / "static" / "vendor" / "yasgui" / "yasgui.min.js"
 GUARANTORS = "Guarantors of the Syrian ceasefire"
 IRI_BASE = "https://w3id.org/astana-kg/"
+WIKIDATA = "https://query.wikidata.org/sparql"
+CHECKED_CACHE = "https://w3id.org/astana-kg/graph/cache/wikidata-checked"
+CAPITALS = "Each guarantor's capital and head of state, from Wikidata"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                     "csv": "text/csv", "tsv": "text/tab-separated-values"}
@@ -120,6 +127,20 @@ def open_page(browser, base: str):
 def page(browser, server):
     """The query page, freshly loaded and started (its examples listed, the editor drawn)."""
     return open_page(browser, server)
+
+
+@pytest.fixture(scope="module")
+def wikidata_offline(built):
+    """`astana-kg serve --wikidata-cache`: Wikidata answered from the build's offline cache."""
+    with astana_kg_server(built.out, "--wikidata-cache") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def wikidata_failing(built):
+    """`astana-kg serve` whose Wikidata, a loopback mirror, answers every call 500 with a long text."""
+    with failing_endpoint() as url, astana_kg_server(built.out, "--service-mirror", f"{WIKIDATA}={url}") as base:
+        yield base
 
 
 def examples(server) -> list[dict]:
@@ -356,3 +377,54 @@ def test_the_query_page_has_the_navigation_of_the_other_pages(page, server):
     assert {text for text, _ in ours} >= {"Query", "Timeline", "Roles", "Ontology", "Download", "Fragments", "API"}
     for _, href in ours:
         fetch(href)  # every link answers 200
+
+
+def test_a_failed_service_call_shows_its_title_detail_and_what_to_do(browser, wikidata_failing):
+    page = open_page(browser, wikidata_failing)
+    load_example(page, CAPITALS)
+    run_query(page)
+    problem = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui [data-testid=problem]") or False)[0]
+    text = problem.text
+    assert text.startswith("Bad Gateway (HTTP 502)")
+    assert f"the SERVICE call to <{WIKIDATA}> failed (HTTP 500" in text
+    assert "127.0.0.1" not in text and "/service/" not in text and '"detail"' not in text
+    advice = problem.find_element(By.CSS_SELECTOR, "[data-testid=problem-advice]").text
+    assert WIKIDATA in advice and CHECKED_CACHE in advice and "astana-kg serve --wikidata-cache" in advice
+    sizes = page.execute_script(
+        "const box = arguments[0], pane = document.querySelector('#yasgui .yasr');"
+        "return {box: box.getBoundingClientRect().right, pane: pane.getBoundingClientRect().right,"
+        "        scroll: box.scrollWidth, client: box.clientWidth}", problem)
+    assert sizes["box"] <= sizes["pane"] and sizes["scroll"] <= sizes["client"], "the error stays inside the pane"
+
+
+def test_a_federated_example_answered_from_the_offline_cache_says_so_and_from_which_graph(browser, wikidata_offline):
+    page = open_page(browser, wikidata_offline)
+    load_example(page, CAPITALS)
+    run_query(page)
+    assert len(result_rows(page)) == 3
+    note = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_element(By.ID, "service-note").get_attribute("data-state") == "offline"
+        and d.find_element(By.ID, "service-note"))
+    assert note.is_displayed() and note.get_attribute("data-graph") == CHECKED_CACHE
+    assert "came from the offline cache" in note.text and CHECKED_CACHE in note.text
+    graph_link = note.find_element(By.LINK_TEXT, CHECKED_CACHE)
+    assert graph_link.get_attribute("href") == f"{wikidata_offline}/graph/cache/wikidata-checked"
+    assert not note.find_elements(By.CSS_SELECTOR, "[data-testid=cache-missing]"), "01 asks only for cached claims"
+
+
+def test_the_offline_note_names_what_the_query_asks_for_and_the_cache_lacks(browser, wikidata_offline):
+    page = open_page(browser, wikidata_offline)
+    query = ("PREFIX wd: <http://www.wikidata.org/entity/>\nPREFIX wdt: <http://www.wikidata.org/prop/direct/>\n"
+             f"SELECT ?capital ?population WHERE {{ SERVICE <{WIKIDATA}> {{\n"
+             "  wd:Q858 wdt:P36 ?capital . OPTIONAL { wd:Q858 wdt:P1082 ?population } } }")
+    set_editor_text(page, query)
+    run_query(page)
+    cells = [td.text for td in result_rows(page)[0].find_elements(By.TAG_NAME, "td")]
+    assert cells[1:] == ["wd:Q3766", ""], "the capital from the checked claims, no population"
+    note = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_element(By.ID, "service-note").get_attribute("data-state") == "offline"
+        and d.find_element(By.ID, "service-note"))
+    missing = note.find_element(By.CSS_SELECTOR, "[data-testid=cache-missing]").text
+    assert "Not in the offline cache: P1082." in missing and "P36" not in missing
+
