@@ -170,8 +170,10 @@ def parser() -> argparse.ArgumentParser:
                    help="answer every SERVICE call to Wikidata from the build's offline cache (the checked claims "
                         "of data/wikidata/, or what `astana-kg wikidata fetch` cached); without it the cache "
                         "answers only when Wikidata cannot be reached (a --service-mirror is never replaced by it)")
-    s.add_argument("--public-base", help="the base of the graph's IRIs, served at the same paths here "
-                                         "(default: https://w3id.org/astana-kg/)")
+    s.add_argument("--public-base", help="the base the documents this server answers with are named under "
+                                         "(an entity's document BASE/id/NAME.ttl, the IRI a 404 names); the "
+                                         "graph's own IRIs stay under https://w3id.org/astana-kg/, whose paths "
+                                         "this server answers at (default: https://w3id.org/astana-kg/)")
     s.add_argument("--server-url", help="the URL clients reach this server at, the root of the absolute URLs "
                                         "its answers write (default: http://HOST:PORT/)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
