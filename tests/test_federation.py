@@ -1,17 +1,25 @@
 """Federation with Wikidata, for real: a stand-in Wikidata endpoint (`oxigraph serve-read-only`
 loaded with tests/fixtures/wikidata/wikidata.trig) on loopback, `astana-kg serve` sending SERVICE
 calls for Wikidata's endpoint IRI to it, Comunica federating over both, the stand-in federating
-with us, and the offline cache fetched from the stand-in and served without it.
+with us, the offline cache fetched from the stand-in and served without it, and the checked claims
+of data/wikidata/ (the cache every build holds) answering when Wikidata cannot be reached.
 
 Every answer is checked against the expected answer beside its query (queries/federated/NAME.srj),
-which the oracle test recomputes from one store holding our dump and the fixture together.
+which the oracle test recomputes from one store holding our dump and the fixture together. The
+examples ask only for what the checked claims hold, so the same answer comes from the stand-in,
+from a fetched cache and from the checked claims. No test reaches past 127.0.0.1: "Wikidata
+cannot be reached" is the endpoint in this process with its HTTPS connections failing at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import http.server
 import json
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -24,11 +32,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from astana_kg import queries, wikidata
+from astana_kg import cli, queries, wikidata
 from astana_kg.build import build, materialize_default_graph
 from astana_kg.server import create_app
 from astana_kg.server.federation import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+import helpers_endpoints  # noqa: E402
 from helpers_server import astana_kg_server, executable, oxigraph_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +49,23 @@ COMUNICA = ROOT / "tests" / "js" / "node_modules" / ".bin" / "comunica-sparql"
 SERVICE_CLAUSE = re.compile(r"SERVICE\s*<https://query\.wikidata\.org/sparql>")
 CHECKED = "https://w3id.org/astana-kg/test/wikidata-fixture/checked"
 ILLUSTRATIVE = "https://w3id.org/astana-kg/test/wikidata-fixture/illustrative"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SCHEMA_NAME = "http://schema.org/name"
+PROV = "http://www.w3.org/ns/prov#"
+# What a cache says of itself, asked through Wikidata's SERVICE (live Wikidata holds none of it):
+# the query the web page sends after an answer that called Wikidata.
+CACHE_PROVENANCE = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX void: <http://rdfs.org/ns/void#>
+SELECT ?graph ?generated ?source ?property WHERE {{
+  SERVICE <{WIKIDATA}> {{
+    VALUES ?graph {{ <{wikidata.CACHE_GRAPH}> <{wikidata.CHECKED_GRAPH}> }}
+    ?graph rdfs:label ?label .
+    OPTIONAL {{ ?graph prov:generatedAtTime ?generated }}
+    OPTIONAL {{ ?graph prov:wasDerivedFrom ?source }}
+    OPTIONAL {{ ?graph void:propertyPartition/void:property ?property }}
+  }}
+}}"""
 
 
 def test_the_federated_queries_are_there_with_titles_and_expected_answers():
@@ -332,15 +358,222 @@ def test_federated_query_answered_from_the_offline_cache(offline, query):
     assert_same_answer(rows(post_query(offline + "/sparql", query.text)), query)
 
 
-def test_cache_mirror_without_a_cache_is_a_clear_bad_gateway(built):
-    app = create_app({"BUILD_DIR": str(built.out), "SERVICE_MIRRORS": {WIKIDATA: "cache"}})
+# --- the checked claims: the cache every build holds ------------------------------------------------
+
+def checked_triples() -> set[tuple[str, str, str]]:
+    """What the checked claims of data/wikidata/ say, read here from the tsv files: the claims, and
+    an English label (rdfs:label and schema:name) for every listed item and every item of a claim."""
+    triples = {(wikidata.ENTITY + r["subject"], wikidata.DIRECT + r["pid"], wikidata.ENTITY + r["object"])
+               for r in tsv("verified-claims.tsv")}
+    labels = {r["qid"]: r["label"] for r in tsv("verified-qids.tsv")}
+    for r in tsv("verified-claims.tsv"):
+        labels.setdefault(r["subject"], r["subject_label"])
+        labels.setdefault(r["object"], r["object_label"])
+    for qid, label in labels.items():
+        triples |= {(wikidata.ENTITY + qid, RDFS_LABEL, label), (wikidata.ENTITY + qid, SCHEMA_NAME, label)}
+    return triples
+
+
+def test_the_checked_cache_holds_the_checked_claims_and_labels_and_nothing_else():
+    quads = wikidata.checked_quads(ROOT)
+    graph = ox.NamedNode(wikidata.CHECKED_GRAPH)
+    assert quads and all(q.graph_name == graph for q in quads)
+    about_itself = {q for q in quads if q.subject == graph or q.subject.value.startswith(wikidata.CHECKED_GRAPH + "#")}
+    data = {(q.subject.value, q.predicate.value, q.object.value) for q in quads} - \
+        {(q.subject.value, q.predicate.value, q.object.value) for q in about_itself}
+    assert data == checked_triples(), "no value beyond the checked claims and labels (no population, no coordinates)"
+    assert all(q.object.language == "en" for q in quads if q.predicate.value in (RDFS_LABEL, SCHEMA_NAME)
+               and q.subject != graph)
+    sources = {q.object.value for q in about_itself if q.predicate.value == PROV + "wasDerivedFrom"}
+    assert sources == {wikidata.BASE + "files/" + name for name in wikidata.CHECKED_FILES}
+
+
+def test_a_checked_claim_with_an_unlisted_property_is_refused_naming_its_line(project_copy):
+    claims = project_copy / "data" / "wikidata" / "verified-claims.tsv"
+    claims.write_text(claims.read_text(encoding="utf-8") + "Q159\tRussia\tP999999999\tQ649\tMoscow\n", encoding="utf-8")
+    line = len(claims.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(wikidata.CacheError, match=rf"verified-claims.tsv line {line}: P999999999 is not in"):
+        wikidata.checked_quads(project_copy)
+
+
+def test_a_build_without_the_checked_claims_file_is_invalid_input_naming_it(project_copy, capsys):
+    claims = project_copy / "data" / "wikidata" / "verified-claims.tsv"
+    claims.unlink()
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1 and f"{claims}: no such file" in err, err
+    assert not (project_copy / "build").exists()
+
+
+def test_a_build_without_a_fetched_cache_holds_the_checked_claims_in_their_own_graph(built):
+    store = ox.Store.read_only(str(built.out / "store"))
+    graph = ox.NamedNode(wikidata.CHECKED_GRAPH)
+    held = {(q.subject.value, q.predicate.value, q.object.value) for q in store.quads_for_pattern(None, None, None, graph)}
+    assert checked_triples() <= held
+    moscow = ox.NamedNode(wikidata.ENTITY + "Q649")
+    assert not list(store.quads_for_pattern(moscow, None, None, ox.DefaultGraph())), "not in the default graph"
+    assert wikidata.CHECKED_GRAPH.encode() not in (built.out / "astana-kg.nq").read_bytes(), "not in the dump"
+    info = json.loads((built.out / "build-info.json").read_text())
+    assert info["wikidata_cache"]["graph"] == wikidata.CHECKED_GRAPH and info["wikidata_cache"]["file"] is None
+
+
+@pytest.fixture(scope="module")
+def checked_offline(built):
+    """`astana-kg serve --wikidata-cache` on the session's build: Wikidata answered by the checked claims."""
+    with astana_kg_server(built.out, "--wikidata-cache") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def refusing_port():
+    """A loopback port that refuses every connection, for as long as the module runs."""
+    with helpers_endpoints.refusing_port() as port:
+        yield port
+
+
+@contextlib.contextmanager
+def without_network():
+    """Every HTTPS connection made in this process fails at once, as on a machine without a network
+    (nothing leaves the process); yields the list of the hosts tried."""
+    tried: list[str] = []
+
+    def no_network(connection):
+        tried.append(connection.host)
+        raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http.client.HTTPSConnection, "connect", no_network)
+        yield tried
+
+
+@pytest.fixture(scope="module")
+def wikidata_unreachable(built):
+    """The endpoint in its default mode (no mirror, no --wikidata-cache), in this process, without a
+    network: its test client, and the hosts the proxy tried to connect to."""
+    app = create_app({"BUILD_DIR": str(built.out)})
+    with without_network() as tried:
+        try:
+            yield app.test_client(), tried
+        finally:
+            app.extensions["astana_kg"]().close()
+
+
+def client_query(client, text: str) -> bytes:
+    response = client.post("/sparql", data=text, content_type="application/sparql-query",
+                           headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    return response.data
+
+
+@pytest.mark.parametrize("query", FEDERATED, ids=[q.name for q in FEDERATED])
+def test_every_federated_example_answers_from_the_checked_claims_with_its_expected_answer(checked_offline, query):
+    assert_same_answer(rows(post_query(checked_offline + "/sparql", query.text)), query)
+
+
+@pytest.mark.parametrize("query", FEDERATED, ids=[q.name for q in FEDERATED])
+def test_when_wikidata_cannot_be_reached_the_checked_claims_answer_every_federated_example(wikidata_unreachable,
+                                                                                          query):
+    client, tried = wikidata_unreachable
+    assert_same_answer(rows(client_query(client, query.text)), query)
+    assert tried and set(tried) == {"query.wikidata.org"}, "Wikidata itself was tried first"
+
+
+def cache_provenance(endpoint) -> list[dict]:
+    """What the cache that answers for Wikidata says of itself; ``endpoint`` is a base URL or a test client."""
+    answer = ox.parse_query_results(post_query(endpoint + "/sparql", CACHE_PROVENANCE) if isinstance(endpoint, str)
+                                    else client_query(endpoint, CACHE_PROVENANCE), format=ox.QueryResultsFormat.JSON)
+    return [{name: solution[name].value for name in ("graph", "generated", "source", "property")
+             if solution[name] is not None} for solution in answer]
+
+
+def test_answers_from_the_checked_claims_say_which_graph_they_came_from(wikidata_unreachable, checked_offline):
+    for endpoint in (wikidata_unreachable[0], checked_offline):
+        found = cache_provenance(endpoint)
+        assert {r["graph"] for r in found} == {wikidata.CHECKED_GRAPH}
+        assert {r["source"] for r in found} == {wikidata.BASE + "files/" + name for name in wikidata.CHECKED_FILES}
+        assert {r["property"] for r in found} == {wikidata.DIRECT + p for p in ("P35", "P36", "P150", "P463")}
+        assert not any("generated" in r for r in found), "the checked claims were not fetched at any time"
+
+
+def test_answers_from_a_fetched_cache_say_which_graph_and_when(offline):
+    found = cache_provenance(offline)
+    assert {r["graph"] for r in found} == {wikidata.CACHE_GRAPH}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|\+00:00)", r["generated"]) for r in found), found
+
+
+def test_answers_from_a_reachable_wikidata_name_no_cache(ours):
+    assert cache_provenance(ours) == []
+
+
+def federated_problem(build_dir: Path, mirror: str) -> dict:
+    """The problem details a federated example gets from an app whose Wikidata mirror is ``mirror``."""
+    app = create_app({"BUILD_DIR": str(build_dir), "SERVICE_MIRRORS": {WIKIDATA: mirror}})
     try:
         response = app.test_client().post("/sparql", data=FEDERATED[0].text, content_type="application/sparql-query",
                                           headers={"Accept": "application/sparql-results+json"})
-        assert response.status_code == 502, response.data
-        assert "problem+json" in response.content_type
     finally:
         app.extensions["astana_kg"]().close()
+    assert response.status_code == 502, response.data
+    assert "problem+json" in response.content_type
+    return json.loads(response.data)
+
+
+def assert_names_wikidata_not_the_proxy(problem: dict) -> None:
+    assert f"<{WIKIDATA}>" in problem["detail"], problem["detail"]
+    assert "127.0.0.1" not in json.dumps(problem) and "/service/" not in json.dumps(problem), problem
+    assert problem["service"] == WIKIDATA
+
+
+def test_a_failing_wikidata_is_a_bad_gateway_naming_it_and_the_offline_cache_never_the_proxy(built):
+    with helpers_endpoints.failing_endpoint() as url:
+        problem = federated_problem(built.out, url)
+    assert_names_wikidata_not_the_proxy(problem)
+    assert "500 Internal Server Error" in problem["detail"] and "TimeoutException" in problem["detail"]
+    assert len(problem["detail"]) < 1000, "the remote error is quoted, not copied whole"
+    assert problem["offline_cache"] == wikidata.CHECKED_GRAPH
+
+
+@pytest.fixture(scope="module")
+def build_without_cache(built, tmp_path_factory):
+    """A copy of the session's build from which the cache graph was removed (as builds were before they held one)."""
+    out = tmp_path_factory.mktemp("no-cache") / "build"
+    shutil.copytree(built.out.resolve(), out)
+    store = ox.Store(str(out / "store"))
+    store.remove_graph(ox.NamedNode(wikidata.CHECKED_GRAPH))
+    store.flush()
+    del store
+    info = json.loads((out / "build-info.json").read_text())
+    del info["wikidata_cache"]
+    (out / "build-info.json").write_text(json.dumps(info))
+    return out
+
+
+def test_cache_mirror_without_a_cache_is_a_clear_bad_gateway(build_without_cache):
+    problem = federated_problem(build_without_cache, "cache")
+    assert_names_wikidata_not_the_proxy(problem)
+    assert "no offline Wikidata cache" in problem["detail"] and "offline_cache" not in problem
+
+
+def test_an_unreachable_mirror_is_a_bad_gateway_naming_wikidata_and_is_not_replaced_by_the_cache(built,
+                                                                                                   refusing_port):
+    problem = federated_problem(built.out, f"http://127.0.0.1:{refusing_port}/sparql")
+    assert_names_wikidata_not_the_proxy(problem)
+    assert f"could not reach {WIKIDATA}" in problem["detail"]
+    assert problem["offline_cache"] == wikidata.CHECKED_GRAPH, "the cache that could answer is named"
+
+
+def test_an_unreachable_wikidata_without_a_cache_is_a_bad_gateway_naming_it(build_without_cache):
+    app = create_app({"BUILD_DIR": str(build_without_cache)})
+    try:
+        with without_network() as tried:
+            response = app.test_client().post("/sparql", data=FEDERATED[0].text, content_type="application/sparql-query",
+                                              headers={"Accept": "application/sparql-results+json"})
+    finally:
+        app.extensions["astana_kg"]().close()
+    assert response.status_code == 502 and tried == ["query.wikidata.org"]
+    problem = response.get_json(force=True)
+    assert_names_wikidata_not_the_proxy(problem)
+    assert f"could not reach {WIKIDATA}" in problem["detail"] and "offline_cache" not in problem
 
 
 def test_fetch_refuses_identifiers_that_are_not_wikidata_iris():

@@ -3,7 +3,9 @@
 
 Needs `apt-get install chromium chromium-driver` and the page's editor
 (`npm ci --prefix server/astana_kg/web && python3 server/astana_kg/web/vendor.py`); `dev.py test`
-installs both. Without /usr/bin/chromium the module is skipped, except in CI (CI set), where a
+installs both. Federated examples run only against servers that never call the real Wikidata: one
+answering it from the offline cache (--wikidata-cache), one whose Wikidata is a loopback stand-in
+answering 500. Without /usr/bin/chromium the module is skipped, except in CI (CI set), where a
 missing browser is a failure. Set ASTANA_KG_SCREENSHOT=FILE.png to keep a screenshot of the page
 after it ran the guarantors example.
 """
@@ -25,6 +27,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import WAIT, headless_chromium, skip_without_chromium  # noqa: E402
+from helpers_endpoints import failing_endpoint  # noqa: E402
+from helpers_server import astana_kg_server  # noqa: E402
 
 skip_without_chromium()
 
@@ -34,6 +38,10 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 WEB = Path(__file__).resolve().parent.parent / "server" / "astana_kg" / "web"
 VENDORED = WEB / "static" / "vendor" / "yasgui" / "yasgui.min.js"
 GUARANTORS = "Guarantors of the Syrian ceasefire"
+IRI_BASE = "https://w3id.org/astana-kg/"
+WIKIDATA = "https://query.wikidata.org/sparql"
+CHECKED_CACHE = "https://w3id.org/astana-kg/graph/cache/wikidata-checked"
+CAPITALS = "Each guarantor's capital and head of state, from Wikidata"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                     "csv": "text/csv", "tsv": "text/tab-separated-values"}
@@ -100,19 +108,39 @@ def browser(tmp_path_factory):
         yield driver
 
 
-@pytest.fixture
-def page(browser, server):
-    """The query page, freshly loaded and started (its examples listed, the editor drawn)."""
+def open_page(browser, base: str):
+    """The query page of the server at ``base``, freshly loaded and started (its examples listed,
+    the editor drawn)."""
     browser.get_log("performance")  # start each test's record of requests afresh
-    browser.get(f"{server}/")
+    browser.get(f"{base}/")
     browser.execute_script("window.localStorage.clear()")
-    browser.get(f"{server}/")
+    browser.get(f"{base}/")
     WebDriverWait(browser, WAIT).until(
         lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true"
         or d.find_element(By.ID, "page-error").is_displayed())
     assert not browser.find_element(By.ID, "page-error").is_displayed(), \
         browser.find_element(By.ID, "page-error").text
     return browser
+
+
+@pytest.fixture
+def page(browser, server):
+    """The query page, freshly loaded and started (its examples listed, the editor drawn)."""
+    return open_page(browser, server)
+
+
+@pytest.fixture(scope="module")
+def wikidata_offline(built):
+    """`astana-kg serve --wikidata-cache`: Wikidata answered from the build's offline cache."""
+    with astana_kg_server(built.out, "--wikidata-cache") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def wikidata_failing(built):
+    """`astana-kg serve` whose Wikidata, a loopback mirror, answers every call 500 with a long text."""
+    with failing_endpoint() as url, astana_kg_server(built.out, "--service-mirror", f"{WIKIDATA}={url}") as base:
+        yield base
 
 
 def examples(server) -> list[dict]:
@@ -126,6 +154,19 @@ def load_example(driver, title: str):
     assert len(buttons) == 1, f"one example button titled {title!r}, found {len(buttons)}"
     buttons[0].click()
     assert buttons[0].get_attribute("aria-pressed") == "true"
+
+
+def run_query(driver):
+    driver.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
+
+
+def result_rows(driver):
+    return WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody tr") or False)
+
+
+def nav_links(driver) -> set[tuple[str, str]]:
+    return {(a.text, a.get_attribute("href")) for a in driver.find_elements(By.CSS_SELECTOR, "header.site nav a")}
 
 
 def editor_text(driver) -> str:
@@ -214,14 +255,14 @@ def test_guarantors_example_runs_and_shows_iran_russia_and_turkey_with_links(pag
     load_example(page, GUARANTORS)
     query = next(e["query"] for e in examples(server) if e["title"] == GUARANTORS)
     assert editor_text(page) == query
-    page.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
-    rows = WebDriverWait(page, WAIT).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody tr") or False)
+    run_query(page)
+    rows = result_rows(page)
     cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
     labels = sorted(next(c.split('"')[1] for c in row if c.startswith('"')) for row in cells)
     assert labels == ["Iran", "Russia", "Turkey"]
-    links = {a.get_attribute("href") for a in page.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody a")}
-    assert {f"https://w3id.org/astana-kg/id/{name}" for name in ("iran", "russia", "turkey")} <= links
+    links = {a.get_attribute("title"): a for a in page.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody a")}
+    for name in ("iran", "russia", "turkey"):
+        assert links[f"{IRI_BASE}id/{name}"].text == f"id:{name}"
     if os.environ.get("ASTANA_KG_SCREENSHOT"):
         page.save_screenshot(os.environ["ASTANA_KG_SCREENSHOT"])
     assert_only_local_requests(page)
@@ -291,3 +332,99 @@ def test_autocompletion_offers_the_project_prefixes_and_asks_no_other_server(pag
     set_editor_text(page, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT * WHERE { ?s rdfs:lab")
     page.execute_script(complete)
     assert_only_local_requests(page)
+
+
+def test_result_iris_of_the_graph_open_this_servers_pages_and_keep_the_iri_visible(page, server):
+    load_example(page, GUARANTORS)
+    run_query(page)
+    result_rows(page)
+    links = page.execute_script(
+        "return [...document.querySelectorAll('#yasgui .yasr table tbody a.iri')]"
+        ".map(a => ({href: a.href, title: a.title, text: a.textContent, target: a.target}))")
+    graph_links = [link for link in links if link["title"].startswith(IRI_BASE)]
+    assert len(graph_links) == 3
+    for link in graph_links:
+        assert link["href"] == server + "/" + link["title"][len(IRI_BASE):], "the local page, not the w3id IRI"
+        assert link["text"] == "id:" + link["title"].rsplit("/", 1)[1], "the IRI (compacted) stays the text"
+        content_type, body = fetch(link["href"])
+        assert content_type == "text/html" and link["title"].encode() in body
+
+
+def test_result_iris_that_are_not_http_are_shown_as_text_never_as_links(page):
+    set_editor_text(page, 'SELECT ?x WHERE { BIND(IRI("javascript:alert(1)") AS ?x) }')
+    run_query(page)
+    cell = result_rows(page)[0].find_elements(By.TAG_NAME, "td")[1]
+    assert "javascript:alert(1)" in cell.text
+    assert cell.find_elements(By.TAG_NAME, "a") == []
+
+
+def test_typed_literals_show_their_value_and_a_compact_datatype(page):
+    set_editor_text(page, 'SELECT ?date WHERE { BIND("2017-05-04"^^<http://www.w3.org/2001/XMLSchema#date> AS ?date) }')
+    run_query(page)
+    cell = result_rows(page)[0].find_elements(By.TAG_NAME, "td")[1]
+    datatype = cell.find_element(By.CLASS_NAME, "literal-datatype")
+    assert datatype.text == "xsd:date"
+    assert datatype.get_attribute("title") == "http://www.w3.org/2001/XMLSchema#date"
+    assert cell.text.replace("\n", " ").split() == ["2017-05-04", "xsd:date"], "no quotes, no ^^<...#date>"
+
+
+def test_the_query_page_has_the_navigation_of_the_other_pages(page, server):
+    ours = nav_links(page)
+    assert ("API", f"{server}/api/openapi.json") in ours
+    page.get(f"{server}/timeline")
+    theirs = nav_links(page)
+    assert theirs and theirs <= ours and ours - theirs <= {("API", f"{server}/api/openapi.json")}
+    assert {text for text, _ in ours} >= {"Query", "Timeline", "Roles", "Ontology", "Download", "Fragments", "API"}
+    for _, href in ours:
+        fetch(href)  # every link answers 200
+
+
+def test_a_failed_service_call_shows_its_title_detail_and_what_to_do(browser, wikidata_failing):
+    page = open_page(browser, wikidata_failing)
+    load_example(page, CAPITALS)
+    run_query(page)
+    problem = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui [data-testid=problem]") or False)[0]
+    text = problem.text
+    assert text.startswith("Bad Gateway (HTTP 502)")
+    assert f"the SERVICE call to <{WIKIDATA}> failed (HTTP 500" in text
+    assert "127.0.0.1" not in text and "/service/" not in text and '"detail"' not in text
+    advice = problem.find_element(By.CSS_SELECTOR, "[data-testid=problem-advice]").text
+    assert WIKIDATA in advice and CHECKED_CACHE in advice and "astana-kg serve --wikidata-cache" in advice
+    sizes = page.execute_script(
+        "const box = arguments[0], pane = document.querySelector('#yasgui .yasr');"
+        "return {box: box.getBoundingClientRect().right, pane: pane.getBoundingClientRect().right,"
+        "        scroll: box.scrollWidth, client: box.clientWidth}", problem)
+    assert sizes["box"] <= sizes["pane"] and sizes["scroll"] <= sizes["client"], "the error stays inside the pane"
+
+
+def test_a_federated_example_answered_from_the_offline_cache_says_so_and_from_which_graph(browser, wikidata_offline):
+    page = open_page(browser, wikidata_offline)
+    load_example(page, CAPITALS)
+    run_query(page)
+    assert len(result_rows(page)) == 3
+    note = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_element(By.ID, "service-note").get_attribute("data-state") == "offline"
+        and d.find_element(By.ID, "service-note"))
+    assert note.is_displayed() and note.get_attribute("data-graph") == CHECKED_CACHE
+    assert "came from the offline cache" in note.text and CHECKED_CACHE in note.text
+    graph_link = note.find_element(By.LINK_TEXT, CHECKED_CACHE)
+    assert graph_link.get_attribute("href") == f"{wikidata_offline}/graph/cache/wikidata-checked"
+    assert not note.find_elements(By.CSS_SELECTOR, "[data-testid=cache-missing]"), "01 asks only for cached claims"
+
+
+def test_the_offline_note_names_what_the_query_asks_for_and_the_cache_lacks(browser, wikidata_offline):
+    page = open_page(browser, wikidata_offline)
+    query = ("PREFIX wd: <http://www.wikidata.org/entity/>\nPREFIX wdt: <http://www.wikidata.org/prop/direct/>\n"
+             f"SELECT ?capital ?population WHERE {{ SERVICE <{WIKIDATA}> {{\n"
+             "  wd:Q858 wdt:P36 ?capital . OPTIONAL { wd:Q858 wdt:P1082 ?population } } }")
+    set_editor_text(page, query)
+    run_query(page)
+    cells = [td.text for td in result_rows(page)[0].find_elements(By.TAG_NAME, "td")]
+    assert cells[1:] == ["wd:Q3766", ""], "the capital from the checked claims, no population"
+    note = WebDriverWait(page, WAIT).until(
+        lambda d: d.find_element(By.ID, "service-note").get_attribute("data-state") == "offline"
+        and d.find_element(By.ID, "service-note"))
+    missing = note.find_element(By.CSS_SELECTOR, "[data-testid=cache-missing]").text
+    assert "Not in the offline cache: P1082." in missing and "P36" not in missing
+

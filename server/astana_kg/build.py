@@ -450,30 +450,35 @@ def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
     return sorted(set(rows))
 
 
-def _wikidata_cache(path: Path) -> tuple[list[ox.Quad], dict | None]:
-    """The quads of the offline Wikidata cache file, if there is one, and what build-info says of it."""
-    if not path.is_file():
-        return [], None
+def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
+    """The quads of the offline Wikidata cache and what build-info says of it: the fetched cache
+    file if there is one, else the checked claims of data/wikidata/ (every build has a cache)."""
     try:
-        quads, digest = wikidata.read_cache(path)
+        if path.is_file():
+            quads, digest = wikidata.read_cache(path)
+            return quads, {"file": str(path), "sha256": digest, "quads": len(quads), "graph": wikidata.CACHE_GRAPH}
+        quads = wikidata.checked_quads(root)
     except wikidata.CacheError as error:
         raise InvalidInput(str(error)) from None
-    return quads, {"file": str(path), "sha256": digest, "quads": len(quads), "graph": wikidata.CACHE_GRAPH}
+    digest = hashlib.sha256(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)).hexdigest()
+    return quads, {"file": None, "derived_from": list(wikidata.CHECKED_FILES), "sha256": digest,
+                   "quads": len(quads), "graph": wikidata.CHECKED_GRAPH}
 
 
 def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
 
-    ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present) is loaded
-    into the store as its own named graph, apart from the sources and from reasoning."""
+    ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
+    checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
+    the sources and from reasoning."""
     root = root or project_root()
     out = output_path(out)
     prepare_output(out)
-    cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root))
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
     inputs = load_inputs(root)
+    cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
     timings["load"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -499,8 +504,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     unlinked = unlinked_entities(union)
     info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
             "unlinked": [row[0] for row in unlinked]}
-    if cache_info:
-        info["wikidata_cache"] = cache_info
+    info["wikidata_cache"] = cache_info
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
     timings["write"] = time.perf_counter() - started
 

@@ -119,7 +119,7 @@ def _cmd_wikidata_fetch(args) -> int:
         return ERROR
     wikidata.write_cache(quads, Path(args.out))
     print(f"wrote {len(quads)} quads about {len(items)} linked items to {args.out} "
-          f"(graph <{wikidata.CACHE_GRAPH}>); run `astana-kg build` to load them")
+          f"(graph <{wikidata.CACHE_GRAPH}>); run `astana-kg build` to load them in place of the checked claims")
     return 0
 
 
@@ -167,16 +167,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--service-mirror", action="append", default=[], metavar="IRI=URL",
                    help="send SERVICE calls for IRI to URL instead (a mirror or a cache)")
     s.add_argument("--wikidata-cache", action="store_true",
-                   help="answer SERVICE calls to Wikidata from the build's offline cache (astana-kg wikidata fetch)")
-    s.add_argument("--public-base", help="the base of the graph's IRIs, served at the same paths here "
-                                         "(default: https://w3id.org/astana-kg/)")
+                   help="answer every SERVICE call to Wikidata from the build's offline cache (the checked claims "
+                        "of data/wikidata/, or what `astana-kg wikidata fetch` cached); without it the cache "
+                        "answers only when Wikidata cannot be reached (a --service-mirror is never replaced by it)")
+    s.add_argument("--public-base", help="the base the documents this server answers with are named under "
+                                         "(an entity's document BASE/id/NAME.ttl, the IRI a 404 names); the "
+                                         "graph's own IRIs stay under https://w3id.org/astana-kg/, whose paths "
+                                         "this server answers at (default: https://w3id.org/astana-kg/)")
     s.add_argument("--server-url", help="the URL clients reach this server at, the root of the absolute URLs "
                                         "its answers write (default: http://HOST:PORT/)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
     s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
     s.set_defaults(func=_cmd_serve)
 
-    w = commands.add_parser("wikidata", help="the offline Wikidata cache")
+    w = commands.add_parser("wikidata", help="the offline Wikidata cache (every build holds the checked claims "
+                                             "of data/wikidata/; `fetch` caches more)")
     wikidata_commands = w.add_subparsers(dest="wikidata_command", required=True)
     f = wikidata_commands.add_parser("fetch", help="fetch labels and claims of the linked Wikidata items into a cache file")
     f.add_argument("--endpoint", default="https://query.wikidata.org/sparql", help="SPARQL endpoint to ask (default: Wikidata's)")

@@ -327,6 +327,10 @@ def _run(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
         return endpoint.pool.run(job, _timeout(endpoint, sparql))
     except NotAcceptable as refused:
         raise (graph_refusal if str(refused) == "graph" else solutions_refusal) from None
+    except HttpError as error:  # a failed SERVICE call names its endpoint, never the proxy's route
+        if error.status == 502 and endpoint._proxy is not None:
+            raise endpoint._proxy.public_error(error) from None
+        raise
 
 
 def answer_update(endpoint: Endpoint, sparql: protocol.SparqlRequest, authorization: str | None,

@@ -8,9 +8,14 @@ endpoint itself. The proxy makes routes for allow-listed endpoints only, so the 
 forwards to is checked where the network is reached. Query processes live in a network of their
 own whose only way out is this proxy's Unix socket (``astana_kg.isolation``).
 
-The mirror value :data:`CACHE` (``"cache"``) means: answer the requests from the build's offline
-Wikidata cache (see ``astana_kg.wikidata``), evaluated in this process on a store that holds only
-the cache graph, so that federated queries run unchanged without a network.
+The build's offline Wikidata cache (see ``astana_kg.wikidata``) answers for Wikidata's endpoint
+when the proxy cannot connect to it (a configured mirror is never replaced), and always when its
+mirror is :data:`CACHE` (``"cache"``, ``astana-kg serve --wikidata-cache``): the request is
+evaluated in this process on a store that holds only the cache graph, so that federated queries
+run unchanged without a network. The cache describes itself (its graph IRI, label, sources,
+properties), so a SERVICE block asking for those triples learns whether, and from what, the calls
+are answered. A SERVICE call that fails is reported with the endpoint it was for
+(:meth:`ServiceProxy.public_error`), never with the proxy's route.
 
 pyoxigraph sends each SERVICE block as a query of its own, without the bindings of the rest of
 the query: a block should be selective by itself (anchored on an item or a rare property).
@@ -22,6 +27,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import os
+import re
 import socketserver
 import tempfile
 import threading
@@ -31,13 +37,54 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from .. import __version__
-from .errors import forbidden
+from ..wikidata import WIKIDATA_ENDPOINT, cache_graph_of
+from .errors import HttpError, forbidden
 
 #: The mirror value that answers from the offline Wikidata cache.
 CACHE = "cache"
 
 USER_AGENT = (f"astana-kg/{__version__} (https://w3id.org/astana-kg/; SPARQL endpoint federating on behalf "
               "of its users)")
+
+#: How the query engine reports an error answer of a SERVICE endpoint.
+_ENGINE_ERROR = re.compile(r"Error (\d{3}) ([^\n]*?) returned by (\S+) with payload:\n?(.*)", re.DOTALL)
+#: The most of a remote error answer a problem's detail quotes.
+QUOTED_PAYLOAD = 500
+
+
+def public_detail(detail: str, routes: dict[str, str]) -> tuple[str, list[str]]:
+    """The detail of a failed SERVICE call with each proxy route (``routes``: route URL -> endpoint
+    IRI) replaced by the endpoint it stands for, and the endpoints it names.
+
+    >>> routes = {"http://127.0.0.1:4000/service/0": "https://q.example/sparql"}
+    >>> public_detail("a remote SERVICE or LOAD failed: Error 502 Bad Gateway returned by "
+    ...               "http://127.0.0.1:4000/service/0 with payload:\\ncould not reach it: refused", routes)
+    ('the SERVICE call to <https://q.example/sparql> failed (HTTP 502 Bad Gateway): could not reach it: refused',
+     ['https://q.example/sparql'])
+    >>> public_detail("timed out reading http://127.0.0.1:4000/service/0?x=1", routes)
+    ('timed out reading <https://q.example/sparql>', ['https://q.example/sparql'])
+    """
+    named: list[str] = []
+
+    def endpoint_of(url: str) -> str | None:
+        iri = routes.get(url.split("?", 1)[0])
+        if iri is not None and iri not in named:
+            named.append(iri)
+        return iri
+
+    engine = _ENGINE_ERROR.search(detail)
+    iri = endpoint_of(engine.group(3)) if engine else None
+    if iri:
+        status, reason, _, payload = engine.groups()
+        payload = payload.strip()
+        if len(payload) > QUOTED_PAYLOAD:
+            payload = payload[:QUOTED_PAYLOAD] + " …"
+        said = f"the SERVICE call to <{iri}> failed (HTTP {status} {reason})"
+        return (f"{said}: {payload}" if payload else said), named
+    text = re.sub(r"http://127\.0\.0\.1:\d+/service/\d+(\?\S*)?",
+                  lambda m: f"<{endpoint_of(m.group(0)) or m.group(0)}>", detail)
+    return text, named
+
 
 def service_query_text(method: str, path: str, content_type: str | None, body: bytes | None) -> str | None:
     """The query of a SPARQL Protocol request as a SERVICE call sends it (GET, or POST direct or form).
@@ -172,8 +219,16 @@ class ServiceProxy:
         headers = {"User-Agent": USER_AGENT, "Accept": handler.headers.get("Accept", "*/*")}
         if handler.headers.get("Content-Type"):
             headers["Content-Type"] = handler.headers["Content-Type"]
+        connection = connection_type(target.hostname, target.port, timeout=self.timeout)
         try:
-            connection = connection_type(target.hostname, target.port, timeout=self.timeout)
+            connection.connect()
+        except OSError as error:  # Wikidata unreachable (not a mirror): the offline cache answers, if the build has one
+            if iri == WIKIDATA_ENDPOINT and iri not in self.mirrors and self.cache_store() is not None:
+                self._reply(handler, *self._answer_from_cache(handler, body))
+            else:
+                self._reply(handler, 502, f"could not reach {iri}: {error}".encode(), "text/plain")
+            return
+        try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read(self.max_bytes + 1)
@@ -203,8 +258,9 @@ class ServiceProxy:
         """Evaluate a SPARQL Protocol query request on the cache store: (status, body, media type)."""
         store = self.cache_store()
         if store is None:
-            return (503, b"this build has no offline Wikidata cache: run `astana-kg wikidata fetch`, then "
-                         b"`astana-kg build`", "text/plain")
+            return (503, b"this build has no offline Wikidata cache: run `astana-kg build` again (a build holds "
+                         b"the checked claims of data/wikidata/, or the cache `astana-kg wikidata fetch` wrote)",
+                    "text/plain")
         text = service_query_text(handler.command, handler.path, handler.headers.get("Content-Type"), body)
         if text is None:
             return 400, b"no query in the request", "text/plain"
@@ -219,6 +275,21 @@ class ServiceProxy:
         if "json" not in accept and "xml" in accept:
             fmt = ox.QueryResultsFormat.XML
         return 200, result.serialize(format=fmt), fmt.media_type
+
+    def public_error(self, error: HttpError) -> HttpError:
+        """A failed SERVICE call's error (502) as a client should see it: naming the endpoint it was
+        for (``service``), never the proxy's route, and, for Wikidata's, the offline cache that can
+        answer instead (``offline_cache``, its graph IRI)."""
+        with self.lock:
+            routes = {f"http://127.0.0.1:{self.port}/service/{key}": iri for key, iri in self.routes.items()}
+        detail, named = public_detail(error.detail, routes)
+        extra = dict(error.extra)
+        if len(named) == 1:
+            extra["service"] = named[0]
+        store = self.cache_store() if WIKIDATA_ENDPOINT in named else None
+        if store is not None and cache_graph_of(store):
+            extra["offline_cache"] = cache_graph_of(store)
+        return HttpError(error.status, detail, dict(error.headers), **extra)
 
     @staticmethod
     def _reply(handler, status: int, body: bytes, content_type: str) -> None:
