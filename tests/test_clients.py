@@ -224,7 +224,9 @@ def _query(url: str, text: str) -> tuple[list[str], list[tuple]]:
 
 def test_the_oxigraph_copy_holds_the_same_dataset(endpoint, oxigraph_endpoint, built):
     info = json.loads((built.out / "build-info.json").read_text())
-    count_named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    # The dump leaves out the offline Wikidata cache, which the store holds as graphs of their own.
+    count_named = ('SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } '
+                   'FILTER(!STRSTARTS(STR(?g), "https://w3id.org/astana-kg/graph/cache/")) }')
     count_default = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert _query(oxigraph_endpoint, count_named) == _query(endpoint, count_named) == (["n"], [(str(ox.Literal(
         str(info["quads"]), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),)])

@@ -315,6 +315,13 @@ def test_a_killed_server_worker_is_replaced_and_the_server_keeps_answering(built
         replaced = wait_for(lambda: (lambda w: w if len(w) == 2 and workers[0] not in w else None)(
             _server_workers(group)), 30, "the killed worker replaced")
         assert workers[0] not in replaced
+        def answers():
+            try:
+                return http_get(base + "/health", timeout=5)[0] == 200
+            except OSError:
+                return False
+
+        wait_for(answers, 30, "the server answering again")
         for index in range(20):
             status, _, _ = sparql_get(base + "/sparql", unique_light_query(index))
             assert status == 200
