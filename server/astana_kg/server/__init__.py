@@ -244,7 +244,7 @@ def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str
     is answered without parsing the query again.
     """
     config = endpoint.config
-    format_name = sparql.param("format")
+    format_name = negotiation.format_parameters(sparql.params)
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
                                sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"]),
                                int(config["BYTE_CAP"]), base_iri])
