@@ -205,12 +205,26 @@ def test_the_quad_formats_keep_each_fact_in_the_graph_of_every_source_that_says_
     named = lambda dataset: {q for q in dataset if isinstance(q.graph_name, ox.NamedNode)}  # noqa: E731
     assert named(nquads) == named(trig) and len(named(nquads)) > 500
     role = ox.NamedNode(str(GUARANTOR_RUSSIA))
-    graphs = {q.graph_name.value for q in nquads if q.subject == role and q.predicate == ox.NamedNode(str(AKG.roleOf))}
+    graphs = {q.graph_name.value for q in named(nquads)
+              if q.subject == role and q.predicate == ox.NamedNode(str(AKG.roleOf))}
     assert graphs == {BASE + f"graph/source/00{n}" for n in range(5)}
     # The Wikidata link stays in the curation graph; entailments are kept, labelled as such.
-    exact = [q for q in nquads if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
+    exact = [q for q in named(nquads)
+             if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
     assert {q.graph_name.value for q in exact} == {BASE + "graph/curation/wikidata"}
-    assert any(q.graph_name.value == BASE + "graph/inferred" for q in nquads)
+    assert any(q.graph_name.value == BASE + "graph/inferred" for q in named(nquads))
+
+
+@pytest.mark.parametrize("extension, fmt", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])
+def test_the_quad_formats_hold_in_their_default_graph_what_turtle_holds(client, extension, fmt):
+    turtle = {q.triple for q in ox.parse(client.get("/id/russia.ttl").data, format=ox.RdfFormat.TURTLE)}
+    default = {q.triple for q in ox.parse(client.get(f"/id/russia.{extension}").data, format=fmt)
+               if isinstance(q.graph_name, ox.DefaultGraph)}
+    document = lambda name: ox.NamedNode(ID + name)  # noqa: E731 - each document names itself
+    assert {t for t in default if t.subject != document(f"russia.{extension}")} == \
+        {t for t in turtle if t.subject != document("russia.ttl")}
+    assert ox.Triple(ox.NamedNode(str(GUARANTOR_RUSSIA)), ox.NamedNode(str(AKG.roleOf)), ox.NamedNode(str(RUSSIA))) \
+        in default
 
 
 def test_the_triple_formats_merge_the_asserted_graphs_and_name_them_for_attribution(client, context_document):

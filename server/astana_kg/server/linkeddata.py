@@ -14,12 +14,14 @@ negotiates directly (``200`` with ``Content-Location``).
 What an entity's RDF holds (the query ``queries/ld/describe-entity.rq``): its own triples and
 the triples pointing at it, the whole description of its roles, statements and Wikidata
 alignments with their date derivations, and the W3C Web Annotation evidence for each. The
-quad formats (N-Quads, TriG) keep every triple in the named graph that asserts it, the OWL RL
-entailments included (``graph/inferred``). The triple formats (Turtle, N-Triples, RDF/XML,
-JSON-LD) are the merge of the asserted graphs only (the entailments are left out), and carry
-the attribution in two ways: every fact has its ``oa:Annotation`` (body the fact, target a span
-whose ``oa:hasSource`` is the article), and the document says which named graphs it was taken
-from (``prov:wasDerivedFrom``) and from which article each graph comes.
+triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) are the merge of the asserted graphs only
+(the entailments are left out), and carry the attribution in two ways: every fact has its
+``oa:Annotation`` (body the fact, target a span whose ``oa:hasSource`` is the article), and the
+document says which named graphs it was taken from (``prov:wasDerivedFrom``) and from which
+article each graph comes. The quad formats (N-Quads, TriG) hold those same triples in the
+default graph, and besides keep every triple in the named graph that asserts it, the OWL RL
+entailments included (``graph/inferred``): a client that reads quads and queries the default
+graph (Comunica) finds the entity's triples, one that asks for graphs finds their sources.
 
 The views only parse the request and shape the response; the logic is in plain functions
 (:func:`choose_variant`, :func:`describe`, :func:`render_rdf`, :func:`entity_view`,
@@ -438,13 +440,22 @@ def merge(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 
 def render_rdf(quads: list[ox.Quad], header: list[ox.Triple], variant: Variant, context_url: str) -> bytes:
-    """Serialize a description: quad formats keep the graphs (the header in the default graph),
-    triple formats get the merge; JSON-LD is compacted with the published context."""
-    if variant.is_dataset:
-        dataset = [ox.Quad(t.subject, t.predicate, t.object) for t in header] + list(quads)
-        return ox.serialize(dataset, format=variant.rdf_format, prefixes=DOCUMENT_PREFIXES)
+    """Serialize a description: triple formats get the header and the merge; quad formats hold
+    the same triples in the default graph, and every quad in its own graph besides (a client that
+    reads quads and queries the default graph finds what Turtle gives). JSON-LD is compacted with
+    the published context.
+
+    >>> g, s, p = ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p")
+    >>> print(render_rdf([ox.Quad(s, p, s, g)], [], N_QUADS, "").decode(), end="")
+    <http://ex/s> <http://ex/p> <http://ex/s> .
+    <http://ex/s> <http://ex/p> <http://ex/s> <http://ex/g> .
+    """
     seen = set(header)
     triples = header + [t for t in merge(quads) if t not in seen]
+    if variant.is_dataset:
+        default = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        dataset = list(dict.fromkeys(default + list(quads)))
+        return ox.serialize(dataset, format=variant.rdf_format, prefixes=DOCUMENT_PREFIXES)
     if variant is JSON_LD:
         return json.dumps(compact_jsonld(triples, context_url), ensure_ascii=False, indent=1).encode("utf-8")
     if variant.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
