@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from pyld import jsonld
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import http_get  # noqa: E402
@@ -53,3 +54,40 @@ def test_comunica_given_an_entity_iri_finds_its_triples_in_the_default_graph(ser
 def test_comunica_given_an_entity_iri_finds_the_sources_of_a_fact_by_graph(server, path):
     rows = comunica(server + path, f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ID}role-guarantor-russia> <{AKG}roleOf> {RUSSIA} }} }}")
     assert {row["g"].value for row in rows} == SOURCES
+
+
+# ---------------------------------------------------------------------------------------------
+# pyld, with its own document loader (requests)
+# ---------------------------------------------------------------------------------------------
+
+def _node(expanded: list[dict], iri: str) -> dict:
+    nodes = [node for node in expanded if node.get("@id") == iri]
+    assert len(nodes) == 1, f"{iri}: {len(nodes)} nodes"
+    return nodes[0]
+
+
+@pytest.mark.parametrize("path", ["/id/russia", "/id/russia.jsonld"])
+def test_pyld_expands_an_entity_document_with_its_default_loader(server, path):
+    expanded = jsonld.expand(server + path)  # the document, then its @context, fetched by pyld itself
+    assert {"@value": "Russia", "@language": "en"} in _node(expanded, ID + "russia")[RDFS + "label"]
+    role = _node(expanded, ID + "role-guarantor-russia")
+    assert role[AKG + "roleOf"] == [{"@id": ID + "russia"}]
+    assert AKG + "GuarantorRole" in role["@type"]
+
+
+@pytest.mark.parametrize("path, node, predicate", [
+    ("/graph/source/001", BASE + "graph/source/001", "http://rdfs.org/ns/void#triples"),
+    ("/graph/source/001/content", ID + "role-guarantor-russia", AKG + "roleOf"),
+])
+def test_pyld_expands_a_graph_description_and_its_content_with_its_default_loader(server, path, node, predicate):
+    assert predicate in _node(jsonld.expand(server + path), node)
+
+
+def test_a_json_ld_document_carries_no_alternate_links_and_names_its_formats_itself(server):
+    _, headers, _ = http_get(server + "/id/russia", {"Accept": "application/ld+json"})
+    assert headers["Content-Type"].startswith("application/ld+json") and "Link" not in headers
+    document = _node(jsonld.expand(server + "/id/russia.jsonld"), ID + "russia.jsonld")
+    assert {"@id": ID + "russia.ttl"} in document["http://purl.org/dc/terms/hasFormat"]
+    _, headers, _ = http_get(server + "/id/russia.ttl")
+    assert headers["Link"].count('rel="alternate"') == 7
+    assert '</id/russia.jsonld>; rel="alternate"; type="application/ld+json"' in headers["Link"]

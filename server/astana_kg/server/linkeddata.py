@@ -1066,6 +1066,24 @@ def _alternates(stem: str, variants=VARIANTS) -> str:
     return ", ".join(f'<{quote(stem)}.{v.extension}>; rel="alternate"; type="{v.media_type}"' for v in variants)
 
 
+def document_links(stem: str, variant: Variant, variants=VARIANTS) -> dict[str, str]:
+    """The ``Link`` header of a document: its alternate formats, except on a JSON-LD document.
+
+    A JSON-LD client reads ``rel="alternate"`` on a response that is not JSON as the way to its
+    JSON-LD (JSON-LD 1.1 API, section 9.1), and pyld's document loader reads the relation as
+    one link: several of them on its JSON-LD answer stop it. An entity's JSON-LD document names
+    its other formats in its own triples (``dcterms:hasFormat``).
+
+    >>> document_links("/id/russia", TURTLE)["Link"].count('rel="alternate"')
+    7
+    >>> document_links("/id/russia", JSON_LD)
+    {}
+    """
+    if variant is JSON_LD:
+        return {}
+    return {"Link": _alternates(stem, variants)}
+
+
 def _context_url() -> str:
     return origin.absolute("/context.jsonld")
 
@@ -1111,7 +1129,7 @@ def entity(path: str):
     if variant is None or iri not in index.nodes:
         return _not_found(full, variant)
     headers = _cache_headers(endpoint, full)
-    headers["Link"] = _alternates(f"{request.script_root}/{stem}")
+    headers.update(document_links(f"{request.script_root}/{stem}", variant))
     return _document(endpoint, headers, variant, lambda: _entity_document(endpoint, index, full, stem, iri, variant))
 
 
@@ -1146,14 +1164,14 @@ def named_graph(path: str):
             return _not_found(full, HTML)
         headers = _cache_headers(endpoint, full, variant.extension)
         headers["Content-Location"] = f"{request.script_root}/{stem}.{variant.extension}"
-        headers["Link"] = _alternates(f"{request.script_root}/{stem}", CONTENT_VARIANTS)
+        headers.update(document_links(f"{request.script_root}/{stem}", variant, CONTENT_VARIANTS))
         return _document(endpoint, headers, variant, lambda: graph_content(endpoint.store, graph, variant, _context_url()))
     stem, variant = split_extension(full)
     graph = data_iri(stem)
     if variant is None or graph not in index.graphs:
         return _not_found(full, variant)
     headers = _cache_headers(endpoint, full)
-    headers["Link"] = _alternates(f"{request.script_root}/{stem}")
+    headers.update(document_links(f"{request.script_root}/{stem}", variant))
     return _document(endpoint, headers, variant, lambda: _graph_document(endpoint, index, full, stem, graph, variant))
 
 
