@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rdflib.compare import to_isomorphic
 
 from astana_kg import queries
+from astana_kg.graph import Ambiguous, KnowledgeGraph
 from astana_kg.server import create_app, linkeddata
 from astana_kg.server.linkeddata import Span, highlight
 
@@ -312,6 +313,37 @@ def test_an_unknown_iri_gets_problem_json_for_a_program(client, path, accept):
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize("path, location", [
+    ("/id/lavrentyev", "/id/alexander-lavrentyev"),  # words of one person's name
+    ("/id/Russia", "/id/russia"),  # a label
+    ("/id/moscow", "/id/russia"),  # another name the sources use
+    ("/id/homs-zone", "/id/zone-northern-homs"),  # another name, hyphenated
+    ("/id/lavrentyev.ttl", "/id/alexander-lavrentyev.ttl"),  # the same document of the entity
+])
+def test_a_name_of_one_entity_answers_303_see_other_to_its_iri(client, path, location):
+    for accept in (BROWSER_ACCEPT, "text/turtle", None):
+        response = get(client, path, accept)
+        assert response.status_code == 303, (path, accept)
+        assert response.headers["Location"] == location
+        assert "immutable" not in response.headers["Cache-Control"]
+
+
+def test_a_name_several_entities_share_gets_the_404_with_them_first(client):
+    kg = KnowledgeGraph.from_store(client.application.extensions["astana_kg"]().store)
+    with pytest.raises(Ambiguous) as shared:
+        kg.entity("zone")
+    candidates = [c.iri for c in shared.value.candidates]
+    assert len(candidates) >= 2
+    problem = get(client, "/id/zone", "application/ld+json")
+    assert problem.status_code == 404 and problem.headers["Content-Type"] == "application/problem+json"
+    assert problem.get_json()["suggestions"][:len(candidates)] == candidates
+    assert f"fits {len(candidates)} entities" in problem.get_json()["detail"]
+    page = get(client, "/id/zone", BROWSER_ACCEPT)
+    assert page.status_code == 404
+    hrefs = [href for href, _ in Page(page.get_data(as_text=True)).links if href.startswith("/id/")]
+    assert hrefs[:len(candidates)] == ["/" + iri.removeprefix(BASE) for iri in candidates]
 
 
 def test_a_repeated_request_with_the_etag_is_answered_304(client):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from pyld import jsonld
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
@@ -91,3 +92,21 @@ def test_a_json_ld_document_carries_no_alternate_links_and_names_its_formats_its
     _, headers, _ = http_get(server + "/id/russia.ttl")
     assert headers["Link"].count('rel="alternate"') == 7
     assert '</id/russia.jsonld>; rel="alternate"; type="application/ld+json"' in headers["Link"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A name instead of the IRI
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("accept, media_type", [("text/turtle", "text/turtle"), ("application/ld+json", "application/ld+json"),
+                                                ("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html")])
+def test_a_name_leads_to_the_entitys_document_by_content_negotiation(server, accept, media_type):
+    status, headers, body = http_get(server + "/id/lavrentyev", {"Accept": accept})  # follows both 303s
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media_type
+    assert b"alexander-lavrentyev" in body and b"Lavrentyev" in body
+
+
+def test_rdflib_reads_an_entity_by_a_name(server):
+    graph = rdflib.Graph().parse(server + "/id/lavrentyev")
+    assert (rdflib.URIRef(ID + "alexander-lavrentyev"), rdflib.RDFS.label, rdflib.Literal("Alexander Lavrentyev", lang="en")) \
+        in graph
