@@ -65,3 +65,20 @@ def test_format_parameters_that_name_different_formats_are_a_400(kind):
         negotiation.choose(kind, None, negotiation.format_parameters({"format": ["json"], "output": ["xml"]}))
     assert refused.value.status == 400
     assert refused.value.detail == "the format parameters name different formats: json, xml"
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    from astana_kg.server import create_app
+
+    return create_app({"BUILD_DIR": str(built.out), "QUERY_WORKERS": 1}).test_client()
+
+
+@pytest.mark.parametrize("path, query_string", [
+    ("/fragments", "format="),
+    ("/sparql", "query=CONSTRUCT+WHERE+%7B+%3Fs+a+%3Ft+%7D+LIMIT+1&format=&output="),
+])
+def test_an_empty_format_parameter_leaves_the_choice_to_the_accept_header(client, path, query_string):
+    response = client.get(f"{path}?{query_string}", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.data[:300]
+    assert response.headers["Content-Type"].startswith("application/n-triples")

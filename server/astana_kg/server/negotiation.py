@@ -21,6 +21,8 @@ range accepts nothing (406 where the header is all there is to go by).
 'text/turtle'
 >>> choose("solutions", None, "tsv").media_type
 'text/tab-separated-values; charset=utf-8'
+>>> choose("solutions", "text/csv", "").media_type
+'text/csv; charset=utf-8'
 >>> choose("solutions", "text/tab-separated-values").media_type
 'text/tab-separated-values; charset=utf-8'
 >>> choose("graph", None, ["xml"]).media_type, choose("solutions", None, ["xml"]).media_type
@@ -140,9 +142,9 @@ def choose(kind: str, accept: str | None, format_name: str | list[str] | None = 
     ``accept``.
     """
     candidates = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    names = [format_name] if isinstance(format_name, str) else list(format_name or [])
-    if names:
-        return _named(kind, [name for name in names if name])
+    names = [name for name in ([format_name] if isinstance(format_name, str) else format_name or []) if name]
+    if names:  # an empty one names nothing: the Accept header decides
+        return _named(kind, names)
     for media_range, q in parse_accept(accept):
         if q <= 0:
             continue
