@@ -10,17 +10,21 @@ processes, the HTTP layer.
 from __future__ import annotations
 
 import collections
+import csv
+import io
 import json
 import shutil
 import subprocess
 import sys
+import urllib.error
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDF, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.Wrapper import _allowedFormats as SPARQLWRAPPER_FORMATS
 
 from astana_kg import queries
 
@@ -93,6 +97,100 @@ def test_sparqlwrapper_construct_turtle(endpoint):
     assert response.info()["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=response.convert(), format="turtle")
     assert set(graph.subjects()) == GUARANTOR_PARTIES
+
+
+# SPARQLWrapper's default mode sends its return format three times over, as format=, output= and
+# results= (twice each for TSV, JSON-LD and RDF/XML: the short name, then its Accept header), and
+# an Accept header, which is */* where the format does not fit the query form.
+SOLUTION_FORMATS = [XML, JSON, CSV, TSV]
+GRAPH_FORMATS = [XML, RDF, RDFXML, JSON, JSONLD, TURTLE, N3]
+EVERY_FORMAT = list(SPARQLWRAPPER_FORMATS)
+SOLUTION_MEDIA_TYPES = {XML: "application/sparql-results+xml", JSON: "application/sparql-results+json",
+                        CSV: "text/csv", TSV: "text/tab-separated-values"}
+GRAPH_MEDIA_TYPES = {XML: "application/rdf+xml", RDF: "application/rdf+xml", RDFXML: "application/rdf+xml",
+                     JSON: "application/ld+json", JSONLD: "application/ld+json", TURTLE: "text/turtle",
+                     N3: "text/turtle"}
+DESCRIBE_RUSSIA = PREFIXES + "DESCRIBE id:russia"
+
+
+def _default_mode(endpoint: str, query: str, return_format: str, method: str):
+    client = SPARQLWrapper(endpoint)  # format=, output= and results= as well as Accept
+    client.setQuery(query)
+    client.setReturnFormat(return_format)
+    client.setMethod(method)
+    return client
+
+
+def _guarantor_labels(return_format: str, converted) -> list[str]:
+    if return_format == JSON:
+        return [b["label"]["value"] for b in converted["results"]["bindings"]]
+    if return_format == XML:
+        return [binding.getElementsByTagName("literal")[0].firstChild.data
+                for binding in converted.getElementsByTagName("binding") if binding.getAttribute("name") == "label"]
+    if return_format == TSV:  # terms in Turtle syntax
+        return [row["label"].value for row in ox.parse_query_results(converted, format=ox.QueryResultsFormat.TSV)]
+    return [row["label"] for row in csv.DictReader(io.StringIO(converted.decode("utf-8")))]
+
+
+def _ask_answer(return_format: str, converted) -> str:
+    if return_format == JSON:
+        return str(converted["boolean"]).lower()
+    if return_format == XML:
+        return converted.getElementsByTagName("boolean")[0].firstChild.data
+    return converted.decode("utf-8").splitlines()[-1]
+
+
+def _graph(return_format: str, converted) -> Graph:
+    if isinstance(converted, bytes):  # Turtle and N3 come back as text
+        return Graph().parse(data=converted, format="turtle")
+    return converted
+
+
+@pytest.mark.parametrize("method", ["GET", POST])
+@pytest.mark.parametrize("return_format", SOLUTION_FORMATS)
+def test_sparqlwrapper_default_mode_answers_select_and_ask_in_every_results_format(endpoint, return_format, method):
+    response = _default_mode(endpoint, GUARANTORS.text, return_format, method).query()
+    assert response.info()["content-type"].startswith(SOLUTION_MEDIA_TYPES[return_format])
+    assert _guarantor_labels(return_format, response.convert()) == GUARANTOR_LABELS
+    response = _default_mode(endpoint, IS_GUARANTOR % "russia", return_format, method).query()
+    assert response.info()["content-type"].startswith(SOLUTION_MEDIA_TYPES[return_format])
+    assert _ask_answer(return_format, response.convert()) == "true"
+
+
+@pytest.mark.parametrize("method", ["GET", POST])
+@pytest.mark.parametrize("return_format", GRAPH_FORMATS)
+def test_sparqlwrapper_default_mode_answers_construct_and_describe_in_every_rdf_format(endpoint, return_format,
+                                                                                     method):
+    response = _default_mode(endpoint, GUARANTOR_GRAPH, return_format, method).query()
+    assert response.info()["content-type"].startswith(GRAPH_MEDIA_TYPES[return_format])
+    assert set(_graph(return_format, response.convert()).subjects()) == GUARANTOR_PARTIES
+    response = _default_mode(endpoint, DESCRIBE_RUSSIA, return_format, method).query()
+    assert response.info()["content-type"].startswith(GRAPH_MEDIA_TYPES[return_format])
+    assert (ID.russia, RDFS.label, Literal("Russia", lang="en")) in _graph(return_format, response.convert())
+
+
+QUERY_FORMS = {"SELECT": GUARANTORS.text, "ASK": IS_GUARANTOR % "russia", "CONSTRUCT": GUARANTOR_GRAPH,
+               "DESCRIBE": DESCRIBE_RUSSIA}
+MISFITS = [(form, return_format) for form in QUERY_FORMS for return_format in EVERY_FORMAT
+           if return_format not in (SOLUTION_FORMATS if form in ("SELECT", "ASK") else GRAPH_FORMATS)]
+
+
+def test_every_format_sparqlwrapper_offers_is_answered_for_some_query_form():
+    assert set(SOLUTION_FORMATS) | set(GRAPH_FORMATS) == set(EVERY_FORMAT)
+
+
+@pytest.mark.parametrize("form, return_format", MISFITS, ids=[f"{form}-{f}" for form, f in MISFITS])
+def test_sparqlwrapper_default_mode_gets_406_naming_a_format_the_query_form_does_not_have(endpoint, form,
+                                                                                        return_format):
+    solutions = form in ("SELECT", "ASK")
+    query = QUERY_FORMS[form]
+    with pytest.raises(urllib.error.HTTPError) as refused, \
+            pytest.warns(RuntimeWarning, match="unexpected returned format"):  # SPARQLWrapper's own word
+        _default_mode(endpoint, query, return_format, "GET").query()
+    assert refused.value.code == 406
+    problem = json.loads(refused.value.read())
+    assert f"the format '{return_format}' is " in problem["detail"]
+    assert ("SELECT or ASK" if solutions else "CONSTRUCT or DESCRIBE") in problem["detail"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rdflib.compare import to_isomorphic
 
 from astana_kg import queries
+from astana_kg.graph import Ambiguous, KnowledgeGraph
 from astana_kg.server import create_app, linkeddata
 from astana_kg.server.linkeddata import Span, highlight
 
@@ -205,12 +206,26 @@ def test_the_quad_formats_keep_each_fact_in_the_graph_of_every_source_that_says_
     named = lambda dataset: {q for q in dataset if isinstance(q.graph_name, ox.NamedNode)}  # noqa: E731
     assert named(nquads) == named(trig) and len(named(nquads)) > 500
     role = ox.NamedNode(str(GUARANTOR_RUSSIA))
-    graphs = {q.graph_name.value for q in nquads if q.subject == role and q.predicate == ox.NamedNode(str(AKG.roleOf))}
+    graphs = {q.graph_name.value for q in named(nquads)
+              if q.subject == role and q.predicate == ox.NamedNode(str(AKG.roleOf))}
     assert graphs == {BASE + f"graph/source/00{n}" for n in range(5)}
     # The Wikidata link stays in the curation graph; entailments are kept, labelled as such.
-    exact = [q for q in nquads if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
+    exact = [q for q in named(nquads)
+             if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
     assert {q.graph_name.value for q in exact} == {BASE + "graph/curation/wikidata"}
-    assert any(q.graph_name.value == BASE + "graph/inferred" for q in nquads)
+    assert any(q.graph_name.value == BASE + "graph/inferred" for q in named(nquads))
+
+
+@pytest.mark.parametrize("extension, fmt", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])
+def test_the_quad_formats_hold_in_their_default_graph_what_turtle_holds(client, extension, fmt):
+    turtle = {q.triple for q in ox.parse(client.get("/id/russia.ttl").data, format=ox.RdfFormat.TURTLE)}
+    default = {q.triple for q in ox.parse(client.get(f"/id/russia.{extension}").data, format=fmt)
+               if isinstance(q.graph_name, ox.DefaultGraph)}
+    document = lambda name: ox.NamedNode(ID + name)  # noqa: E731 - each document names itself
+    assert {t for t in default if t.subject != document(f"russia.{extension}")} == \
+        {t for t in turtle if t.subject != document("russia.ttl")}
+    assert ox.Triple(ox.NamedNode(str(GUARANTOR_RUSSIA)), ox.NamedNode(str(AKG.roleOf)), ox.NamedNode(str(RUSSIA))) \
+        in default
 
 
 def test_the_triple_formats_merge_the_asserted_graphs_and_name_them_for_attribution(client, context_document):
@@ -299,6 +314,37 @@ def test_an_unknown_iri_gets_problem_json_for_a_program(client, path, accept):
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize("path, location", [
+    ("/id/lavrentyev", "/id/alexander-lavrentyev"),  # words of one person's name
+    ("/id/Russia", "/id/russia"),  # a label
+    ("/id/moscow", "/id/russia"),  # another name the sources use
+    ("/id/homs-zone", "/id/zone-northern-homs"),  # another name, hyphenated
+    ("/id/lavrentyev.ttl", "/id/alexander-lavrentyev.ttl"),  # the same document of the entity
+])
+def test_a_name_of_one_entity_answers_303_see_other_to_its_iri(client, path, location):
+    for accept in (BROWSER_ACCEPT, "text/turtle", None):
+        response = get(client, path, accept)
+        assert response.status_code == 303, (path, accept)
+        assert response.headers["Location"] == location
+        assert "immutable" not in response.headers["Cache-Control"]
+
+
+def test_a_name_several_entities_share_gets_the_404_with_them_first(client):
+    kg = KnowledgeGraph.from_store(client.application.extensions["astana_kg"]().store)
+    with pytest.raises(Ambiguous) as shared:
+        kg.entity("zone")
+    candidates = [c.iri for c in shared.value.candidates]
+    assert len(candidates) >= 2
+    problem = get(client, "/id/zone", "application/ld+json")
+    assert problem.status_code == 404 and problem.headers["Content-Type"] == "application/problem+json"
+    assert problem.get_json()["suggestions"][:len(candidates)] == candidates
+    assert f"fits {len(candidates)} entities" in problem.get_json()["detail"]
+    page = get(client, "/id/zone", BROWSER_ACCEPT)
+    assert page.status_code == 404
+    hrefs = [href for href, _ in Page(page.get_data(as_text=True)).links if href.startswith("/id/")]
+    assert hrefs[:len(candidates)] == ["/" + iri.removeprefix(BASE) for iri in candidates]
 
 
 def test_a_repeated_request_with_the_etag_is_answered_304(client):

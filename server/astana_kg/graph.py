@@ -502,6 +502,16 @@ def _words(name: str) -> list[str]:
     return re.findall(r"\w+", name.replace("'", ""))
 
 
+def _names_any(text: str, names: list[str]) -> bool:
+    """Whether ``text`` has one of ``names`` as whole words (accents, case and punctuation aside).
+
+    >>> _names_any("Kazakhstan’s capital Astana ended", ["astana"]), _names_any("the Astanaville", ["Astana"])
+    (True, False)
+    """
+    words = " " + " ".join(_words(normalize(text))) + " "
+    return any(f" {' '.join(_words(normalize(name)))} " in words for name in names if _words(normalize(name)))
+
+
 def _local_name(iri: str) -> str:
     for sep in ("#", "/"):
         if sep in iri:
@@ -1040,10 +1050,18 @@ class KnowledgeGraph:
         return events
 
     def evidence(self, subject, predicate: str | None = None, obj=None) -> list[Evidence]:
-        """The quotes that attest a node, or a fact: with ``predicate`` and ``obj`` only the
-        sources whose graph asserts the triple (subject, predicate, obj), and their quotes for the
-        subject (or, where a source annotates only the object, for the object). ``obj`` may be an
-        entity reference or a pyoxigraph ``Literal``.
+        """The quotes that attest a node, or a fact (``predicate`` and ``obj`` given; ``obj`` an
+        entity reference or a pyoxigraph ``Literal``).
+
+        A node's quotes are the annotations whose body is the node. The graph does not tie a fact
+        to the quote of the claim that states it: a claim's annotations name the nodes its quote
+        is about (by default the subjects of its facts), not its triples. So a fact's quotes are,
+        for each source whose graph asserts the triple, the quotes that source gives the subject
+        (or, where it annotates only the object, the object), narrowed to those that also attest
+        the other end of the fact: its quote is annotated with the other end as well, or its
+        words name it (a label or other name of an entity, accents and case aside; the value of a
+        literal, or a phrase the source derived that date from). A source none of whose quotes
+        does gives all of them.
 
         >>> import astana_kg
         >>> kg = astana_kg.open()
@@ -1051,6 +1069,8 @@ class KnowledgeGraph:
         >>> len({q.source.iri for q in quotes})
         5
         >>> fact = kg.evidence("memorandum", "https://w3id.org/astana-kg/ontology#signedAt", "astana")
+        >>> all("Astana" in q.exact for q in fact), len({q.source.iri for q in fact})
+        (True, 5)
         >>> text = kg.source_path(fact[0].source).read_text(encoding="utf-8")
         >>> text[fact[0].start:fact[0].end] == fact[0].exact
         True
@@ -1066,11 +1086,29 @@ class KnowledgeGraph:
         graphs = {row["g"].value for row in rows}
         if not graphs:
             raise NotFound((subject, predicate, obj), "no source asserts this fact")
-        answer = [q for q in quotes if q.graph in graphs]
-        covered = {q.graph for q in answer}
-        if isinstance(o, ox.NamedNode) and covered != graphs:
-            answer += [q for q in self._evidence_rows(o.value) if q.graph in graphs - covered]
+        if isinstance(o, ox.NamedNode):
+            object_quotes, phrases = self._evidence_rows(o.value), {}
+        else:
+            object_quotes, phrases = [], collections.defaultdict(list)
+            for row in self.select("fact-phrases", subject=s, predicate=_term(predicate), object=o):
+                phrases[row["g"].value].append(row["phrase"].value)
+        answer = []
+        for graph in sorted(graphs):
+            of_subject = [q for q in quotes if q.graph == graph]
+            of_object = [q for q in object_quotes if q.graph == graph]
+            found, other, other_quotes = (of_subject, o, of_object) if of_subject else (of_object, ox.NamedNode(s), [])
+            spans = {(q.start, q.end) for q in other_quotes}
+            names = self._names(other) + phrases.get(graph, [])
+            attesting = [q for q in found if (q.start, q.end) in spans or _names_any(q.exact, names)]
+            answer += attesting or found
         return sorted(answer, key=lambda q: (q.source.iri, q.start, q.annotation))
+
+    def _names(self, term) -> list[str]:
+        """What a quote may call a node: its label and other names; a literal, its value."""
+        if isinstance(term, ox.Literal):
+            return [term.value]
+        label = self.index.labels.get(term.value)  # a class or a source has a label and no other name
+        return [name for name, iri, _ in self.index.names if iri == term.value] + ([label] if label else [])
 
     def _evidence_rows(self, body: str) -> list[Evidence]:
         answer = []

@@ -257,7 +257,7 @@ def prepare(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | No
     """The cache key and ETag of a query request: the build, the query text, the dataset, the
     Accept header, ``format=``, the caps and the base IRI decide its answer."""
     config = endpoint.config
-    format_name = sparql.param("format")
+    format_name = negotiation.format_parameters(sparql.params)
     key_material = json.dumps([endpoint.build_id, endpoint.generation, sparql.text, sparql.default_graphs,
                                sparql.named_graphs, accept or "", format_name or "", int(config["ROW_CAP"]),
                                int(config["BYTE_CAP"]), base_iri])

@@ -302,7 +302,8 @@ def evidence():
 
 @blueprint.route("/fact-evidence", methods=METHODS)
 def fact_evidence():
-    """The sources whose graph asserts one fact (subject, predicate, object), with their quotes.
+    """The sources whose graph asserts one fact (subject, predicate, object), with the quotes of
+    each that attest it (those that attest both ends, as :meth:`KnowledgeGraph.evidence` says).
 
     ``object`` is an entity reference, or a literal written as in the fragments interface
     (``"2017-05-04"^^http://www.w3.org/2001/XMLSchema#date``).

@@ -9,17 +9,20 @@ W3C note "Cool URIs for the Semantic Web" (section 4.3) advises, the IRI itself 
 ``.nq``, ``.trig``) for programs. The documents answer ``200``. Named graphs are dereferenced
 the same way (``/graph/source/001`` -> ``/graph/source/001.html``, a description of the graph),
 and the triples of a graph are a document of their own, ``/graph/source/001/content``, which
-negotiates directly (``200`` with ``Content-Location``).
+negotiates directly (``200`` with ``Content-Location``). An unknown ``/id/NAME`` that names one
+entity (``/id/lavrentyev``, see :func:`named_entity`) answers ``303`` to that entity's IRI.
 
 What an entity's RDF holds (the query ``queries/ld/describe-entity.rq``): its own triples and
 the triples pointing at it, the whole description of its roles, statements and Wikidata
 alignments with their date derivations, and the W3C Web Annotation evidence for each. The
-quad formats (N-Quads, TriG) keep every triple in the named graph that asserts it, the OWL RL
-entailments included (``graph/inferred``). The triple formats (Turtle, N-Triples, RDF/XML,
-JSON-LD) are the merge of the asserted graphs only (the entailments are left out), and carry
-the attribution in two ways: every fact has its ``oa:Annotation`` (body the fact, target a span
-whose ``oa:hasSource`` is the article), and the document says which named graphs it was taken
-from (``prov:wasDerivedFrom``) and from which article each graph comes.
+triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) are the merge of the asserted graphs only
+(the entailments are left out), and carry the attribution in two ways: every fact has its
+``oa:Annotation`` (body the fact, target a span whose ``oa:hasSource`` is the article), and the
+document says which named graphs it was taken from (``prov:wasDerivedFrom``) and from which
+article each graph comes. The quad formats (N-Quads, TriG) hold those same triples in the
+default graph, and besides keep every triple in the named graph that asserts it, the OWL RL
+entailments included (``graph/inferred``): a client that reads quads and queries the default
+graph (Comunica) finds the entity's triples, one that asks for graphs finds their sources.
 
 The views only parse the request and shape the response; the logic is in plain functions
 (:func:`choose_variant`, :func:`describe`, :func:`render_rdf`, :func:`entity_view`,
@@ -42,9 +45,11 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from .. import queries as query_files
+from ..graph import Ambiguous, NotFound
 from ..paths import project_root
 from ..queryworker import TURTLE_PREFIXES
 from . import origin
+from .api import graph as knowledge_graph
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
 from .negotiation import parse_accept
 
@@ -444,13 +449,22 @@ def merge(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 
 def render_rdf(quads: list[ox.Quad], header: list[ox.Triple], variant: Variant, context_url: str) -> bytes:
-    """Serialize a description: quad formats keep the graphs (the header in the default graph),
-    triple formats get the merge; JSON-LD is compacted with the published context."""
-    if variant.is_dataset:
-        dataset = [ox.Quad(t.subject, t.predicate, t.object) for t in header] + list(quads)
-        return ox.serialize(dataset, format=variant.rdf_format, prefixes=DOCUMENT_PREFIXES)
+    """Serialize a description: triple formats get the header and the merge; quad formats hold
+    the same triples in the default graph, and every quad in its own graph besides (a client that
+    reads quads and queries the default graph finds what Turtle gives). JSON-LD is compacted with
+    the published context.
+
+    >>> g, s, p = ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p")
+    >>> print(render_rdf([ox.Quad(s, p, s, g)], [], N_QUADS, "").decode(), end="")
+    <http://ex/s> <http://ex/p> <http://ex/s> .
+    <http://ex/s> <http://ex/p> <http://ex/s> <http://ex/g> .
+    """
     seen = set(header)
     triples = header + [t for t in merge(quads) if t not in seen]
+    if variant.is_dataset:
+        default = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        dataset = list(dict.fromkeys(default + list(quads)))
+        return ox.serialize(dataset, format=variant.rdf_format, prefixes=DOCUMENT_PREFIXES)
     if variant is JSON_LD:
         return json.dumps(compact_jsonld(triples, context_url), ensure_ascii=False, indent=1).encode("utf-8")
     if variant.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
@@ -989,6 +1003,32 @@ def suggestions(index: Index, path: str, limit: int = 8) -> list[tuple[str, str]
     return [(iri, index.label(iri)) for iri in found[:limit]]
 
 
+def named_entity(kg, stem: str, nodes: set[str]) -> tuple[str | None, list[str]]:
+    """The entity an unknown ``id/NAME`` names, as :meth:`KnowledgeGraph.entity` reads a name (a
+    label, another name the sources use, the words of one name, a Wikidata identifier), tried as
+    written and with its hyphens as spaces; ``(None, candidates)`` if several entities answer as
+    well, ``(None, [])`` if none does. Only an IRI of this graph's ``id/`` is an answer.
+
+    ``id/lavrentyev`` names ``id/alexander-lavrentyev``, ``id/homs-zone`` (another name of it,
+    hyphenated) ``id/zone-northern-homs``; ``id/zone`` fits several.
+    """
+    name = stem.removeprefix("id/")
+    if not stem.startswith("id/") or not name or "/" in name:
+        return None, []
+    candidates: list[str] = []
+    for text in dict.fromkeys((name, " ".join(re.split(r"[-_]+", name)).strip())):
+        try:
+            iri = kg.iri(text)
+        except Ambiguous as error:
+            candidates = candidates or [c.iri for c in error.candidates if c.iri in nodes]
+            continue
+        except NotFound:
+            continue
+        if iri in nodes and iri.startswith(DATA_BASE + "id/"):
+            return iri, []
+    return None, candidates
+
+
 # ---------------------------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------------------------
@@ -1069,12 +1109,31 @@ def _alternates(stem: str, variants=VARIANTS) -> str:
     return ", ".join(f'<{quote(stem)}.{v.extension}>; rel="alternate"; type="{v.media_type}"' for v in variants)
 
 
+def document_links(stem: str, variant: Variant, variants=VARIANTS) -> dict[str, str]:
+    """The ``Link`` header of a document: its alternate formats, except on a JSON-LD document.
+
+    A JSON-LD client reads ``rel="alternate"`` on a response that is not JSON as the way to its
+    JSON-LD (JSON-LD 1.1 API, section 9.1), and pyld's document loader reads the relation as
+    one link: several of them on its JSON-LD answer stop it. An entity's JSON-LD document names
+    its other formats in its own triples (``dcterms:hasFormat``).
+
+    >>> document_links("/id/russia", TURTLE)["Link"].count('rel="alternate"')
+    7
+    >>> document_links("/id/russia", JSON_LD)
+    {}
+    """
+    if variant is JSON_LD:
+        return {}
+    return {"Link": _alternates(stem, variants)}
+
+
 def _context_url() -> str:
     return origin.absolute("/context.jsonld")
 
 
-def _not_found(path: str, variant: Variant | None):
-    """404: an HTML page with suggestions for a browser, problem+json for a program."""
+def _not_found(path: str, variant: Variant | None, candidates: list[str] = ()):
+    """404: an HTML page with suggestions for a browser, problem+json for a program; the
+    ``candidates`` a name fits (several entities) come first."""
     if variant is None:
         try:
             variant = choose_variant(request.headers.get("Accept"))
@@ -1082,14 +1141,18 @@ def _not_found(path: str, variant: Variant | None):
             variant = TURTLE
     _, index = _state()
     iri = public_iri(path, _public_base())
-    found = suggestions(index, path)
+    found = [(i, index.label(i)) for i in candidates]
+    found += [(i, label) for i, label in suggestions(index, path) if i not in candidates]
     if variant is HTML:
         pages = Pages(index, _public_base(), request.script_root)
         words = re.sub(r"[-_]+", " ", split_extension(path)[0].rsplit("/", 1)[-1]).strip()
         body = render_template("not_found.html", iri=iri, path=path, search_query=search_query(words),
                                suggestions=[{"iri": i, "label": label, "href": pages.href(i)} for i, label in found])
         return Response(body, 404, {"Content-Type": HTML.content_type, "Vary": "Accept"})
-    error = HttpError(404, f"{iri} is not an IRI of this graph", suggestions=[i for i, _ in found])
+    detail = f"{iri} is not an IRI of this graph"
+    if candidates:
+        detail += f"; as a name it fits {len(candidates)} entities, the first suggestions"
+    error = HttpError(404, detail, suggestions=[i for i, _ in found])
     return Response(error.body(), 404, {"Content-Type": PROBLEM_JSON, "Vary": "Accept"})
 
 
@@ -1112,10 +1175,26 @@ def entity(path: str):
     stem, variant = split_extension(full)
     iri = data_iri(stem)
     if variant is None or iri not in index.nodes:
-        return _not_found(full, variant)
+        named, candidates = named_entity(knowledge_graph(), stem, index.nodes)
+        if named is None:
+            return _not_found(full, variant, candidates)
+        return _see_entity(stem, local_url(named, DATA_BASE), variant, endpoint)
     headers = _cache_headers(endpoint, full)
-    headers["Link"] = _alternates(f"{request.script_root}/{stem}")
+    headers.update(document_links(f"{request.script_root}/{stem}", variant))
     return _document(endpoint, headers, variant, lambda: _entity_document(endpoint, index, full, stem, iri, variant))
+
+
+def _see_entity(stem: str, target: str, variant: Variant | None, endpoint) -> Response:
+    """303 from a name to the IRI of the entity it names (or to the same document of it).
+
+    See Other, not a permanent redirect (301, 308): the name is no IRI of the graph that moved,
+    only what the lookup makes of it in this build; a later build may give it to two entities.
+    """
+    extension = f".{variant.extension}" if variant else ""
+    headers = _cache_headers(endpoint, stem + extension, "named", target)
+    location = f"{request.script_root}{quote(target)}{extension}"
+    headers.update({"Location": location, "Content-Type": "text/plain; charset=utf-8"})
+    return Response(f"303 See Other: {location}\n", 303, headers)
 
 
 def _entity_document(endpoint, index: Index, full: str, stem: str, iri: str, variant: Variant):
@@ -1149,14 +1228,14 @@ def named_graph(path: str):
             return _not_found(full, HTML)
         headers = _cache_headers(endpoint, full, variant.extension)
         headers["Content-Location"] = f"{request.script_root}/{stem}.{variant.extension}"
-        headers["Link"] = _alternates(f"{request.script_root}/{stem}", CONTENT_VARIANTS)
+        headers.update(document_links(f"{request.script_root}/{stem}", variant, CONTENT_VARIANTS))
         return _document(endpoint, headers, variant, lambda: graph_content(endpoint.store, graph, variant, _context_url()))
     stem, variant = split_extension(full)
     graph = data_iri(stem)
     if variant is None or graph not in index.graphs:
         return _not_found(full, variant)
     headers = _cache_headers(endpoint, full)
-    headers["Link"] = _alternates(f"{request.script_root}/{stem}")
+    headers.update(document_links(f"{request.script_root}/{stem}", variant))
     return _document(endpoint, headers, variant, lambda: _graph_document(endpoint, index, full, stem, graph, variant))
 
 

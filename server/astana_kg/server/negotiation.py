@@ -1,7 +1,13 @@
 """Content negotiation over pyoxigraph's own format tables.
 
 The result kind decides the candidate formats: solutions and booleans are SPARQL results
-(JSON first), graphs are RDF (Turtle first). ``format=`` overrides the Accept header.
+(JSON first), graphs are RDF (Turtle first). A format parameter overrides the Accept header:
+``format=``, or its aliases ``output=`` (Fuseki's) and ``results=``, as a short name or a media
+type. A short name is read in the light of the result kind, as Fuseki and Virtuoso read it:
+``xml`` is SPARQL results XML for SELECT and ASK and RDF/XML for CONSTRUCT and DESCRIBE, ``json``
+SPARQL results JSON or JSON-LD; ``n3`` is answered with Turtle (which N3 readers read). A format
+of the other kind (``format=csv`` for a CONSTRUCT) is a 406; an unknown one a 400; parameters
+that name different formats a 400.
 
 A q-value is read as RFC 9110 (section 12.4.2) writes it: ``0`` to ``1`` with at most three
 decimals. A media range whose q-value is anything else (``q=NaN``, ``q=inf``, ``q=1e400``,
@@ -15,8 +21,14 @@ range accepts nothing (406 where the header is all there is to go by).
 'text/turtle'
 >>> choose("solutions", None, "tsv").media_type
 'text/tab-separated-values; charset=utf-8'
+>>> choose("solutions", "text/csv", "").media_type
+'text/csv; charset=utf-8'
 >>> choose("solutions", "text/tab-separated-values").media_type
 'text/tab-separated-values; charset=utf-8'
+>>> choose("graph", None, ["xml"]).media_type, choose("solutions", None, ["xml"]).media_type
+('application/rdf+xml', 'application/sparql-results+xml')
+>>> choose("graph", "*/*", ["json-ld", "application/ld+json"]).media_type
+'application/ld+json'
 >>> choose("graph", "application/sparql-results+json")
 Traceback (most recent call last):
 ...
@@ -29,19 +41,39 @@ import re
 
 import pyoxigraph as ox
 
-from .errors import bad_request, not_acceptable
+from .errors import HttpError, bad_request, not_acceptable
 
 from ..queryworker import GRAPH_FORMATS, RESULT_FORMATS
 
-#: Short names accepted by ``format=`` (as Fuseki and the Wikidata Query Service allow).
+#: Short names accepted by the format parameters, by result kind (Fuseki's, the Wikidata Query
+#: Service's and SPARQLWrapper's names).
 FORMAT_NAMES = {
-    "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-    "ttl": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-    "ntriples": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "json-ld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML, "rdf": ox.RdfFormat.RDF_XML,
+    "solutions": {
+        "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+        "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+    },
+    "graph": {
+        "ttl": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "n3": ox.RdfFormat.TURTLE,
+        "nt": ox.RdfFormat.N_TRIPLES, "ntriples": ox.RdfFormat.N_TRIPLES, "n-triples": ox.RdfFormat.N_TRIPLES,
+        "nq": ox.RdfFormat.N_QUADS, "nquads": ox.RdfFormat.N_QUADS, "n-quads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "json-ld": ox.RdfFormat.JSON_LD,
+        "json": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML, "rdfxml": ox.RdfFormat.RDF_XML,
+        "rdf+xml": ox.RdfFormat.RDF_XML, "rdf": ox.RdfFormat.RDF_XML,
+    },
 }
+
+#: The parameters that name a format, in the order they are read.
+FORMAT_PARAMETERS = ("format", "output", "results")
+
+
+def format_parameters(params: dict[str, list[str]]) -> list[str]:
+    """The formats a request's parameters name: every non-empty ``format=``, ``output=`` and
+    ``results=`` (SPARQLWrapper sends all three, some twice, one of them empty).
+
+    >>> format_parameters({"format": ["tsv", "text/tab-separated-values"], "output": ["tsv", ""], "query": ["ASK {}"]})
+    ['tsv', 'text/tab-separated-values', 'tsv']
+    """
+    return [value.strip() for name in FORMAT_PARAMETERS for value in params.get(name, []) if value.strip()]
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -103,18 +135,16 @@ def _aliases(fmt) -> list[str]:
     return names + extra.get(names[0], [])
 
 
-def choose(kind: str, accept: str | None, format_name: str | None = None):
-    """The format to answer with: a QueryResultsFormat or RdfFormat; HttpError 406 if none fits."""
+def choose(kind: str, accept: str | None, format_name: str | list[str] | None = None):
+    """The format to answer with: a QueryResultsFormat or RdfFormat; HttpError 406 if none fits.
+
+    ``format_name``: what the format parameters name (one value, or all of them), which overrides
+    ``accept``.
+    """
     candidates = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    if format_name:
-        fmt = FORMAT_NAMES.get(format_name.lower())
-        if fmt is None:
-            fmt = _from_media_type(format_name)
-        if fmt is None:
-            raise bad_request(f"unknown format {format_name!r}; use one of " + ", ".join(sorted(FORMAT_NAMES)))
-        if fmt not in candidates:
-            raise not_acceptable(f"format={format_name}", [f.media_type for f in candidates])
-        return fmt
+    names = [name for name in ([format_name] if isinstance(format_name, str) else format_name or []) if name]
+    if names:  # an empty one names nothing: the Accept header decides
+        return _named(kind, names)
     for media_range, q in parse_accept(accept):
         if q <= 0:
             continue
@@ -128,5 +158,59 @@ def choose(kind: str, accept: str | None, format_name: str | None = None):
     raise not_acceptable(accept or "", [f.media_type for f in candidates])
 
 
-def _from_media_type(media_type: str):
-    return ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(media_type)
+def _named(kind: str, names: list[str]):
+    """The one format ``names`` (short names or media types) give for ``kind``.
+
+    >>> _named("solutions", ["turtle"])
+    Traceback (most recent call last):
+    ...
+    astana_kg.server.errors.HttpError: the format 'turtle' is an RDF graph format, and a SELECT or ASK query answers solutions: use json, xml, csv or tsv (or their media types)
+    """
+    other = "solutions" if kind == "graph" else "graph"
+    chosen: dict = {}
+    for name in names:
+        fmt = _lookup(kind, name)
+        if fmt is None:
+            if _lookup(other, name) is not None:
+                raise not_acceptable_format(kind, name)
+            raise bad_request(f"unknown format {name!r}; use one of " + ", ".join(
+                sorted(set(FORMAT_NAMES["solutions"]) | set(FORMAT_NAMES["graph"]))) + ", or a media type",
+                parameter="format")
+        chosen.setdefault(fmt, name)
+    if len(chosen) > 1:
+        raise bad_request("the format parameters name different formats: " + ", ".join(chosen.values()),
+                          parameter="format")
+    return next(iter(chosen))
+
+
+def _lookup(kind: str, name: str):
+    """The format of ``kind`` a short name or media type stands for, or None. A list of media types
+    (SPARQLWrapper sends its Accept header, ``application/ld+json,application/x-json+ld``) stands
+    for the first of them that ``kind`` has.
+
+    >>> _lookup("graph", "application/ld+json,application/x-json+ld").name, _lookup("solutions", "text/turtle")
+    ('JSON-LD', None)
+    """
+    candidates = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
+    for item in name.split(","):
+        fmt = FORMAT_NAMES[kind].get(item.strip().lower())
+        if fmt is None and "/" in item:
+            fmt = (ox.RdfFormat if kind == "graph" else ox.QueryResultsFormat).from_media_type(item.strip())
+            if fmt == ox.RdfFormat.N3:
+                fmt = ox.RdfFormat.TURTLE  # Turtle is N3
+        if fmt in candidates:
+            return fmt
+    return None
+
+
+def not_acceptable_format(kind: str, name: str) -> HttpError:
+    """406 for a format parameter that names a format of the other result kind."""
+    if kind == "graph":
+        detail = (f"the format {name!r} is a SPARQL results format, and a CONSTRUCT or DESCRIBE query answers an "
+                  "RDF graph: use ttl, nt, nq, trig, jsonld, xml (RDF/XML) or json (JSON-LD), or their media types")
+        supported = [f.media_type for f in GRAPH_FORMATS]
+    else:
+        detail = (f"the format {name!r} is an RDF graph format, and a SELECT or ASK query answers solutions: use json, "
+                  "xml, csv or tsv (or their media types)")
+        supported = [f.media_type for f in RESULT_FORMATS]
+    return HttpError(406, detail, supported=supported)
