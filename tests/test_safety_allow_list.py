@@ -330,3 +330,31 @@ def test_the_lexer_finds_exactly_the_calls_the_engine_makes():
 
         check()
     assert len(compared) > 100 and sum(compared) > 100, compared  # the engine did run most texts, and call
+
+
+# ---------------------------------------------------------------------------------------------
+# The offline cache answers Wikidata's part when Wikidata cannot be reached: in a query process
+# ---------------------------------------------------------------------------------------------
+
+def test_a_service_nested_in_wikidatas_part_is_not_called_when_the_offline_cache_answers(unguarded, canary):
+    text = f"SELECT * WHERE {{ SERVICE <{WIKIDATA}> {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }} }}"
+    response = send(unguarded, text, "GET")
+    assert response.status_code in (400, 502), response.data[:300]
+    assert canary.connections == 0, canary.requests
+
+
+def test_a_memory_hog_in_wikidatas_part_is_stopped_in_a_query_process_not_in_the_server(unguarded):
+    hog = ("SELECT ?x WHERE { BIND('" + "x" * 32 + "' AS ?a0) "
+           + " ".join(f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(29)) + " BIND(?a29 AS ?x) }")
+    before = _rss()
+    response = send(unguarded, f"SELECT * WHERE {{ SERVICE <{WIKIDATA}> {{ {hog[len('SELECT ?x WHERE '):]} }} }}", "GET")
+    assert response.status_code in (502, 503), response.data[:300]
+    assert _rss() - before < 300 * 1024 * 1024
+    assert send(unguarded, "ASK {}", "GET").status_code == 200
+
+
+def _rss() -> int:
+    import os
+
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

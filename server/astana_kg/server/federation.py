@@ -147,8 +147,9 @@ class ServiceProxy:
         self.timeout = timeout
         self._cache_loader = cache
         self._cache: ox.Store | None = None
+        self._pool = None  # the query process that answers from the cache
         self.routes: dict[str, str] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -254,10 +255,32 @@ class ServiceProxy:
                 self._cache = self._cache_loader()
             return self._cache
 
+    def _cache_pool(self):
+        """A query process over a copy of the cache on disk, made on first use: the remote query
+        text runs there, as any query does (its own network with no way out, a memory cap, a
+        deadline), never in this process."""
+        from ..queryworker import ProcessOptions, QueryPool
+
+        with self.lock:
+            if self._pool is None:
+                store = self.cache_store()
+                if store is None:
+                    return None
+                path = os.path.join(self._socket_dir, "cache-store")
+                copy = ox.Store(path)
+                copy.extend(store.quads_for_pattern(None, None, None))
+                copy.flush()
+                del copy
+                self._pool = QueryPool(path, 1, ProcessOptions(memory_bytes=256 * 1024 * 1024), long_slots=0)
+            return self._pool
+
     def _answer_from_cache(self, handler, body: bytes | None) -> tuple[int, bytes, str]:
-        """Evaluate a SPARQL Protocol query request on the cache store: (status, body, media type)."""
-        store = self.cache_store()
-        if store is None:
+        """Evaluate a SPARQL Protocol query request on the cache: (status, body, media type)."""
+        from ..queryworker import Job, NotAcceptable
+        from . import sparqltext
+
+        pool = self._cache_pool()
+        if pool is None:
             return (503, b"this build has no offline Wikidata cache: run `astana-kg build` again (a build holds "
                          b"the checked claims of data/wikidata/, or the cache `astana-kg wikidata fetch` wrote)",
                     "text/plain")
@@ -265,16 +288,20 @@ class ServiceProxy:
         if text is None:
             return 400, b"no query in the request", "text/plain"
         try:
-            result = store.query(text)
-        except SyntaxError as error:
-            return 400, str(error).encode(), "text/plain"
+            if sparqltext.calls(text, "query"):
+                return 400, b"the offline cache answers no SERVICE or LOAD of its own", "text/plain"
+        except HttpError as error:
+            return 400, error.detail.encode(), "text/plain"
         accept = handler.headers.get("Accept") or "*/*"
-        if isinstance(result, ox.QueryTriples):
-            return 200, result.serialize(format=ox.RdfFormat.N_TRIPLES), "application/n-triples"
-        fmt = ox.QueryResultsFormat.JSON
-        if "json" not in accept and "xml" in accept:
-            fmt = ox.QueryResultsFormat.XML
-        return 200, result.serialize(format=fmt), fmt.media_type
+        fmt = ox.QueryResultsFormat.XML if "json" not in accept and "xml" in accept else ox.QueryResultsFormat.JSON
+        job = Job(text, fmt.media_type, ox.RdfFormat.N_TRIPLES.media_type, [], [], 10000)
+        try:
+            outcome = pool.run(job, self.timeout)
+        except HttpError as error:
+            return error.status, error.detail.encode(), "text/plain"
+        except NotAcceptable:
+            return 406, b"no format fits", "text/plain"
+        return 200, outcome.body, outcome.media_type
 
     def public_error(self, error: HttpError) -> HttpError:
         """A failed SERVICE call's error (502) as a client should see it: naming the endpoint it was
@@ -303,6 +330,11 @@ class ServiceProxy:
         for server in (self.server, self.unix_server):
             server.shutdown()
             server.server_close()
+        if self._pool is not None:
+            self._pool.close()
+            import shutil
+
+            shutil.rmtree(os.path.join(self._socket_dir, "cache-store"), ignore_errors=True)
         try:
             os.unlink(self.unix_path)
             os.rmdir(self._socket_dir)
