@@ -847,7 +847,10 @@ class KnowledgeGraph:
         classes count).
 
         >>> import astana_kg
-        >>> [e.label for e in astana_kg.open().search("lavr")]
+        >>> kg = astana_kg.open()
+        >>> [e.label for e in kg.search("lavr", classes=["https://w3id.org/astana-kg/ontology#Person"])]
+        ['Sergey Lavrov', 'Alexander Lavrentyev']
+        >>> [e.label for e in kg.search("lavr")][:2]  # then their positions and statements, by their labels
         ['Sergey Lavrov', 'Alexander Lavrentyev']
         """
         query = normalize(text)
