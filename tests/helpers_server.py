@@ -208,3 +208,18 @@ class Canary:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def server_group(base: str) -> int:
+    """The process group of the `astana-kg serve` that answers at ``base`` (``http://127.0.0.1:PORT``;
+    it runs in a session of its own), found by the port on its command line."""
+    port = str(int(base.rsplit(":", 1)[1])).encode()
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                words = cmdline.read().split(b"\0")
+        except OSError:
+            continue
+        if b"--port" in words and port in words:
+            return os.getpgid(pid)
+    raise AssertionError(f"no server process found for {base}")

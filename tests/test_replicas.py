@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, free_port, http_get, running  # noqa: E402
+from helpers_server import astana_kg_server, free_port, http_get, running, server_group  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
@@ -35,18 +35,6 @@ def _haproxy() -> str:
 def test_the_balancer_configuration_is_valid():
     result = subprocess.run([_haproxy(), "-c", "-f", str(CONFIG)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _server_pgid(port: int) -> int:
-    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                words = cmdline.read().split(b"\0")
-        except OSError:
-            continue
-        if b"--port" in words and str(port).encode() in words:
-            return os.getpgid(pid)
-    raise AssertionError(f"no server on port {port}")
 
 
 def test_killing_one_replica_under_load_loses_no_request(built):
@@ -80,8 +68,7 @@ def test_killing_one_replica_under_load_loses_no_request(built):
             for thread in clients:
                 thread.start()
             assert answered_before_kill.wait(120), f"both replicas did not answer: {set(replicas)}"
-            victim = int(first.rsplit(":", 1)[1])
-            os.killpg(_server_pgid(victim), signal.SIGKILL)
+            os.killpg(server_group(first), signal.SIGKILL)
             for thread in clients:
                 thread.join(120)
             done.set()

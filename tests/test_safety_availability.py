@@ -24,7 +24,7 @@ from astana_kg.queryworker import Job, ProcessOptions, QueryPool
 from astana_kg.server.errors import HttpError
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, http_get, sparql_get  # noqa: E402
+from helpers_server import astana_kg_server, http_get, server_group, sparql_get  # noqa: E402
 
 JSON = "application/sparql-results+json"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -178,20 +178,6 @@ def served(built, *args):
 
 def unique_light_query(index: int) -> str:
     return f"# light {index} {time.monotonic_ns()}\nASK {{ <https://w3id.org/astana-kg/id/russia> ?p ?o }}"
-
-
-def server_group(base: str) -> int:
-    """The process group of the server that answers at ``base`` (it runs in its own session)."""
-    port = int(base.rsplit(":", 1)[1])
-    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                words = cmdline.read().split(b"\0")
-        except OSError:
-            continue
-        if b"--port" in words and str(port).encode() in words:
-            return os.getpgid(pid)
-    raise AssertionError("no server process found")
 
 
 def test_light_queries_are_answered_within_a_second_while_runaways_run(built):
