@@ -1,0 +1,91 @@
+"""Test processes side by side (pytest-xdist's workers, the tests of other checkouts): a port
+reserved for one test server is given to no other socket, and a server that finds its port taken
+starts on another."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+import helpers_server  # noqa: E402
+from helpers_server import PortInUse, astana_kg_server, http_get, oxigraph_server, reserved_port  # noqa: E402
+
+
+@pytest.fixture
+def listener():
+    """A plain listening socket on a port of its own, as another program would hold it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+
+
+@pytest.fixture
+def taken_first(monkeypatch, listener):
+    """Make the next ``count`` ports the helpers reserve the one ``listener`` holds; the ports
+    they were handed."""
+    handed: list[int] = []
+    real = helpers_server.reserved_port
+
+    def install(count: int):
+        @contextlib.contextmanager
+        def reserve():
+            if len(handed) < count:
+                handed.append(listener.getsockname()[1])
+                yield handed[-1]
+            else:
+                with real() as port:
+                    handed.append(port)
+                    yield port
+
+        monkeypatch.setattr(helpers_server, "reserved_port", reserve)
+        return handed
+
+    return install
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> Path:
+    location = tmp_path_factory.mktemp("oxigraph") / "store"
+    ox.Store(str(location)).flush()
+    return location
+
+
+def test_a_reserved_port_is_refused_to_a_socket_that_binds_it_plainly():
+    with reserved_port() as port, socket.socket() as other:
+        with pytest.raises(OSError) as refused:
+            other.bind(("127.0.0.1", port))
+        assert refused.value.errno == errno.EADDRINUSE
+
+
+def test_an_astana_kg_server_whose_port_is_taken_starts_on_another_port(built, taken_first, listener):
+    handed = taken_first(1)
+    with astana_kg_server(built.out) as base:
+        status, _, body = http_get(base + "/health")
+        assert status == 200, body
+        assert handed[0] == listener.getsockname()[1] and base == f"http://127.0.0.1:{handed[1]}"
+
+
+def test_an_oxigraph_server_whose_port_is_taken_starts_on_another_port(empty_store, taken_first, listener):
+    handed = taken_first(2)
+    with oxigraph_server(empty_store) as endpoint:
+        status, _, body = http_get(endpoint + "?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"})
+        assert status == 200 and b"true" in body, body
+        assert handed[:2] == [listener.getsockname()[1]] * 2 and endpoint == f"http://127.0.0.1:{handed[2]}/query"
+
+
+def test_a_server_that_finds_every_port_taken_fails_saying_so(empty_store, taken_first, monkeypatch):
+    monkeypatch.setattr(helpers_server, "PORT_ATTEMPTS", 2)
+    handed = taken_first(2)
+    with pytest.raises(PortInUse, match="Address already in use"):
+        with oxigraph_server(empty_store):
+            pass
+    assert len(handed) == 2
+
