@@ -1,5 +1,10 @@
-"""Shared fixtures: one build of the real project per test session, and throw-away copies of the
-project for tests that break its input on purpose."""
+"""Shared fixtures: one build of the real project per test session (per worker, when pytest-xdist
+runs the tests in parallel), and throw-away copies of the project for tests that break its input
+on purpose.
+
+Nothing here writes into the checkout: the package's doctests, which open the project's default
+build (``astana_kg.open()``), see a project directory whose build is the session's.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _pytest.doctest import DoctestItem
 
 from astana_kg.build import build, project_root
 from astana_kg.store import open_store
@@ -26,15 +32,47 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The result of building the real project (graphs in memory, store and dump on disk)."""
-    out = tmp_path_factory.mktemp("build") / "build"
-    return build(out, ROOT)
-
-
-@pytest.fixture(scope="session")
 def store(built):
     return open_store(built.out)
+
+
+def project_view(built, directory: Path) -> Path:
+    """``directory`` made a project directory that reads the project's inputs (linked) and whose
+    default build (the link ``build``) is ``built``."""
+    for name in INPUT_DIRS:
+        (directory / name).symlink_to(ROOT / name, target_is_directory=True)
+    (directory / "build").symlink_to(built.out, target_is_directory=True)
+    return directory
+
+
+class SessionBuild:
+    """The session's build, for the tests and for the package's doctests alike: registered as a
+    plugin, since a conftest's fixtures reach only the tests below it."""
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def built(cls, tmp_path_factory):
+        """The result of building the real project (graphs in memory, store and dump on disk)."""
+        out = tmp_path_factory.mktemp("build") / "build"
+        return build(out, ROOT)
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def doctest_project(cls, built, tmp_path_factory) -> Path:
+        return project_view(built, tmp_path_factory.mktemp("project"))
+
+    @pytest.fixture(autouse=True)
+    @classmethod
+    def doctests_open_the_session_build(cls, request):
+        """A doctest's ``astana_kg.open()`` opens the session's build, not the checkout's ``build``
+        (which it would otherwise make, and which other test processes would make at the same time)."""
+        if isinstance(request.node, DoctestItem):
+            project = request.getfixturevalue("doctest_project")
+            request.getfixturevalue("monkeypatch").setenv("ASTANA_KG_ROOT", str(project))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Test processes side by side (pytest-xdist's workers, the tests of other checkouts): a port
-reserved for one test server is given to no other socket, and a server that finds its port taken
-starts on another."""
+reserved for one test server is given to no other socket, a server that finds its port taken
+starts on another, and the package's doctests open the session's build, not the checkout's."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+import astana_kg
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_server  # noqa: E402
@@ -89,3 +91,13 @@ def test_a_server_that_finds_every_port_taken_fails_saying_so(empty_store, taken
             pass
     assert len(handed) == 2
 
+
+def test_the_doctests_project_opens_the_session_build_and_reads_the_project_inputs(doctest_project, built, root,
+                                                                                   monkeypatch):
+    monkeypatch.setenv("ASTANA_KG_ROOT", str(doctest_project))
+    kg = astana_kg.open()
+    assert repr(kg) == f"<KnowledgeGraph {doctest_project / 'build' / 'store'}>"
+    assert (doctest_project / "build").resolve() == built.out
+    assert kg.entity("Iran").wikidata == ["http://www.wikidata.org/entity/Q794"]
+    sums = Path("data") / "sources" / "SHA256SUMS"
+    assert (doctest_project / sums).read_bytes() == (root / sums).read_bytes()
