@@ -2,11 +2,12 @@
 """Set up and run astana-kg with nothing but Python 3.11+.
 
     python3 dev.py run    install into .venv, build the graph, and serve it on http://127.0.0.1:8000/
-    python3 dev.py test   install into .venv (with test tools) and run the whole test suite
+    python3 dev.py test   install into .venv (with test tools) and run the whole test suite, in parallel
 
 Both create the virtual environment .venv on first use and install the project into it
 (editable, so that the package reads ontology/, data/ and shapes/ from this checkout).
-Extra arguments after `test` go to pytest; after `run`, to `astana-kg serve`.
+Extra arguments after `test` go to pytest (`-n 0` runs the tests in one process); after `run`,
+to `astana-kg serve`.
 
 Each step says what it runs and how long it took. A step whose inputs did not change since it
 last ran is skipped: the pip install (pyproject.toml and the packages in .venv), each `npm ci`
@@ -37,6 +38,9 @@ TEST_CLIENTS = ROOT / "tests" / "js"
 #: What `astana-kg build` reads: its input directories, the offline Wikidata cache, and the
 #: package's own modules (not the web server's, nor the page's files).
 BUILD_INPUTS = ("ontology", "data", "shapes", "queries", "var/wikidata-cache.nq", "server/astana_kg/*.py")
+#: pytest's options for the whole suite: one worker per core (at most 4), a test module's tests
+#: on one worker (they share the module's server and browser).
+PARALLEL = ("-n", "auto", "--maxprocesses", "4", "--dist", "loadfile")
 
 
 def sh(*command: str | Path) -> None:
@@ -199,7 +203,7 @@ def main(argv: list[str]) -> int:
         install_web()
         install_test_clients()
         install_browser()
-        pytest = [str(BIN / "python"), "-m", "pytest", *rest]
+        pytest = [str(BIN / "python"), "-m", "pytest", *PARALLEL, *rest]
         print("+", " ".join(pytest), flush=True)
         return subprocess.run(pytest, cwd=ROOT).returncode
     except subprocess.CalledProcessError as error:

@@ -216,3 +216,14 @@ def test_a_failed_build_is_not_recorded_as_done(project, capsys):
     project.dev.build()
     assert project.builds == 2
 
+
+def test_the_test_command_runs_pytest_in_parallel_and_passes_its_arguments_last(project, monkeypatch):
+    for name in ("install", "install_web", "install_test_clients", "install_browser"):
+        monkeypatch.setattr(project.dev, name, lambda *args: None)
+    seen = []
+    monkeypatch.setattr(project.dev.subprocess, "run",
+                        lambda command, **kwargs: seen.append(command) or project.dev.subprocess.CompletedProcess(command, 3))
+    assert project.dev.main(["test", "-n", "0", "tests/test_dev.py"]) == 3
+    command = seen[0]
+    assert command[1:3] == ["-m", "pytest"] and {"-n", "--dist"} <= set(command[3:-3]), command
+    assert command[-3:] == ["-n", "0", "tests/test_dev.py"], command
