@@ -159,15 +159,36 @@ def on_a_free_port(start):
             return
 
 
+def listening_sockets(port: int) -> int | None:
+    """How many sockets listen on 127.0.0.1:``port``, from Linux's /proc/net/tcp (None without it)."""
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    local = f"{int.from_bytes(socket.inet_aton('127.0.0.1'), sys.byteorder):08X}:{port:04X}"
+    return sum(1 for line in lines if line.split()[1:4:2] == [local, "0A"])  # 0A: LISTEN
+
+
 @contextlib.contextmanager
 def astana_kg_server(build_dir: Path | str, *args: str, workers: int = 1, query_workers: int = 1,
                      timeout: float = 60.0):
     """`astana-kg serve --build BUILD_DIR` on a free 127.0.0.1 port; yields its base URL
-    (``http://127.0.0.1:PORT``) once ``/health`` answers."""
+    (``http://127.0.0.1:PORT``) once ``/health`` answers and every worker listens.
+
+    granian's workers each open a listening socket of their own (SO_REUSEPORT), one after the
+    other: the first to listen answers ``/health`` while the others may still be starting."""
+    @contextlib.contextmanager
     def start(port):
         command = [executable("astana-kg"), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(workers), "--query-workers", str(query_workers), *args]
-        return running(command, f"http://127.0.0.1:{port}/health", timeout=timeout)
+        deadline = time.monotonic() + timeout
+        with running(command, f"http://127.0.0.1:{port}/health", timeout=timeout) as process:
+            while (listening := listening_sockets(port)) is not None and listening < workers:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{listening} of the {workers} workers of {' '.join(command)} listen "
+                                       f"after {timeout:g} s:\n" + _log_tail(process.log_path))
+                time.sleep(0.05)
+            yield process
 
     with on_a_free_port(start) as port:
         yield f"http://127.0.0.1:{port}"

@@ -17,7 +17,9 @@ import astana_kg
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_server  # noqa: E402
-from helpers_server import PortInUse, astana_kg_server, http_get, oxigraph_server, reserved_port  # noqa: E402
+from helpers_server import (  # noqa: E402
+    PortInUse, astana_kg_server, http_get, listening_sockets, oxigraph_server, reserved_port,
+)
 
 
 @pytest.fixture
@@ -90,6 +92,17 @@ def test_a_server_that_finds_every_port_taken_fails_saying_so(empty_store, taken
         with oxigraph_server(empty_store):
             pass
     assert len(handed) == 2
+
+
+def test_a_reserved_port_that_nothing_listens_on_counts_no_listening_socket(listener):
+    with reserved_port() as port:
+        assert listening_sockets(port) == 0
+    assert listening_sockets(listener.getsockname()[1]) == 1
+
+
+def test_a_server_of_two_workers_is_handed_over_once_both_listen(built):
+    with astana_kg_server(built.out, workers=2) as base:
+        assert listening_sockets(int(base.rsplit(":", 1)[1])) == 2
 
 
 def test_the_doctests_project_opens_the_session_build_and_reads_the_project_inputs(doctest_project, built, root,
