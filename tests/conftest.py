@@ -3,7 +3,8 @@ runs the tests in parallel), and throw-away copies of the project for tests that
 on purpose.
 
 Nothing here writes into the checkout: the package's doctests, which open the project's default
-build (``astana_kg.open()``), see a project directory whose build is the session's.
+build (``astana_kg.open()``), see a project directory whose build is the session's. A test
+marked ``alone`` runs while the other workers wait.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from astana_kg.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402
-from helpers_server import astana_kg_server  # noqa: E402
+from helpers_server import astana_kg_server, turn  # noqa: E402
 
 ROOT = project_root()
 INPUT_DIRS = ("ontology", "data", "shapes", "queries")
@@ -73,6 +74,16 @@ class SessionBuild:
 
 def pytest_configure(config):
     config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``alone`` (it times how fast something answers) runs, with
+    the set-up and tear-down of its fixtures, while no other worker runs a test."""
+    if not hasattr(item.config, "workerinput"):
+        return (yield)
+    with turn(Path(item.config.option.basetemp).parent, alone=item.get_closest_marker("alone") is not None):
+        return (yield)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Helpers for tests that talk to real servers over HTTP: `astana-kg serve` and `oxigraph
 serve-read-only` started as subprocesses on loopback ports reserved for them (so that test
-processes running side by side never share one), and a tiny canary HTTP server that counts every
-connection made to it.
+processes running side by side never share one), a tiny canary HTTP server that counts every
+connection made to it, and the turns that let a test that times a server run alone.
 
 Every server started here runs in its own process group and is stopped (SIGTERM, then SIGKILL)
 by its own process id when the ``with`` block ends, however the block ends.
@@ -10,6 +10,7 @@ by its own process id when the ``with`` block ends, however the block ends.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.server
 import json
 import os
@@ -57,6 +58,23 @@ def reserved_port():
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def turn(directory: Path, *, alone: bool):
+    """Hold a turn among the test processes that share ``directory``: any number of them at once,
+    or one ``alone``, which waits for the tests running to end while those that come wait for it.
+
+    Two flock(2) locks: ``turns.lock`` (shared, or exclusive when alone) and ``turns.turnstile``,
+    passed through before taking the first, and held by an alone turn until it has it, so that
+    shared turns taken one after the other cannot keep it waiting for ever."""
+    with open(directory / "turns.turnstile", "a") as turnstile, open(directory / "turns.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield  # the locks go with the files
 
 
 class PortInUse(RuntimeError):

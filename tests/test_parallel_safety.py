@@ -1,13 +1,18 @@
 """Test processes side by side (pytest-xdist's workers, the tests of other checkouts): a port
 reserved for one test server is given to no other socket, a server that finds its port taken
-starts on another, and the package's doctests open the session's build, not the checkout's."""
+starts on another, a test that times a server runs alone, and the package's doctests open the
+session's build, not the checkout's."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import select
 import socket
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,7 +23,7 @@ import astana_kg
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_server  # noqa: E402
 from helpers_server import (  # noqa: E402
-    PortInUse, astana_kg_server, http_get, listening_sockets, oxigraph_server, reserved_port,
+    PortInUse, astana_kg_server, http_get, listening_sockets, oxigraph_server, reserved_port, turn,
 )
 
 
@@ -103,6 +108,83 @@ def test_a_reserved_port_that_nothing_listens_on_counts_no_listening_socket(list
 def test_a_server_of_two_workers_is_handed_over_once_both_listen(built):
     with astana_kg_server(built.out, workers=2) as base:
         assert listening_sockets(int(base.rsplit(":", 1)[1])) == 2
+
+
+#: A test process taking a shared turn in argv[1]: it says "in" once it has it, and ends it when its stdin closes.
+SHARED_TURN = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from pathlib import Path
+from helpers_server import turn
+with turn(Path(sys.argv[1]), alone=False):
+    print("in", flush=True)
+    sys.stdin.read()
+"""
+
+
+def blocked_on(path: Path) -> int:
+    """How many flock(2) requests wait for the lock of ``path`` (from /proc/locks)."""
+    inode = f":{path.stat().st_ino} "
+    with open("/proc/locks") as locks:
+        return sum(1 for line in locks if "->" in line and inode in line)
+
+
+def wait_for(condition, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached within {timeout:g} s: {what}"
+        time.sleep(0.02)
+
+
+def test_a_test_alone_waits_for_the_tests_running_and_those_that_come_wait_for_it(tmp_path):
+    def shared_turn():
+        return subprocess.Popen([sys.executable, "-c", SHARED_TURN, str(tmp_path)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+
+    running = shared_turn()
+    later = None
+    alone_in, alone_done = threading.Event(), threading.Event()
+
+    def alone():
+        with turn(tmp_path, alone=True):
+            alone_in.set()
+            alone_done.wait(60)
+
+    thread = threading.Thread(target=alone)
+    try:
+        assert running.stdout.readline() == "in\n"
+        thread.start()
+        wait_for(lambda: blocked_on(tmp_path / "turns.lock") == 1, "the alone turn waiting for the running test")
+        later = shared_turn()
+        wait_for(lambda: blocked_on(tmp_path / "turns.turnstile") == 1, "a later test waiting behind the alone turn")
+        assert not alone_in.is_set()
+        running.stdin.close()
+        assert alone_in.wait(30), "the alone turn did not start when the running test ended"
+        wait_for(lambda: blocked_on(tmp_path / "turns.lock") == 1, "the later test waiting for the alone turn")
+        alone_done.set()
+        assert later.stdout.readline() == "in\n"
+    finally:
+        alone_done.set()
+        thread.join(30)
+        for process in (running, later):
+            if process is not None:
+                process.stdin.close()
+                process.wait(30)
+
+
+def test_tests_that_are_not_alone_run_at_the_same_time(tmp_path):
+    first = subprocess.Popen([sys.executable, "-c", SHARED_TURN, str(tmp_path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    second = subprocess.Popen([sys.executable, "-c", SHARED_TURN, str(tmp_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "in\n"
+        assert select.select([second.stdout], [], [], 30)[0], "the second test waited for the first"
+        assert second.stdout.readline() == "in\n"
+    finally:
+        for process in (first, second):
+            process.stdin.close()
+            process.wait(30)
 
 
 def test_the_doctests_project_opens_the_session_build_and_reads_the_project_inputs(doctest_project, built, root,
