@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,16 @@ class SessionBuild:
 
 def pytest_configure(config):
     config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test has a node id of its own: pytest-xdist hands tests to its workers by node id, and
+    schemathesis names the tests of all the operations of an API with the same one (under pytest-xdist
+    one of them would run, the others not at all)."""
+    count = Counter(item.nodeid for item in items)
+    for item in items:
+        if count[item.nodeid] > 1:
+            item._id = type(item.parent.id).parse(f"{item.parent.nodeid}::{item.name}")  # pytest 9's NodeId
 
 
 @pytest.hookimpl(wrapper=True)

@@ -187,6 +187,11 @@ def test_tests_that_are_not_alone_run_at_the_same_time(tmp_path):
             process.wait(30)
 
 
+def test_every_test_of_the_run_has_a_node_id_of_its_own(request):
+    ids = [item.nodeid for item in request.session.items]
+    assert len(ids) == len(set(ids)), [nodeid for nodeid in set(ids) if ids.count(nodeid) > 1]
+
+
 def test_the_doctests_project_opens_the_session_build_and_reads_the_project_inputs(doctest_project, built, root,
                                                                                    monkeypatch):
     monkeypatch.setenv("ASTANA_KG_ROOT", str(doctest_project))
