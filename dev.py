@@ -119,7 +119,7 @@ def install(extras: str = "") -> None:
     if unchanged and wanted <= set(last.get("extras", [])):
         up_to_date(f"pip install -e {target}", "pyproject.toml and the packages in .venv are unchanged")
         return
-    with step(f"pip install -e {target} (the first time takes about a minute)"):
+    with step(f"pip install -e {target}"):
         sh(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-e", target)
     extras_installed = sorted(wanted | (set(last.get("extras", [])) if unchanged else set()))
     write_stamp("install", {"pyproject": pyproject, "packages": installed_packages(), "extras": extras_installed})
