@@ -1,20 +1,28 @@
-"""Shared fixtures: one build of the real project per test session, and throw-away copies of the
-project for tests that break its input on purpose."""
+"""Shared fixtures: one build of the real project per test session (per worker, when pytest-xdist
+runs the tests in parallel), and throw-away copies of the project for tests that break its input
+on purpose.
+
+Nothing here writes into the checkout: the package's doctests, which open the project's default
+build (``astana_kg.open()``), see a project directory whose build is the session's. A test
+marked ``alone`` runs while the other workers wait.
+"""
 
 from __future__ import annotations
 
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from _pytest.doctest import DoctestItem
 
 from astana_kg.build import build, project_root
 from astana_kg.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402
-from helpers_server import astana_kg_server  # noqa: E402
+from helpers_server import astana_kg_server, turn  # noqa: E402
 
 ROOT = project_root()
 INPUT_DIRS = ("ontology", "data", "shapes", "queries")
@@ -26,15 +34,67 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The result of building the real project (graphs in memory, store and dump on disk)."""
-    out = tmp_path_factory.mktemp("build") / "build"
-    return build(out, ROOT)
-
-
-@pytest.fixture(scope="session")
 def store(built):
     return open_store(built.out)
+
+
+def project_view(built, directory: Path) -> Path:
+    """``directory`` made a project directory that reads the project's inputs (linked) and whose
+    default build (the link ``build``) is ``built``."""
+    for name in INPUT_DIRS:
+        (directory / name).symlink_to(ROOT / name, target_is_directory=True)
+    (directory / "build").symlink_to(built.out, target_is_directory=True)
+    return directory
+
+
+class SessionBuild:
+    """The session's build, for the tests and for the package's doctests alike: registered as a
+    plugin, since a conftest's fixtures reach only the tests below it."""
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def built(cls, tmp_path_factory):
+        """The result of building the real project (graphs in memory, store and dump on disk)."""
+        out = tmp_path_factory.mktemp("build") / "build"
+        return build(out, ROOT)
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def doctest_project(cls, built, tmp_path_factory) -> Path:
+        return project_view(built, tmp_path_factory.mktemp("project"))
+
+    @pytest.fixture(autouse=True)
+    @classmethod
+    def doctests_open_the_session_build(cls, request):
+        """A doctest's ``astana_kg.open()`` opens the session's build, not the checkout's ``build``
+        (which it would otherwise make, and which other test processes would make at the same time)."""
+        if isinstance(request.node, DoctestItem):
+            project = request.getfixturevalue("doctest_project")
+            request.getfixturevalue("monkeypatch").setenv("ASTANA_KG_ROOT", str(project))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test has a node id of its own: pytest-xdist hands tests to its workers by node id, and
+    schemathesis names the tests of all the operations of an API with the same one (under pytest-xdist
+    one of them would run, the others not at all)."""
+    count = Counter(item.nodeid for item in items)
+    for item in items:
+        if count[item.nodeid] > 1:
+            item._id = type(item.parent.id).parse(f"{item.parent.nodeid}::{item.name}")  # pytest 9's NodeId
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``alone`` (it times how fast something answers) runs, with
+    the set-up and tear-down of its fixtures, while no other worker runs a test."""
+    if not hasattr(item.config, "workerinput"):
+        return (yield)
+    with turn(Path(item.config.option.basetemp).parent, alone=item.get_closest_marker("alone") is not None):
+        return (yield)
 
 
 @pytest.fixture

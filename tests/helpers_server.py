@@ -1,6 +1,7 @@
 """Helpers for tests that talk to real servers over HTTP: `astana-kg serve` and `oxigraph
-serve-read-only` started as subprocesses on free loopback ports, and a tiny canary HTTP server
-that counts every connection made to it.
+serve-read-only` started as subprocesses on loopback ports reserved for them (so that test
+processes running side by side never share one), a tiny canary HTTP server that counts every
+connection made to it, and the turns that let a test that times a server run alone.
 
 Every server started here runs in its own process group and is stopped (SIGTERM, then SIGKILL)
 by its own process id when the ``with`` block ends, however the block ends.
@@ -9,6 +10,7 @@ by its own process id when the ``with`` block ends, however the block ends.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.server
 import json
 import os
@@ -41,11 +43,42 @@ def executable(name: str) -> str:
     return found
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+@contextlib.contextmanager
+def reserved_port():
+    """A TCP port on 127.0.0.1 that no other socket can be given while the block runs.
+
+    A socket stays bound to it (not listening) with SO_REUSEADDR and SO_REUSEPORT, so that the
+    server started on it can bind it too, while the kernel hands it to no one asking for any
+    free port: not another test process's server or canary, nor a client's outgoing connection.
+    (A port that was free a moment ago is no such promise: granian binds with SO_REUSEPORT, and
+    two of them on one port would share its connections.)
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def turn(directory: Path, *, alone: bool):
+    """Hold a turn among the test processes that share ``directory``: any number of them at once,
+    or one ``alone``, which waits for the tests running to end while those that come wait for it.
+
+    Two flock(2) locks: ``turns.lock`` (shared, or exclusive when alone) and ``turns.turnstile``,
+    passed through before taking the first, and held by an alone turn until it has it, so that
+    shared turns taken one after the other cannot keep it waiting for ever."""
+    with open(directory / "turns.turnstile", "a") as turnstile, open(directory / "turns.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield  # the locks go with the files
+
+
+class PortInUse(RuntimeError):
+    """The server could not bind its port: someone else holds it."""
 
 
 def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, Headers, bytes]:
@@ -87,8 +120,9 @@ def running(command: list[str], ready_url: str, *, timeout: float = 60.0, env: d
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited with {process.returncode} before it was ready:\n"
-                                   + _log_tail(log))
+                error = PortInUse if b"Address already in use" in log.read_bytes() else RuntimeError
+                raise error(f"{command[0]} exited with {process.returncode} before it was ready:\n"
+                            + _log_tail(log))
             try:
                 status, _, _ = http_get(ready_url, timeout=2)
                 if status == 200:
@@ -122,29 +156,74 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
         process.wait(timeout=5)
 
 
+#: How many ports a server is tried on before its start fails.
+PORT_ATTEMPTS = 5
+
+
+@contextlib.contextmanager
+def on_a_free_port(start):
+    """Enter ``start(port)``, a context manager that starts a server on ``port``, on a reserved
+    port; yield the port. A server that finds its port taken is started again on another one."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        with contextlib.ExitStack() as stack:
+            port = stack.enter_context(reserved_port())
+            try:
+                stack.enter_context(start(port))
+            except PortInUse:
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                continue
+            yield port
+            return
+
+
+def listening_sockets(port: int) -> int | None:
+    """How many sockets listen on 127.0.0.1:``port``, from Linux's /proc/net/tcp (None without it)."""
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    local = f"{int.from_bytes(socket.inet_aton('127.0.0.1'), sys.byteorder):08X}:{port:04X}"
+    return sum(1 for line in lines if line.split()[1:4:2] == [local, "0A"])  # 0A: LISTEN
+
+
 @contextlib.contextmanager
 def astana_kg_server(build_dir: Path | str, *args: str, workers: int = 1, query_workers: int = 1,
                      timeout: float = 60.0):
     """`astana-kg serve --build BUILD_DIR` on a free 127.0.0.1 port; yields its base URL
-    (``http://127.0.0.1:PORT``) once ``/health`` answers."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [executable("astana-kg"), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--query-workers", str(query_workers), *args]
-    with running(command, base + "/health", timeout=timeout):
-        yield base
+    (``http://127.0.0.1:PORT``) once ``/health`` answers and every worker listens.
+
+    granian's workers each open a listening socket of their own (SO_REUSEPORT), one after the
+    other: the first to listen answers ``/health`` while the others may still be starting."""
+    @contextlib.contextmanager
+    def start(port):
+        command = [executable("astana-kg"), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(workers), "--query-workers", str(query_workers), *args]
+        deadline = time.monotonic() + timeout
+        with running(command, f"http://127.0.0.1:{port}/health", timeout=timeout) as process:
+            while (listening := listening_sockets(port)) is not None and listening < workers:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{listening} of the {workers} workers of {' '.join(command)} listen "
+                                       f"after {timeout:g} s:\n" + _log_tail(process.log_path))
+                time.sleep(0.05)
+            yield process
+
+    with on_a_free_port(start) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager
 def oxigraph_server(location: Path | str, *args: str, timeout: float = 60.0):
     """`oxigraph serve-read-only --location LOCATION` on a free 127.0.0.1 port; yields its query
     endpoint (``http://127.0.0.1:PORT/query``)."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}/query"
-    command = [executable("oxigraph"), "serve-read-only", "--location", str(location),
-               "--bind", f"127.0.0.1:{port}", *args]
-    with running(command, endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"}), timeout=timeout):
-        yield endpoint
+    def start(port):
+        command = [executable("oxigraph"), "serve-read-only", "--location", str(location),
+                   "--bind", f"127.0.0.1:{port}", *args]
+        return running(command, f"http://127.0.0.1:{port}/query?" + urllib.parse.urlencode({"query": "ASK {}"}),
+                       timeout=timeout)
+
+    with on_a_free_port(start) as port:
+        yield f"http://127.0.0.1:{port}/query"
 
 
 class Canary:

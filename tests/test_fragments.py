@@ -309,6 +309,7 @@ def test_quad_fragments_refuse_triple_only_formats_with_406(client):
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/n-quads"
 
 
+@pytest.mark.alone
 def test_a_fragment_answers_in_a_few_milliseconds(client):
     urls = ["/fragments?predicate=" + urllib.parse.quote(p) + f"&page={n}"
             for p in (LABEL, TYPE, AKG + "roleOf") for n in (1, 2)]

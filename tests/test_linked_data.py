@@ -213,7 +213,7 @@ def test_the_quad_formats_keep_each_fact_in_the_graph_of_every_source_that_says_
     exact = [q for q in named(nquads)
              if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
     assert {q.graph_name.value for q in exact} == {BASE + "graph/curation/wikidata"}
-    assert any(q.graph_name.value == BASE + "graph/inferred" for q in named(nquads))
+    assert any(q.graph_name == ox.NamedNode(BASE + "graph/inferred") for q in nquads)
 
 
 @pytest.mark.parametrize("extension, fmt", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])

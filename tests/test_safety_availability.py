@@ -180,6 +180,7 @@ def unique_light_query(index: int) -> str:
     return f"# light {index} {time.monotonic_ns()}\nASK {{ <https://w3id.org/astana-kg/id/russia> ?p ?o }}"
 
 
+@pytest.mark.alone
 def test_light_queries_are_answered_within_a_second_while_runaways_run(built):
     with served(built, "--timeout", "8", "--query-workers", "1", "--long-queries", "2") as (base, _):
         group = server_group(base)
@@ -209,6 +210,7 @@ def test_light_queries_are_answered_within_a_second_while_runaways_run(built):
         assert all(took < 8 + 1 for _, took in outcomes), outcomes
 
 
+@pytest.mark.alone
 def test_the_server_stays_available_with_idle_slow_and_stalled_clients(built):
     with served(built, "--header-timeout", "10") as (base, port):
         held = []

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -52,53 +49,13 @@ RUSSIA_LABEL = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                 "WHERE { <https://w3id.org/astana-kg/id/russia> rdfs:label ?l }")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def astana_kg_command() -> str:
-    beside = Path(sys.executable).with_name("astana-kg")
-    found = str(beside) if beside.is_file() else shutil.which("astana-kg")
-    assert found, "the astana-kg command is not installed (pip install -e .)"
-    return found
-
-
 @pytest.fixture(scope="module")
-def server(built, tmp_path_factory):
+def server(built):
     """The base URL of `astana-kg serve` on a free port, serving the session's build."""
     assert VENDORED.is_file(), (f"{VENDORED} is missing: run `npm ci --prefix server/astana_kg/web && "
                                 "python3 server/astana_kg/web/vendor.py`")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [astana_kg_command(), "serve", "--port", str(port), "--build", str(built.out),
-               "--workers", "1", "--query-workers", "1"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + WAIT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"astana-kg serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"astana-kg serve did not answer /health in {WAIT} s:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with astana_kg_server(built.out) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
