@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, free_port, http_get, running, server_group  # noqa: E402
+from helpers_server import astana_kg_server, http_get, reserved_port, running, server_group  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
@@ -38,8 +38,8 @@ def test_the_balancer_configuration_is_valid():
 
 def test_killing_one_replica_under_load_loses_no_request(built):
     haproxy = _haproxy()
-    with astana_kg_server(built.out, workers=1) as first, astana_kg_server(built.out, workers=1) as second:
-        front = free_port()
+    with astana_kg_server(built.out, workers=1) as first, astana_kg_server(built.out, workers=1) as second, \
+            reserved_port() as front:
         env = dict(os.environ, ASTANA_KG_FRONT=f"127.0.0.1:{front}",
                    ASTANA_KG_REPLICA_1=first.removeprefix("http://"), ASTANA_KG_REPLICA_2=second.removeprefix("http://"))
         base = f"http://127.0.0.1:{front}"
