@@ -371,9 +371,11 @@ MORE_ROWS = pytest.mark.xfail(strict=True, reason=(
     "Comunica 4.5.0 gives 27 more rows than our endpoint and Oxigraph's server, which agree"))
 KNOWN = {"cq/02-observers-of-the-fourth-round": SLOW_PLAN, "cq/03-mediators": SLOW_PLAN,
          "cq/04-zone-areas-by-source": MORE_ROWS}
-# Over bindings-restricted fragments Comunica 4.5.0 ends CQ10 without a JSON answer (a crash).
-BRTPF_KNOWN = {"cq/04-zone-areas-by-source": MORE_ROWS, "cq/10-timeline": pytest.mark.xfail(strict=True, reason=(
-    "Comunica 4.5.0 ends this query over brTPF without writing a JSON answer"))}
+# Over bindings-restricted fragments Comunica 4.5.0 ends CQ10 without a JSON answer (a crash) on an
+# idle machine, and on a loaded one it may run on until the 600 s limit: not run, since either way
+# there is no answer to compare.
+BRTPF_KNOWN = {"cq/04-zone-areas-by-source": MORE_ROWS, "cq/10-timeline": pytest.mark.xfail(run=False, reason=(
+    "Comunica 4.5.0 ends this query over brTPF without a JSON answer, or runs on for minutes under load"))}
 
 
 @pytest.mark.parametrize("query", [pytest.param(q, marks=KNOWN.get(q.name, ())) for q in CQ],
