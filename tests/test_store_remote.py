@@ -286,6 +286,19 @@ def test_an_unreachable_engine_answers_502(built):
             app.extensions["astana_kg"]().close()
 
 
+def test_an_engine_that_answers_no_results_answers_502(built):
+    from astana_kg.server import create_app
+
+    with Canary(b"<html>maintenance</html>", "text/html") as engine:
+        app = create_app({"BUILD_DIR": str(built.out), "STORE_URL": engine.url, "QUERY_WORKERS": 1})
+        try:
+            answer = app.test_client().get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+        finally:
+            app.extensions["astana_kg"]().close()
+    assert answer.status_code == 502 and "neither SPARQL results nor RDF" in answer.json["detail"], answer.data
+    assert "default-graph-uri=" + DEFAULT_GRAPH in engine.bodies[0]
+
+
 def test_service_with_the_remote_store_is_refused_and_described_as_allowed_nowhere(remote, canary):
     before = canary.connections
     status, _, body = sparql_get(remote + "/sparql", f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}")
