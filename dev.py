@@ -179,6 +179,12 @@ def install_java() -> None:
         apt_install("default-jre-headless")
 
 
+def install_virtuoso() -> None:
+    """OpenLink Virtuoso from Debian, the external SPARQL engine `serve --store` is tested against."""
+    if not shutil.which("virtuoso-t") or not shutil.which("isql-vt"):
+        apt_install("virtuoso-opensource")
+
+
 def build() -> None:
     """`astana-kg build`, unless the link ``build`` still names the build made from the same
     inputs, code and packages as now."""
@@ -212,6 +218,7 @@ def main(argv: list[str]) -> int:
         install_test_clients()
         install_browser()
         install_java()
+        install_virtuoso()
         pytest = [str(BIN / "python"), "-m", "pytest", *PARALLEL, *rest]
         print("+", " ".join(pytest), flush=True)
         return subprocess.run(pytest, cwd=ROOT).returncode

@@ -58,7 +58,7 @@ def _cmd_serve(args) -> int:
         print(f"astana-kg serve: --server-url: {error}", file=sys.stderr)
         return ERROR
     build_dir = Path(args.build)
-    if not (build_dir / "store").is_dir():
+    if not args.store and not (build_dir / "store").is_dir():
         status = _cmd_build(argparse.Namespace(out=str(build_dir), root=None))
         if status != BUILT:
             return status
@@ -73,6 +73,12 @@ def _cmd_serve(args) -> int:
                ASTANA_KG_SERVER_URL=server_url)
     if args.public_base:
         env["ASTANA_KG_PUBLIC_BASE"] = args.public_base
+    if args.store:
+        if args.allow_update:
+            print("astana-kg serve: --allow-update needs the embedded store; a --store is read-only here",
+                  file=sys.stderr)
+            return ERROR
+        env.update(ASTANA_KG_STORE_URL=args.store, ASTANA_KG_STORE_DEFAULT_GRAPH=args.store_default_graph)
     mirrors = dict(m.split("=", 1) for m in args.service_mirror)
     if args.wikidata_cache:
         mirrors["https://query.wikidata.org/sparql"] = "cache"
@@ -120,6 +126,21 @@ def _cmd_wikidata_fetch(args) -> int:
     wikidata.write_cache(quads, Path(args.out))
     print(f"wrote {len(quads)} quads about {len(items)} linked items to {args.out} "
           f"(graph <{wikidata.CACHE_GRAPH}>); run `astana-kg build` to load them in place of the checked claims")
+    return 0
+
+
+def _cmd_default_graph(args) -> int:
+    from . import remote
+    from .paths import DUMP_NAME
+
+    dump_path = Path(args.build) / DUMP_NAME
+    if not dump_path.is_file():
+        print(f"astana-kg default-graph: no dump at {dump_path}: run `astana-kg build` first", file=sys.stderr)
+        return ERROR
+    quads = remote.default_graph_quads(dump_path.read_bytes(), args.graph)
+    Path(args.out).write_bytes(quads)
+    triples = quads.count(b"\n")
+    print(f"wrote {triples} triples of the default graph to {args.out} (graph <{args.graph}>)")
     return 0
 
 
@@ -176,9 +197,24 @@ def parser() -> argparse.ArgumentParser:
                                          "this server answers at (default: https://w3id.org/astana-kg/)")
     s.add_argument("--server-url", help="the URL clients reach this server at, the root of the absolute URLs "
                                         "its answers write (default: http://HOST:PORT/)")
+    s.add_argument("--store", metavar="URL",
+                   help="answer from the external SPARQL 1.1 engine at URL, loaded with this build's dump, instead "
+                        "of the build's store (the pages still read --build); see README, Serving past one machine")
+    s.add_argument("--store-default-graph", metavar="IRI", default="https://w3id.org/astana-kg/graph/default",
+                   help="the graph the engine at --store holds the merge of the named graphs in, sent as each "
+                        "query's default graph (default: https://w3id.org/astana-kg/graph/default)")
     s.add_argument("--allow-update", action="store_true", help="accept SPARQL Update (local use; needs a token)")
     s.add_argument("--update-token-file", help="file holding the bearer token updates must present")
     s.set_defaults(func=_cmd_serve)
+
+    d = commands.add_parser("default-graph", help="write the merge of the dump's named graphs as N-Quads in one "
+                                                  "graph, for an external engine to load beside the dump (serve --store)")
+    d.add_argument("--build", default=str(project_root() / "build"), help="build directory (default: build/)")
+    d.add_argument("--out", required=True, help="the N-Quads file to write")
+    d.add_argument("--graph", default="https://w3id.org/astana-kg/graph/default",
+                   help="the graph to write the triples in (serve's --store-default-graph; "
+                        "default: https://w3id.org/astana-kg/graph/default)")
+    d.set_defaults(func=_cmd_default_graph)
 
     w = commands.add_parser("wikidata", help="the offline Wikidata cache (every build holds the checked claims "
                                              "of data/wikidata/; `fetch` caches more)")

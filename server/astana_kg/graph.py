@@ -80,6 +80,12 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _MODIFIERS = re.compile(r"\b(?:ORDER\s+BY|LIMIT|OFFSET)\b", re.IGNORECASE)
 
 
+def bind_values(text: str, bindings: dict) -> str:
+    """The query with ``bindings`` (variable name -> term) as an inline VALUES block at the start of
+    its WHERE group: how values are bound in a query sent to another engine."""
+    return _RemoteBackend.bind(text, bindings)
+
+
 # ------------------------------------------------------------------------------------------------
 # Errors
 # ------------------------------------------------------------------------------------------------

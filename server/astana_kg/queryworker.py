@@ -91,7 +91,7 @@ def _dataset_kwargs(job: Job) -> dict:
 def kind_of(results) -> str:
     if isinstance(results, ox.QueryBoolean):
         return "boolean"
-    if isinstance(results, ox.QueryTriples):
+    if isinstance(results, ox.QueryTriples) or getattr(results, "kind", None) == "graph":  # remote.RemoteTriples
         return "graph"
     return "solutions"
 

@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ access_log = logging.getLogger("astana_kg.access")
 
 DEFAULTS = {
     "BUILD_DIR": None,
+    "STORE_URL": None,  # an external SPARQL engine's endpoint, loaded with the build's dump (remote.py)
+    "STORE_DEFAULT_GRAPH": None,  # the graph it holds the default graph in (remote.DEFAULT_GRAPH)
     "QUERY_TIMEOUT": 30.0,
     "ROW_CAP": 10000,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -63,6 +66,8 @@ DEFAULTS = {
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_BUILD_DIR": ("BUILD_DIR", str),
+    "ASTANA_KG_STORE_URL": ("STORE_URL", str),
+    "ASTANA_KG_STORE_DEFAULT_GRAPH": ("STORE_DEFAULT_GRAPH", str),
     "ASTANA_KG_TIMEOUT": ("QUERY_TIMEOUT", float),
     "ASTANA_KG_ROW_CAP": ("ROW_CAP", int),
     "ASTANA_KG_MAX_REQUEST_BYTES": ("MAX_CONTENT_LENGTH", int),
@@ -147,11 +152,15 @@ class Endpoint:
         self.config = config
         # The link resolved once: a later build moves the link, not what this endpoint serves.
         self.build_dir = Path(config["BUILD_DIR"] or project_root() / "build").resolve()
+        self.store_url = config.get("STORE_URL") or None
         store_path = self.build_dir / STORE_NAME
-        if not store_path.is_dir():
+        info_path = self.build_dir / INFO_NAME
+        if self.store_url and not info_path.is_file():
+            raise FileNotFoundError(f"no {INFO_NAME} in {self.build_dir}: the pages of a remote store read the "
+                                    "build its engine was loaded with")
+        if not self.store_url and not store_path.is_dir():
             raise FileNotFoundError(f"no built store at {store_path}: run `astana-kg build` first")
         self.store_path = str(store_path)
-        info_path = self.build_dir / INFO_NAME
         info = json.loads(info_path.read_text()) if info_path.is_file() else {}
         self.build_id = info.get("dump_sha256", "unbuilt")
         if "wikidata_cache" in info:  # answers from the offline cache change with it
@@ -172,6 +181,9 @@ class Endpoint:
             writable=self.writable, memory_bytes=int(config["QUERY_MEMORY_MB"]) * 1024 * 1024 or None,
             isolation=config["NETWORK_ISOLATION"],
             relay=(self._proxy.port, self._proxy.unix_path) if self._proxy else None)
+        if self.store_url:
+            self._open_remote(info, options)
+            return
         # In writable mode one process holds the store read-write and runs queries and updates alike.
         self.pool = QueryPool(self.store_path, 1 if self.writable else int(config["QUERY_WORKERS"]), options,
                               long_slots=0 if self.writable else int(config["LONG_QUERY_SLOTS"]),
@@ -189,6 +201,27 @@ class Endpoint:
             for stale in self.build_dir.glob(".snapshot-*"):
                 shutil.rmtree(stale, ignore_errors=True)
         self.store = self._snapshot() if self.writable else ox.Store.read_only(self.store_path)
+
+    def _open_remote(self, info: dict, options: ProcessOptions) -> None:
+        """Queries run in the external engine at STORE_URL; query processes over an empty store
+        parse them first (remote.py)."""
+        import tempfile
+
+        from .. import remote
+
+        if self.writable:
+            raise ValueError("a remote store (STORE_URL) is read-only here: updates need the embedded store")
+        self._snapshots = []
+        self._empty = tempfile.TemporaryDirectory(prefix="astana-kg-empty-store-")
+        ox.Store(self._empty.name).flush()  # made once, then opened read-only by the query processes
+        self.store = remote.RemoteStore(self.store_url, sorted(info.get("graphs", {})),
+                                        self.config.get("STORE_DEFAULT_GRAPH") or remote.DEFAULT_GRAPH,
+                                        float(self.config["QUERY_TIMEOUT"]))
+        workers = int(self.config["QUERY_WORKERS"])
+        checker = QueryPool(self._empty.name, workers, dataclasses.replace(options, relay=None),
+                            long_slots=int(self.config["LONG_QUERY_SLOTS"]),
+                            long_after=float(self.config["LONG_QUERY_AFTER"]))
+        self.pool = remote.RemotePool(self.store, checker, max(workers, int(self.config["APP_THREADS"])))
 
     def _snapshot(self) -> ox.Store:
         """A read-only store over a fresh snapshot of the writer's store (the older ones removed)."""
@@ -211,6 +244,10 @@ class Endpoint:
         return self._proxy
 
     def route(self, iri: str) -> str:
+        if self.store_url:
+            raise forbidden(f"SERVICE <{iri}> is refused: queries run in the store's engine, which would call it "
+                            "from its own network, where the allow-list and its proxy do not hold",
+                            service=iri)
         return self.proxy().route(iri)
 
     def _wikidata_cache(self):
@@ -222,6 +259,8 @@ class Endpoint:
         import shutil
 
         self.pool.close()
+        if getattr(self, "_empty", None) is not None:
+            self._empty.cleanup()
         for old in self._snapshots:
             shutil.rmtree(old, ignore_errors=True)
         if self._proxy is not None:
@@ -474,8 +513,8 @@ def create_app(config: dict | None = None) -> Flask:
         fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))
         state_ = endpoint()
         base = origin.absolute("/sparql")
-        triples = description.service_description(base, state_.store, list(app.config["SERVICE_ALLOW"]),
-                                                  state_.writable)
+        allowed = [] if state_.store_url else list(app.config["SERVICE_ALLOW"])  # the store's engine calls no one
+        triples = description.service_description(base, state_.store, allowed, state_.writable)
         return Response(serialize_graph(triples, fmt), 200, {"Content-Type": fmt.media_type, "Vary": "Accept"})
 
     @app.get("/health")
