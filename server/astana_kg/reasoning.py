@@ -339,9 +339,10 @@ def entailed(store: ox.Store) -> set:
     return {_triple(q) for q in store.quads_for_pattern(None, None, None, ENTAILED)}
 
 
-def contradictions(rules: Rules, store: ox.Store, asserted: Graph) -> list[tuple[str, tuple[URIRef, ...]]]:
+def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph]) -> list[tuple[str, tuple[URIRef, ...]]]:
     """The findings of an inconsistent saturated ``store``: an individual of two disjoint classes
-    or of owl:Nothing, two distinct entities made the same (``asserted``: the input, for causes)."""
+    or of owl:Nothing, two distinct entities made the same (``asserted``: the input graphs, in
+    which the causes are looked for)."""
     findings = []
     if rules.disjoint:
         rows = " ".join(f"({_sparql(a)} {_sparql(b)})" for a, b in rules.disjoint)
@@ -357,7 +358,10 @@ def contradictions(rules: Rules, store: ox.Store, asserted: Graph) -> list[tuple
         for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             closure.add(_triple(quad))
         closure += rules.schema
-        findings += distinct_entities_made_same(closure, asserted)
+        said = Graph()
+        for graph in asserted:
+            said += graph
+        findings += distinct_entities_made_same(closure, said)
     return sorted(set(findings))
 # ---------------------------------------------------------------------------------------------
 # Source by source
@@ -432,12 +436,8 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict) -> Inferred:
         kept = _kept(new - known, rules.terms)
         if len(kept):
             inferred[inferred_graph_name(name)] = kept
-    asserted = Graph()
-    asserted += curation
-    for graph in sources.values():
-        asserted += graph
-    union = saturate(rules, rules.facts, asserted, everything)
-    findings = contradictions(rules, union, asserted)
+    union = saturate(rules, rules.facts, curation, *sources.values(), everything)
+    findings = contradictions(rules, union, [curation, *sources.values()])
     if findings:
         raise InconsistentData(findings)
     together = _kept(entailed(union), rules.terms)
