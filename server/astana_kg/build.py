@@ -522,6 +522,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
                                              {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]})
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
+    except reasoning.UnsupportedSchema as error:
+        raise InvalidInput(f"{root / 'ontology/astana-kg.ttl'}: {error}") from None
     graphs = dict(inputs.graphs)
     graphs.update(inferred.graphs)
     graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
