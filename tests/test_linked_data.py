@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import sys
 import urllib.parse
 from html.parser import HTMLParser
@@ -213,7 +214,9 @@ def test_the_quad_formats_keep_each_fact_in_the_graph_of_every_source_that_says_
     exact = [q for q in named(nquads)
              if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
     assert {q.graph_name.value for q in exact} == {BASE + "graph/curation/wikidata"}
-    assert any(q.graph_name == ox.NamedNode(BASE + "graph/inferred") for q in nquads)
+    guarantor = ox.Triple(ox.NamedNode(str(RUSSIA)), ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(AKG.Guarantor)))
+    assert {q.graph_name.value for q in named(nquads) if q.triple == guarantor} == \
+        {BASE + f"graph/inferred/00{n}" for n in range(5)}
 
 
 @pytest.mark.parametrize("extension, fmt", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])
@@ -234,7 +237,7 @@ def test_the_triple_formats_merge_the_asserted_graphs_and_name_them_for_attribut
     assert (document, FOAF.primaryTopic, RUSSIA) in turtle
     derived = set(turtle.objects(document, PROV.wasDerivedFrom))
     assert rdflib.URIRef(BASE + "graph/source/001") in derived
-    assert rdflib.URIRef(BASE + "graph/inferred") not in derived
+    assert not [g for g in derived if str(g).startswith(BASE + "graph/inferred")]
     assert (rdflib.URIRef(BASE + "graph/source/001"), PROV.wasDerivedFrom, rdflib.URIRef(ID + "source-001")) in turtle
     # No entailment leaks into the merge (prov:Agent is only entailed for Russia).
     assert (RUSSIA, rdflib.RDF.type, PROV.Agent) not in turtle
@@ -647,3 +650,16 @@ def test_serve_names_its_documents_under_the_configured_public_base(built):
         assert status == 200
         graph = rdflib.Graph().parse(data=body, format="turtle")
         assert (rdflib.URIRef("https://example.org/kg/id/russia.ttl"), FOAF.primaryTopic, RUSSIA) in graph
+
+
+def test_the_entity_page_credits_an_entailment_to_the_sources_it_follows_from(client):
+    """The UN is an observer by source 003 alone: its page links that entailment to
+    graph/inferred/003 and to no other graph, and that graph has a page of its own."""
+    html = client.get("/id/united-nations.html").get_data(as_text=True)
+    entailed = html[html.index('id="inferred-table"'):]
+    entailed = entailed[:entailed.index("</table>")]
+    row = re.search(r'ontology#Observer"[^>]*>observer</a> <span class="sources">(.*?)</span>', entailed)
+    assert row, "no entailed observer membership on the page"
+    assert re.findall(r'href="([^"]+)"', row[1]) == ["/graph/inferred/003"]
+    page = client.get("/graph/inferred/003.html")
+    assert page.status_code == 200 and "source 003" in page.get_data(as_text=True)

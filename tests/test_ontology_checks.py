@@ -95,3 +95,14 @@ def test_an_ontology_term_the_ontology_does_not_define_stops_the_build(project_c
     status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "undefined-term-violation.rq" in err and "ontology#Human" in err
+
+
+def test_an_ontology_axiom_the_reasoner_cannot_compile_stops_the_build_naming_it(project_copy, capsys):
+    ontology = project_copy / "ontology" / "astana-kg.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + "\n[ a owl:Restriction ; owl:onProperty akg:roleOf ; "
+                        "owl:hasValue <https://w3id.org/astana-kg/id/russia> ] rdfs:subClassOf akg:GuarantorRole .\n",
+                        encoding="utf-8")
+    status, err = build_report(project_copy, capsys)
+    assert status == 1, err
+    assert "astana-kg.ttl" in err and "owl#hasValue" in err
+    assert not (project_copy / "build").exists()

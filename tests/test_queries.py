@@ -113,3 +113,11 @@ def test_cq11_single_source_facts_include_the_un_observer_role(store):
     facts = {r["fact"].rsplit("/", 1)[1] for r in answer(store, "cq/11-single-source-facts")}
     assert "role-observer-united-nations-process" in facts
     assert "role-guarantor-russia" not in facts
+
+
+def test_observers_by_source_count_the_un_only_for_source_003_and_by_entailment(store):
+    result = answer(store, "examples/06-observers-by-source")
+    un = {(r["source"].rsplit("-", 1)[1], r["how"]) for r in result if r["label"] == "United Nations"}
+    assert un == {("003", "entailed")}
+    us = {r["source"].rsplit("-", 1)[1] for r in result if r["label"] == "United States"}
+    assert len(us) >= 3

@@ -35,7 +35,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from . import checks, dumps, labels, reasoning, wikidata
 from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
 from .namespaces import (
-    AKG, BASE, DATA, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
+    AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
     WD, WIKIDATA_GRAPH,
 )
 
@@ -67,6 +67,9 @@ class Inputs:
     claims: list[Claim]
     graphs: dict[URIRef, Graph]
     files: list[Path] = field(default_factory=list)
+
+    def source_graphs(self) -> dict[URIRef, Graph]:
+        return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
 
     def union(self, *, with_ontology: bool = True) -> Graph:
         union = Graph()
@@ -122,7 +125,8 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
 
 
 def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
-    """PROV-O descriptions of the named graphs and of the reasoning that made the inferred graph."""
+    """PROV-O descriptions of the named graphs and of the reasoning that makes the inferred graphs
+    (:func:`inferred_provenance` describes those once they are made)."""
     graph = Graph()
     reasoning_activity = DATA["owl-rl-reasoning"]
     for source in sources.values():
@@ -140,13 +144,38 @@ def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
     graph.add((WIKIDATA_GRAPH, RDFS.label, Literal("Curated links to checked Wikidata items and other identifiers", lang="en")))
     graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/wikidata/verified-qids.tsv")))
     graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/curation/wikidata-links.tsv")))
-    graph.add((INFERRED_GRAPH, RDF.type, PROV.Entity))
-    graph.add((INFERRED_GRAPH, RDFS.label, Literal("Triples entailed under OWL 2 RL and not asserted by any source", lang="en")))
-    graph.add((INFERRED_GRAPH, PROV.wasGeneratedBy, reasoning_activity))
     graph.add((reasoning_activity, RDF.type, PROV.Activity))
-    graph.add((reasoning_activity, RDFS.label, Literal("OWL 2 RL closure computed with owlrl", lang="en")))
+    graph.add((reasoning_activity, RDFS.label, Literal(
+        "OWL 2 RL rules compiled from the ontology, run source by source with pyoxigraph", lang="en")))
     graph.add((reasoning_activity, PROV.used, ONTOLOGY_GRAPH))
     graph.add((reasoning_activity, PROV.used, WIKIDATA_GRAPH))
+    return graph
+
+
+def inferred_provenance(inferred: reasoning.Inferred) -> Graph:
+    """PROV-O descriptions of the inferred graphs: each derived from its source graph, the
+    ontology and the curation graph; the shared one from the ontology and the curation graph, and
+    from every source graph if some of its triples follow only from several graphs together."""
+    graph = Graph()
+    reasoning_activity = DATA["owl-rl-reasoning"]
+    sources = sorted(GRAPH["source/" + str(name).rsplit("/", 1)[-1]] for name in inferred.graphs
+                     if name != reasoning.SHARED_INFERRED_GRAPH)
+    for name in inferred.graphs:
+        graph.add((name, RDF.type, PROV.Entity))
+        graph.add((name, PROV.wasGeneratedBy, reasoning_activity))
+        graph.add((name, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
+        graph.add((name, PROV.wasDerivedFrom, WIKIDATA_GRAPH))
+        if name == reasoning.SHARED_INFERRED_GRAPH:
+            graph.add((name, RDFS.label, Literal(
+                "Triples entailed under OWL 2 RL from the curation graph alone, or only from several graphs together",
+                lang="en")))
+            for source in sources if inferred.together else ():
+                graph.add((name, PROV.wasDerivedFrom, source))
+        else:
+            number = str(name).rsplit("/", 1)[-1]
+            graph.add((name, RDFS.label, Literal(
+                f"Triples entailed under OWL 2 RL from source {number}, not asserted by it", lang="en")))
+            graph.add((name, PROV.wasDerivedFrom, GRAPH["source/" + number]))
     return graph
 
 
@@ -489,11 +518,15 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
 
     started = time.perf_counter()
     try:
-        inferred = reasoning.infer(inputs.union())
+        inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]})
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
+    except reasoning.UnsupportedSchema as error:
+        raise InvalidInput(f"{root / 'ontology/astana-kg.ttl'}: {error}") from None
     graphs = dict(inputs.graphs)
-    graphs[INFERRED_GRAPH] = inferred
+    graphs.update(inferred.graphs)
+    graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
     graphs.update(labels.label_graphs(graphs, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
     timings["reason"] = time.perf_counter() - started
 

@@ -48,7 +48,8 @@ ID = "https://w3id.org/astana-kg/id/"
 AKG = "https://w3id.org/astana-kg/ontology#"
 GRAPH_BASE = "https://w3id.org/astana-kg/graph/"
 SOURCE_GRAPHS = GRAPH_BASE + "source/"
-INFERRED_GRAPH = GRAPH_BASE + "inferred"
+#: The prefix of the inferred graphs (``inferred/NNN`` for source NNN, ``inferred/shared``).
+INFERRED_GRAPHS = GRAPH_BASE + "inferred/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -554,7 +555,7 @@ class _Index:
         for row in rows:
             s, p, o, g = row["s"].value, row["p"].value, row["o"], row["g"].value
             if p == RDFS_LABEL and isinstance(o, ox.Literal):
-                if g != INFERRED_GRAPH:
+                if not g.startswith(INFERRED_GRAPHS):
                     labels[s].add(o.value)
                 continue
             if p == SKOS_ALT and isinstance(o, ox.Literal):
@@ -569,7 +570,7 @@ class _Index:
             full.add((s, p, o))
             if p == RDF_TYPE:
                 self.types_all[s].add(o)
-                if g != INFERRED_GRAPH:
+                if not g.startswith(INFERRED_GRAPHS):
                     self.types_asserted[s].add(o)
             elif p == SKOS_EXACT and o.startswith(WIKIDATA):
                 self.wikidata[s].add(o)

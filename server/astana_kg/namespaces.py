@@ -26,7 +26,9 @@ WD = Namespace("http://www.wikidata.org/entity/")
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 PROVENANCE_GRAPH = GRAPH["provenance"]
 WIKIDATA_GRAPH = GRAPH["curation/wikidata"]
-INFERRED_GRAPH = GRAPH["inferred"]
+#: The inferred graphs: ``graph/inferred/NNN``, what source NNN entails, and ``graph/inferred/shared``.
+INFERRED_GRAPHS = GRAPH["inferred/"]
+SHARED_INFERRED_GRAPH = GRAPH["inferred/shared"]
 
 
 class AKG(DefinedNamespace):

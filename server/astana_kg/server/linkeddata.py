@@ -21,7 +21,8 @@ triple formats (Turtle, N-Triples, RDF/XML, JSON-LD) are the merge of the assert
 document says which named graphs it was taken from (``prov:wasDerivedFrom``) and from which
 article each graph comes. The quad formats (N-Quads, TriG) hold those same triples in the
 default graph, and besides keep every triple in the named graph that asserts it, the OWL RL
-entailments included (``graph/inferred``): a client that reads quads and queries the default
+entailments included (``graph/inferred/NNN``, what source NNN entails, and
+``graph/inferred/shared``): a client that reads quads and queries the default
 graph (Comunica) finds the entity's triples, one that asks for graphs finds their sources.
 
 The views only parse the request and shape the response; the logic is in plain functions
@@ -77,12 +78,29 @@ WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 #: Where the IRIs of the data live, whatever the configured public base: the build mints them.
 DATA_BASE = "https://w3id.org/astana-kg/"
-INFERRED = DATA_BASE + "graph/inferred"
+#: The prefix of the inferred graphs: ``graph/inferred/NNN`` (what source NNN entails), ``graph/inferred/shared``.
+INFERRED = DATA_BASE + "graph/inferred/"
 ONTOLOGY_GRAPH = DATA_BASE + "graph/ontology"
 PROVENANCE_GRAPH = DATA_BASE + "graph/provenance"
 SOURCE_GRAPH = DATA_BASE + "graph/source/"
 #: Graphs left out of the triple formats' merge: entailments, and the ontology (served at /ontology).
-NOT_MERGED = {INFERRED, ONTOLOGY_GRAPH}
+NOT_MERGED = {ONTOLOGY_GRAPH}
+
+
+def is_merged(graph: str) -> bool:
+    """Whether the triple formats' merge takes the triples of named graph ``graph``.
+
+    >>> [is_merged(DATA_BASE + g) for g in ("graph/source/003", "graph/inferred/003", "graph/ontology")]
+    [True, False, False]
+    """
+    return graph not in NOT_MERGED and not is_inferred(graph)
+
+
+def is_inferred(graph) -> bool:
+    """Whether ``graph`` (a name, or a quad's graph name) is one of the inferred graphs."""
+    if isinstance(graph, ox.NamedNode):
+        graph = graph.value
+    return isinstance(graph, str) and graph.startswith(INFERRED)
 #: Properties that link a fact node (role, position, statement, alignment) to the entity it is about.
 FACT_LINKS = {AKG + name for name in ("roleOf", "roleIn", "positionIn", "speaker", "about", "supports",
                                       "opposes", "onBehalfOf", "alignedEntity")}
@@ -429,10 +447,12 @@ def document_header(iri: str, doc: str, quads: list[ox.Quad], store: ox.Store) -
             header.append(ox.Triple(doc_node, ox.NamedNode(DCTERMS + "hasFormat"),
                                     ox.NamedNode(f"{stem}.{variant.extension}")))
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)
-                     and (doc.endswith((".nq", ".trig")) or q.graph_name.value not in NOT_MERGED)})
+                     and (doc.endswith((".nq", ".trig")) or is_merged(q.graph_name.value))})
     derived = ox.NamedNode(PROV + "wasDerivedFrom")
     for graph in graphs:
         header.append(ox.Triple(doc_node, derived, ox.NamedNode(graph)))
+        if not is_merged(graph):
+            continue  # an inferred graph's derivation is in its own description, /graph/inferred/NNN
         for quad in store.quads_for_pattern(ox.NamedNode(graph), derived, None, ox.NamedNode(PROVENANCE_GRAPH)):
             header.append(ox.Triple(quad.subject, quad.predicate, quad.object))
     return header
@@ -442,7 +462,7 @@ def merge(quads: list[ox.Quad]) -> list[ox.Triple]:
     """The triples of the asserted graphs, once each (the triple formats' flat merge)."""
     seen: dict[ox.Triple, None] = {}
     for quad in quads:
-        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in NOT_MERGED:
+        if isinstance(quad.graph_name, ox.NamedNode) and not is_merged(quad.graph_name.value):
             continue
         seen.setdefault(quad.triple, None)
     return list(seen)
@@ -620,6 +640,10 @@ class Pages:
             source = DATA_BASE + f"id/source-{number}"
             return {"graph": graph, "number": number, "label": f"source {number}", "href": self.href(source),
                     "title": self.index.labels.get(source, "")}
+        if graph.startswith(INFERRED) and graph[len(INFERRED):].isdigit():
+            number = graph[len(INFERRED):]
+            return {"graph": graph, "number": number, "label": f"entailed by source {number}",
+                    "href": self.href(graph), "title": self.index.labels.get(graph, "")}
         short = graph[len(DATA_BASE + "graph/"):] if graph.startswith(DATA_BASE + "graph/") else _compact(graph)
         return {"graph": graph, "number": "", "label": short, "href": self.href(graph),
                 "title": self.index.labels.get(graph, "")}
@@ -650,15 +674,15 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
     """Everything the entity page shows, from the entity's description (one query)."""
     pages = Pages(index, public_base, script_root)
     quads = describe(store, iri)
-    asserted = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value != INFERRED]
+    asserted = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and not is_inferred(q.graph_name)]
+    said = {q.triple for q in asserted}
     by_subject: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in asserted:
         by_subject[quad.subject.value].append(quad)
     own = [q for q in asserted if q.subject.value == iri]
     incoming = [q for q in asserted if isinstance(q.object, ox.NamedNode) and q.object.value == iri
                 and q.subject.value != iri and q.predicate.value != OA + "hasBody"]
-    inferred = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == INFERRED
-                and q.subject.value == iri]
+    inferred = [q for q in quads if is_inferred(q.graph_name) and q.subject.value == iri and q.triple not in said]
 
     def first(subject: str, predicate: str) -> str | None:
         for quad in by_subject.get(subject, ()):
@@ -722,7 +746,7 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
                 # A role without dates of its own holds from its context's start, as each source dates it.
                 for name in ("startDate", "signedOn", "inForceFrom"):
                     for q in store.quads_for_pattern(ox.NamedNode(context), ox.NamedNode(AKG + name), None):
-                        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value != INFERRED:
+                        if isinstance(q.graph_name, ox.NamedNode) and not is_inferred(q.graph_name):
                             dates.append((f"context {index.label(AKG + name)}", q.object.value,
                                           pages.source_ref(q.graph_name.value)))
             roles.append({"iri": fact, "href": pages.href(fact), "label": index.label(fact),
