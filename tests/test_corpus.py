@@ -38,7 +38,7 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(generated):
+def built_corpus(generated):
     """The generated project built by the command line, as a user would (a process of its own)."""
     out = generated / "build"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(project_root() / "server"), os.environ.get("PYTHONPATH", "")]))
@@ -47,8 +47,8 @@ def built(generated):
     return result, out
 
 
-def test_the_real_build_builds_and_validates_ten_generated_articles(built):
-    result, out = built
+def test_the_real_build_builds_and_validates_ten_generated_articles(built_corpus):
+    result, out = built_corpus
     assert result.returncode == 0, result.stderr
     info = json.loads((out / "build-info.json").read_text())
     sources = sorted(g for g in info["graphs"] if "/graph/source/" in g)
@@ -108,3 +108,17 @@ def test_the_command_refuses_to_run_without_a_size(capsys):
         corpus.main(["--out", "x"])
     assert exit_info.value.code == 2
     assert "--articles and --out are needed" in capsys.readouterr().err
+
+
+def test_the_generator_replaces_its_own_output_and_refuses_any_other_directory(tmp_path, capsys):
+    out = corpus.generate(2, 1, tmp_path / "corpus")
+    (out / "data/sources/stale.txt").write_text("left from before")
+    corpus.generate(2, 1, out)
+    assert not (out / "data/sources/stale.txt").exists()
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data/README.md").write_text("someone's work")
+    with pytest.raises(SystemExit):
+        corpus.main(["--articles", "2", "--out", str(project)])
+    assert "not written by this generator" in capsys.readouterr().err
+    assert (project / "data/README.md").read_text() == "someone's work"
