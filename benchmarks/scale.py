@@ -139,6 +139,32 @@ def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tupl
     return results
 
 
+def print_table(runs: dict[int, dict]) -> None:
+    """The stage times, wall time and peak memory of each size, and their growth exponents."""
+    stages = list(dict.fromkeys(name for run in runs.values() for name in run["stages"]))
+    print()
+    header = f"{'size':>6s} {'articles':>8s} {'triples':>9s} {'inferred':>9s} " + " ".join(f"{s:>9s}" for s in stages) \
+        + f" {'wall s':>8s} {'peak MB':>8s}"
+    print(header)
+    for size, run in runs.items():
+        print(f"{str(size) + 'x':>6s} {size * SEED_ARTICLES:8d} {run['triples']:9d} {run['inferred'] or 0:9d} "
+              + " ".join(f"{run['stages'].get(s, 0.0):9.2f}" for s in stages)
+              + f" {run['wall']:8.1f} {run['peak_rss_mb']:8.0f}")
+    xs = [size * SEED_ARTICLES for size in runs]
+
+    def fitted(values):
+        slope = exponent(xs, values)
+        return f"{slope:9.2f}" if slope is not None else f"{'-':>9s}"
+
+    print(f"{'growth exponent':>35s} " + " ".join(fitted([r["stages"].get(s, 0.0) for r in runs.values()])
+                                                 for s in stages)
+          + f" {fitted([r['wall'] for r in runs.values()]).strip():>8s} "
+          + f"{fitted([r['peak_rss_mb'] for r in runs.values()]).strip():>8s}")
+    print(f"(slope of log time and log memory on log articles over {', '.join(f'{s}x' for s in runs)}; "
+          f"source triples grow with exponent {fitted([r['triples'] for r in runs.values()]).strip()}, "
+          f"inferred triples with {fitted([r['inferred'] or 0 for r in runs.values()]).strip()})")
+
+
 def latency_table(title: str, seeds: dict, scaled: dict, largest: int) -> None:
     print(f"\n{title} (ms; rows)")
     print(f"{'query':40s} {'seeds':>14s} {f'{largest}x':>14s} {'ratio':>7s}")
@@ -173,27 +199,7 @@ def main() -> int:
         runs[size]["triples"] = source_triples(runs[size]["log"])
         print(f"{size}x: built in {runs[size]['wall']:.1f} s, peak RSS {runs[size]['peak_rss_mb']:.0f} MB", flush=True)
 
-    stages = list(dict.fromkeys(name for run in runs.values() for name in run["stages"]))
-    print()
-    header = f"{'size':>6s} {'articles':>8s} {'triples':>9s} " + " ".join(f"{s:>9s}" for s in stages) \
-        + f" {'wall s':>8s} {'peak MB':>8s}"
-    print(header)
-    for size, run in runs.items():
-        print(f"{str(size) + 'x':>6s} {size * SEED_ARTICLES:8d} {run['triples']:9d} "
-              + " ".join(f"{run['stages'].get(s, 0.0):9.2f}" for s in stages)
-              + f" {run['wall']:8.1f} {run['peak_rss_mb']:8.0f}")
-    xs = [size * SEED_ARTICLES for size in runs]
-
-    def fitted(values):
-        slope = exponent(xs, values)
-        return f"{slope:9.2f}" if slope is not None else f"{'-':>9s}"
-
-    print(f"{'growth exponent':>25s} " + " ".join(fitted([r["stages"].get(s, 0.0) for r in runs.values()])
-                                                 for s in stages)
-          + f" {fitted([r['wall'] for r in runs.values()]).strip():>8s} "
-          + f"{fitted([r['peak_rss_mb'] for r in runs.values()]).strip():>8s}")
-    print(f"(slope of log time and log memory on log articles over {', '.join(f'{s}x' for s in runs)}; "
-          f"source triples grow with exponent {fitted([r['triples'] for r in runs.values()]).strip()})")
+    print_table(runs)
 
     largest = max(runs)
     seeds_out = work / "seeds-build"
