@@ -38,6 +38,7 @@ from .namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
     WD, WIKIDATA_GRAPH,
 )
+from .progress import Report, Stages
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -494,29 +495,28 @@ def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
                    "quads": len(quads), "graph": wikidata.CHECKED_GRAPH}
 
 
-def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None) -> BuildResult:
+def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None,
+          report: Report | None = None) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
 
     ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
     checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
-    the sources and from reasoning."""
+    the sources and from reasoning. ``report`` hears of each stage as it starts and ends."""
     root = root or project_root()
     out = output_path(out)
     prepare_output(out)
-    timings: dict[str, float] = {}
+    stages = Stages(report)
 
-    started = time.perf_counter()
+    stages.begin("load")
     inputs = load_inputs(root)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
-    timings["load"] = time.perf_counter() - started
 
-    started = time.perf_counter()
+    stages.begin("validate")
     checks.check_vocabulary(inputs)
     checks.validate_shapes(inputs, root / "shapes")
     checks.run_violation_queries(inputs, root / "queries" / "checks")
-    timings["validate"] = time.perf_counter() - started
 
-    started = time.perf_counter()
+    stages.begin("reason")
     try:
         inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
                                              {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]})
@@ -528,9 +528,11 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     graphs.update(inferred.graphs)
     graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
     graphs.update(labels.label_graphs(graphs, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
-    timings["reason"] = time.perf_counter() - started
 
-    started = time.perf_counter()
+    stages.begin("document")
+    documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
+
+    stages.begin("write")
     union = Graph()
     for graph in graphs.values():
         union += graph
@@ -539,15 +541,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
             "unlinked": [row[0] for row in unlinked]}
     info["wikidata_cache"] = cache_info
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
-    timings["write"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
-    timings["document"] = time.perf_counter() - started
-
-    started = time.perf_counter()
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
                             extra_quads=cache_quads)
-    timings["write"] += time.perf_counter() - started
-    return BuildResult(directory, graphs, timings, info, out)
+    stages.end()
+    return BuildResult(directory, graphs, stages.timings, info, out)

@@ -13,13 +13,16 @@ from pathlib import Path
 
 from . import __version__
 from .build import BUILT, ERROR, INVALID_INPUT, InvalidInput, build, project_root
+from .progress import report_for
 from .reasoning import InconsistentData
 from .store import QueryError, open_store, run_query
 
 
 def _cmd_build(args) -> int:
+    """Build, with a progress bar per stage on a terminal and a line per stage otherwise (on stderr)."""
     try:
-        result = build(Path(args.out), Path(args.root) if args.root else None)
+        with report_for(sys.stderr) as report:
+            result = build(Path(args.out), Path(args.root) if args.root else None, report=report)
     except (InvalidInput, InconsistentData) as error:
         print(f"astana-kg build: invalid input, nothing was written\n{error}", file=sys.stderr)
         return INVALID_INPUT
