@@ -64,9 +64,10 @@ def run_build(root: Path, out: Path, log: Path) -> dict:
     stages: dict[str, float] = {}
     for name, seconds in STAGE_LINE.findall(text):
         stages[name] = stages.get(name, 0.0) + float(seconds)
-    quads = re.search(r"^\s*(\d+)\s+https://w3id.org/astana-kg/graph/inferred$", text, re.MULTILINE)
+    # One inferred graph per source and one shared: the summary lists each with its triples.
+    inferred = [int(n) for n in re.findall(r"^\s*(\d+)\s+https://w3id.org/astana-kg/graph/inferred/\S+$", text, re.MULTILINE)]
     return {"wall": wall, "stages": stages, "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
-            "inferred": int(quads.group(1)) if quads else None, "log": log}
+            "inferred": sum(inferred) if inferred else None, "log": log}
 
 
 def source_triples(log: Path) -> int:
