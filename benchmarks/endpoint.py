@@ -411,7 +411,7 @@ def cache_behaviour(server: Server, query: str) -> dict:
                         ("nonce-a", query + "\n# nonce cache-check-a\n"),
                         ("nonce-b", query + "\n# nonce cache-check-b\n")):
         _, headers, _ = http_get(server.base + server.url_for(text))
-        seen[label] = headers.get("X-Cache")
+        seen[label] = next((v for k, v in headers.items() if k.lower() == "x-cache"), None)  # any case
     return seen
 
 
