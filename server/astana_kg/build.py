@@ -532,7 +532,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     graphs = dict(inputs.graphs)
     graphs[INFERRED_GRAPH] = inferred
-    graphs.update(labels.label_graphs(graphs, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
+    reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
+    graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
     timings["reason"] = time.perf_counter() - started
 
     started = time.perf_counter()
