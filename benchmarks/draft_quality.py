@@ -65,13 +65,14 @@ def statements(claims) -> dict[URIRef, dict]:
     """Each statement node: its speaker, the spans of its quoted or paraphrased words, its akg:statedOn."""
     found: dict[URIRef, dict] = {}
     for claim in claims:
-        for node in claim.facts.subjects(RDF.type, AKG.Statement):
+        for node in set(claim.facts.subjects(AKG.reportedIn, None)):
             entry = found.setdefault(node, {"speaker": None, "spans": [], "date": None})
             entry["speaker"] = claim.facts.value(node, AKG.speaker) or entry["speaker"]
             entry["date"] = claim.facts.value(node, AKG.statedOn) or entry["date"]
             for prop in (AKG.quotation, AKG.paraphrase):
                 for words in claim.facts.objects(node, prop):
-                    hits = find_quote(claim.quote, str(words))
+                    quoted = claim.source.text[claim.start:claim.end]  # the source's characters (no-break spaces)
+                    hits = find_quote(quoted, str(words).replace("\u00a0", " "))
                     if hits:
                         entry["spans"].append((claim.start + hits[0][0], claim.start + hits[0][1]))
     return {node: entry for node, entry in found.items() if entry["speaker"] is not None}

@@ -81,7 +81,8 @@ SPEECH_VERBS = (
     "recalled", "stated", "states", "concluded", "believes", "emphasized", "emphasised", "pointed out", "underlined",
     "announced", "claimed", "warned", "insisted", "urged", "asked", "remarked", "argued", "declared", "confirmed",
     "continued", "according to", "quoted", "praised", "welcomed", "thanked", "expressed", "called", "rejected",
-    "refuted", "backed", "reiterated", "suggested", "assured", "admitted", "denied", "hoped",
+    "refuted", "backed", "reiterated", "suggested", "assured", "admitted", "denied", "hoped", "hailed", "described",
+    "termed", "issued a statement",
 )
 
 _NAME = re.compile(

@@ -27,10 +27,15 @@ DESCRIPTORS = {
     "ambassador": ("ambassador",), "head": ("head", "chief"), "chief": ("chief", "head"),
 }
 _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
-_VERB = re.compile(r"\b(?:" + "|".join(re.escape(v) for v in SPEECH_VERBS) + r")\b")
+_VERBS = "|".join(re.escape(v) for v in SPEECH_VERBS)
+_VERB = re.compile(rf"\b(?:{_VERBS})\b")
 #: Verbs whose object is what was said ("welcomed the memorandum"): the paraphrase starts at the verb.
 STANCE = ("praised", "welcomed", "thanked", "rejected", "backed", "expressed", "called", "refuted",
           "condemned", "supported", "denied", "hailed", "criticized", "criticised", "issued a statement")
+#: "his spokesman": someone who speaks for the last person named.
+_FOR_SOMEONE = re.compile(r"\b(?:his|her)\s+(spokesman|spokeswoman|spokesperson|aide|adviser|advisor|deputy|office)\b")
+#: "In the envoy’s opinion": the speaker is the last person the noun fits.
+_OPINION = re.compile(r"\b(?:the|this|that)\s+(\w+)[’']s\s+(?:opinion|view|words)\b", re.IGNORECASE)
 _SPEAKING = re.compile(r"^(?:He|She|They) (?:was|were) speaking\b")
 
 
@@ -93,9 +98,26 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class Speakers:
     """The speakers met so far, to resolve "he" and "the diplomat"."""
 
-    def __init__(self, titles):
+    def __init__(self, titles, linker=None):
         self.history: list = []
         self.titles = titles  # entity IRI -> list of titles (from the offices found)
+        self.linker = linker
+
+    def for_last(self, noun: str):
+        """Who speaks for the last person named ("his spokesman"): a known entity whose label has
+        the noun and the person's title or name, else a new one."""
+        person, _ = self.last()
+        if person is None or self.linker is None:
+            return None, ""
+        from .text import fold
+
+        keys = [fold(t) for t in self.titles.get(person.iri, [])] + [fold(person.label)]
+        for entity in list(self.linker.gazetteer.entities.values()):
+            label = fold(entity.label)
+            if noun in label and any(k and (k in label or k.split()[-1] in label) for k in keys):
+                return entity, f"‘his {noun}’: the known {entity.label!r}"
+        title = self.titles.get(person.iri, [person.label])[0]
+        return self.linker.propose(f"{noun} for {title}", "UnidentifiedAgent"), f"‘his {noun}’: new, for {person.label}"
 
     def last(self, kind: str | None = None):
         persons = [e for e in reversed(self.history) if e.cls == AKG.Person]
@@ -122,8 +144,22 @@ def _speaker_in(text: str, span: tuple[int, int], mentions: list[Mention], speak
         anchor = span[0] + (verb.start() if verb else 0)
         best = min(persons, key=lambda m: abs(m.start - anchor))
         return best, best.entity, f"named in the attribution ({best.how})", 0.85
+    someone = _FOR_SOMEONE.search(words)
+    if someone:
+        entity, why = speakers.for_last(someone.group(1).lower())
+        if entity is not None:
+            return None, entity, why, 0.6
+    opinion = _OPINION.search(words)
+    if opinion and opinion.group(1).lower() in DESCRIPTORS:
+        entity, why = speakers.last(opinion.group(1).lower())
+        if entity:
+            return None, entity, why, 0.6
     descriptor = re.search(r"\b(?:the|this|that|[\w’']+’s|[\w']+'s)\s+(?:[A-Z]\w+\s+|top\s+|chief\s+|senior\s+)*(" +
-                           "|".join(DESCRIPTORS) + r")\b", words, re.IGNORECASE)
+                           "|".join(DESCRIPTORS) + r")(?=\s*,?\s*$|\s+(?:also\s+|further\s+|then\s+)?(?:" +
+                           _VERBS + r"))", words, re.IGNORECASE)
+    if descriptor and any(m.start <= span[0] + descriptor.start(1) < m.end for m in inside
+                          if m.entity.cls in _AGENT_CLASSES):
+        descriptor = None  # "Russia’s General Staff" names an agent
     if descriptor:
         entity, why = speakers.last(descriptor.group(1).lower())
         if entity:
@@ -152,9 +188,9 @@ _AGENT_CLASSES = {AKG[n] for n in ("Person", "State", "NewsOrganization", "Inter
                                    "UnidentifiedAgent", "Party", "Agent")}
 
 
-def statements(text: str, mentions: list[Mention], titles: dict) -> list[Statement]:
+def statements(text: str, mentions: list[Mention], titles: dict, linker=None) -> list[Statement]:
     """Every statement of the article, in reading order."""
-    speakers = Speakers(titles)
+    speakers = Speakers(titles, linker)
     found: list[Statement] = []
     for p_start, p_end in paragraphs(text):
         quoted = quotations(text, p_start, p_end)
@@ -219,6 +255,14 @@ def _reported(text: str, start: int, end: int, mentions, speakers) -> Statement 
             clause = _trim(text, start + according.start(2), end)
             return Statement(mention, entity, (start, end), paraphrase=clause, attribution=attribution,
                              confidence=confidence - 0.1, why=f"reported speech (according to); speaker {why}")
+    tail = re.search(r",\s+((?:[\w’'.-]+\s+){0,8}?)(" + _VERBS + r")(?:\s+[\w’'-]+){0,3}[.]?$", sentence)
+    if tail and tail.start() > 20 and not re.search(r"\b(?:that|which|who)\b", tail.group(1)):
+        attribution = (start + tail.start(1), end)
+        mention, entity, why, confidence = _speaker_in(text, attribution, mentions, speakers)
+        if entity is not None:
+            clause = _trim(text, start, start + tail.start())
+            return Statement(mention, entity, (start, end), paraphrase=clause, attribution=attribution,
+                             confidence=confidence - 0.15, why=f"reported speech (…, {tail.group(2)}); speaker {why}")
     for verb in _VERB.finditer(sentence):
         if verb.start() > 160:
             break

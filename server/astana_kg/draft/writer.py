@@ -150,7 +150,7 @@ class Writer:
         for role in roles:
             if role.cls == "Position":
                 titles.setdefault(role.holder.iri, []).append(role.title)
-        found = find_statements(text, mentions, titles)
+        found = find_statements(text, mentions, titles, self.linker)
         self.statement_claims(found, meta)
         self.role_claims(roles)
         reference = meta.published or meta.anchor
@@ -159,6 +159,8 @@ class Writer:
                      for p, v, d, c, comment in fact.dates]
             self.add(fact.span, " .\n".join(lines) + " .", [term(fact.entity)], 0.5, fact.why, [fact.entity])
             self.counts["event_dates"] += len(fact.dates)
+        if not meta.published:
+            self.undated_source(meta, found)
         claims = [self.claims[k] for k in sorted(self.claims)]
         return Draft(self.source_id, text, claims, self.counts, mentions, found, roles, meta)
 
@@ -214,8 +216,52 @@ class Writer:
             elif d.kind == "day" and d.start:
                 value, how = d.start, f"the day the attribution prints ({meta.year_basis})" if not d.year_given else "the day printed"
             if value:
+                statement.days = getattr(statement, "days", []) + [(span, d.phrase, value)]
                 return (f"akg:statedOn {day(value)} ;\n  " + derivation("statedOn", d.phrase, value, certainty, how)), True
         return None
+
+    def undated_source(self, meta, found: list[Statement]):
+        """An article without a dated dateline appeared not before the latest day it reports."""
+        latest = None  # (day, phrase, span)
+        for statement in found:
+            for span, phrase, value in getattr(statement, "days", []):
+                if latest is None or value > latest[0]:
+                    latest = (value, phrase, span)
+        for s_start, s_end in sentences(self.text):
+            for d in find_dates(self.text, meta.year, s_start, s_end):
+                if d.kind in ("day", "range") and d.end and (latest is None or d.end > latest[0]):
+                    latest = (d.end, d.phrase, (s_start, s_end))
+        if latest is None:
+            value, phrase, span = date(1900, 1, 1), self.text[slice(*self.claims_order()[0])].split()[0], self.claims_order()[0]
+            comment = "No day is printed: an open bound, to be replaced by the curator."
+        else:
+            value, phrase, span = latest
+            comment = (f"The publication day is not printed; the latest day the article reports is {value.isoformat()} "
+                       f"(‘{phrase}’), so it appeared on or after it.")
+        self.add(span, f"{self.source} akg:notBefore {day(value)} ;\n  " + derivation("notBefore", phrase, value, "Uncertain", comment)
+                 + " .", [self.source], 0.5, "no dated dateline: the article is bounded by the latest day it reports")
+
+    def claims_order(self):
+        return sorted(self.claims)
+
+    def carried_date(self, statement: Statement, before: Statement) -> tuple[str, bool] | None:
+        """The day of the statement just before, where the text ties this one to it: the same
+        speaker again ("He said", "further"), "earlier in the day", or "in a statement" for it."""
+        words = self.text[slice(*statement.claim)]
+        cue = re.search(r"\b(?:Earlier|Later) in the day\b|\bthe same day\b", words, re.IGNORECASE)
+        why = "the same day as the statement before"
+        if cue is None and statement.speaker_entity is before.speaker_entity:
+            cue = re.search(r"\b(?:He|She|he|she|[A-Z][\w’'-]+)\s+(?:also\s+|further\s+)?\w+", words)
+            why = "the same speaker’s next words, taken to be of the same day"
+        if cue is None:
+            cue = re.search(r"\b(?:said in a statement|the statement (?:added|said|read))\b", words)
+            why = "the statement reporting the words before, taken to be of the same day"
+        if cue is None:
+            return None
+        value = date.fromisoformat(before.day)
+        statement.days = [(statement.claim, cue.group(), value)]
+        return (f"akg:statedOn {day(value)} ;\n  " + derivation(
+            "statedOn", cue.group(), value, "Probable", f"{why} ({value.isoformat()})")), True
 
     def statement_claims(self, found: list[Statement], meta):
         counter = Counter()
@@ -231,6 +277,11 @@ class Writer:
                 lines.append(f"akg:paraphrase {lit(self.text[slice(*statement.paraphrase)])}")
             dated = self.statement_date(statement, meta, statement.attribution) if statement.attribution else None
             statement.dated = bool(dated)  # type: ignore[attr-defined]
+            statement.day = re.search(r'"(\d{4}-\d\d-\d\d)"', dated[0]).group(1) if dated else None  # type: ignore[attr-defined]
+            if not dated and index and found[index - 1].day:
+                dated = self.carried_date(statement, found[index - 1])
+                statement.dated = bool(dated)
+                statement.day = found[index - 1].day if dated else None
             if dated:
                 lines.append(dated[0])
                 self.counts["dated"] += 1
@@ -250,6 +301,7 @@ class Writer:
                 for target in run:
                     if target.dated:
                         continue
+                    target.day = re.search(r'"(\d{4}-\d\d-\d\d)"', dated[0]).group(1)
                     facts = dated[0].replace("akg:statedOn", f"{target.node} akg:reportedIn {self.source} ;\n  akg:statedOn", 1)
                     self.add(span, facts + " .", [target.node], 0.6, "a later sentence says when the speaker spoke")
                     target.dated = True
