@@ -46,6 +46,24 @@ def _cmd_draft(args) -> int:
     return command.DRAFTED
 
 
+def _cmd_review(args) -> int:
+    from .draft import review
+
+    root = Path(args.root) if args.root else project_root()
+    try:
+        if args.accept or args.reject or args.accept_all:
+            print(review.decide(root, args.id, args.accept, args.reject, args.accept_all))
+        else:
+            sys.stdout.write(review.view(root, args.id, color=sys.stdout.isatty()))
+    except review.ReviewError as error:
+        print(f"astana-kg review: {error}", file=sys.stderr)
+        return review.UNUSABLE
+    except Exception as error:  # the documented exit status 2 for everything unexpected
+        print(f"astana-kg review: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return review.ERROR
+    return review.REVIEWED
+
+
 def _cmd_query(args) -> int:
     try:
         store = open_store(Path(args.store))
@@ -163,6 +181,17 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--force", action="store_true", help="replace an earlier draft of that id (never reviewed claims)")
     d.add_argument("--root", help="project directory holding data/ (default: this checkout)")
     d.set_defaults(func=_cmd_draft)
+
+    r = commands.add_parser("review", help="show a draft's claims on its article; accept or reject them",
+                            description="Without options: the article with each draft claim's span marked ⟦N … N⟧ and "
+                                        "every claim's facts in readable form. --accept drops a claim's status: draft, "
+                                        "--reject removes it. Exit 0 done, 1 no such file or claim, 2 other errors.")
+    r.add_argument("id", help="the source's three-digit id")
+    r.add_argument("--accept", nargs="+", type=int, default=[], metavar="N", help="accept claims N ... (numbers of the view)")
+    r.add_argument("--reject", nargs="+", type=int, default=[], metavar="N", help="remove claims N ...")
+    r.add_argument("--accept-all", action="store_true", help="accept every draft claim")
+    r.add_argument("--root", help="project directory holding data/ (default: this checkout)")
+    r.set_defaults(func=_cmd_review)
 
     q = commands.add_parser("query", help="run a SPARQL query against the built store")
     q.add_argument("sparql", help="the SPARQL query text, or @FILE to read it from a file")

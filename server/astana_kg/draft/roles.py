@@ -261,7 +261,7 @@ class RoleFinder:
             word = token.group()
             lowered = word.lower()[:-2] if word.endswith(("’s", "'s")) else word.lower()
             gap = self.text[floor + token.end():position if chosen is None else chosen]
-            if re.search(r"[,;:“”\"()]", gap):
+            if re.search(r"[,;:“”\"()–—]", gap):
                 break
             if word[:1].isupper() or lowered in TITLE_WORDS or lowered.rstrip("s") in TITLE_WORDS or lowered in _TITLE_FILLERS:
                 chosen = floor + token.start()
