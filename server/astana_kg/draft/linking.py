@@ -285,6 +285,10 @@ class Linker:
             for m in _NAME.finditer(text, sentence_start, sentence_end):
                 start, end = m.span()
                 surface = m.group().rstrip("’'")
+                while " " in surface and surface.split()[0].lower() in _LEADING:
+                    first = surface.split()[0]
+                    surface = surface[len(first):].lstrip()
+                    start = m.start() + m.group().index(surface)
                 end = start + len(surface)
                 if not free(start, end):
                     continue
@@ -301,6 +305,14 @@ class Linker:
             return None
         folded = fold(surface)
         # Another spelling of a known person (transliteration: Lavrentiev/Lavrentyev).
+        person = surface
+        while " " in person and (person.split()[0].lower() in _STOP or person.split()[0].lower() in TITLE_WORDS):
+            person = person[len(person.split()[0]):].lstrip()
+        if person != surface:
+            inner = start + surface.index(person)
+            found = self._name(text, person, inner, inner + len(person), sentence_start)
+            if found is not None and found.entity.cls == AKG.Person:
+                return found
         if self._persons:
             choice = process.extractOne(folded, list(self._persons), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if choice and (len(folded.split()) > 1 or len(folded) >= 5):
@@ -340,6 +352,10 @@ class Linker:
         return last in TITLE_WORDS or last.endswith(("minister", "president", "spokesman", "envoy")) or bool(
             re.match(r"\s*(?:,\s*)?(?:" + "|".join(SPEECH_VERBS[:20]) + r")\b", after))
 
+
+#: Words that begin a sentence before a name ("Yesterday Lavrov said").
+_LEADING = {"the", "a", "an", "yesterday", "today", "tomorrow", "earlier", "later", "also", "meanwhile", "then", "now",
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "but", "and", "on", "in", "at"}
 
 #: Capitalized words that begin sentences or name no one.
 _STOP = {w.lower() for w in (

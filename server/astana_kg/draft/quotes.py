@@ -196,7 +196,8 @@ def statements(text: str, mentions: list[Mention], titles: dict, linker=None) ->
         quoted = quotations(text, p_start, p_end)
         spans = sentences(text, (p_start, p_end))
         done = set()
-        for q_start, q_end, words in quoted:
+
+        def quoted_statement(q_start, q_end):
             first = next(i for i, (s, e) in enumerate(spans) if s <= q_start < e)
             last = next((i for i, (s, e) in enumerate(spans) if s < q_end <= e + 1), first)
             c_start, c_end = spans[first][0], spans[last][1]
@@ -219,7 +220,7 @@ def statements(text: str, mentions: list[Mention], titles: dict, linker=None) ->
                         entity = found[-1].speaker_entity
                         best = (None, None, entity, f"a quotation standing alone continues {entity.label}’s words", 0.5)
                 if best is None:
-                    continue
+                    return
             attribution, mention, entity, why, confidence = best
             words_end = q_end
             while words_end > q_start and text[words_end - 1] in ",.;: ":
@@ -236,6 +237,11 @@ def statements(text: str, mentions: list[Mention], titles: dict, linker=None) ->
                 found[-1].date_from.append((s_start, s_end))
                 continue
             if index in done:
+                continue
+            opening = [(a, b) for a, b, _ in quoted if s_start <= a - 1 < s_end]
+            for q_start, q_end in opening:
+                quoted_statement(q_start, q_end)
+            if opening:
                 continue
             statement = _reported(text, s_start, s_end, mentions, speakers)
             if statement:

@@ -159,7 +159,7 @@ class RoleFinder:
                            and x.entity.cls in _HOLDER_CLASSES][-2:]
                 self._add(found, "PartyToAgreementRole", holders, s_start, s_end, s_start + m.end(), "pattern ‘which are party to’",
                           kinds=("Ceasefire", "Agreement", "Memorandum"), named=True)
-            for m in re.finditer(rf"\b({_NOUNS})\s+from\s+", sentence):
+            for m in re.finditer(rf"\b({_NOUNS})\s+from\s+", sentence, re.IGNORECASE):
                 holders = _list_after(self.text, self.mentions, s_start + m.end(), s_end)
                 self._add(found, ROLE_NOUNS[m.group(1).lower()], holders, s_start, s_end, s_start + m.end(),
                           f"pattern ‘{m.group(1)} from …’")

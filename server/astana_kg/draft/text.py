@@ -51,7 +51,7 @@ def sentences(text: str, span: tuple[int, int] | None = None) -> list[tuple[int,
         for match in _SENTENCE_END.finditer(text, p_start, p_end):
             end = match.end()
             word = re.search(r"([\w.]+)[.]$", text[start:match.start() + 1])
-            if match.group().startswith(".") and word and (
+            if match.group() == "." and word and (
                 word.group(1).lower() in ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))
             ):
                 continue
