@@ -4,6 +4,7 @@ with --include-drafts and refuses without, the exit statuses and the refusals.""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 
@@ -14,7 +15,11 @@ import yaml
 from astana_kg.build import build, InvalidInput
 from astana_kg.claims import load_claim_file, load_sources
 from astana_kg.cli import main
-from astana_kg.paths import DUMP_NAME, STORE_NAME
+from astana_kg.namespaces import AKG, GRAPH
+from astana_kg.paths import DUMP_NAME, STORE_NAME, project_root
+from rdflib.namespace import RDF
+
+ROOT = project_root()
 
 #: An article written for these tests (no third party's text).
 ARTICLE = """Envoys agree on a monitoring plan for Syria
@@ -58,20 +63,59 @@ def test_every_drafted_quote_is_found_by_the_claim_loader(project_copy, article)
     assert any(c.quote.startswith("“We will keep working together,”") for c in claims)
 
 
-def test_a_draft_is_refused_by_the_build_with_its_lines_and_built_apart_with_include_drafts(project_copy, article, tmp_path):
-    assert draft(project_copy, article) == 0
+@pytest.fixture(scope="module")
+def drafted_project(tmp_path_factory):
+    """A copy of the project with the test article drafted as source 005."""
+    root = tmp_path_factory.mktemp("drafted")
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(ROOT / name, root / name)
+    article = root / "monitoring plan.txt"
+    article.write_bytes(ARTICLE.encode("utf-8"))
+    assert draft(root, article) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def drafted_build(drafted_project, tmp_path_factory):
+    return build(tmp_path_factory.mktemp("out") / "build", drafted_project, include_drafts=True)
+
+
+def test_a_draft_is_refused_by_the_build_with_its_lines(drafted_project, tmp_path):
     with pytest.raises(InvalidInput) as refused:
-        build(tmp_path / "refused", project_copy)
+        build(tmp_path / "refused", drafted_project)
     assert "005.yaml:" in refused.value.report and "draft claim" in refused.value.report
-    result = build(tmp_path / "build", project_copy, include_drafts=True)
+    assert not (tmp_path / "refused").exists()
+
+
+def test_include_drafts_builds_a_draft_into_its_own_graph_outside_the_default_graph(drafted_build):
     draft_graph = "https://w3id.org/astana-kg/graph/draft/005"
-    assert any(str(name) == draft_graph for name in result.graphs)
-    dump = (result.out / DUMP_NAME).read_text()
+    assert any(str(name) == draft_graph for name in drafted_build.graphs)
+    dump = (drafted_build.out / DUMP_NAME).read_text()
     assert f"<{draft_graph}> ." in dump
-    store = ox.Store.read_only(str(result.out / STORE_NAME))
+    store = ox.Store.read_only(str(drafted_build.out / STORE_NAME))
     in_default = store.query("ASK { ?s <https://w3id.org/astana-kg/ontology#quotation> \"We will keep working together\" }")
     in_draft = store.query(f"ASK {{ GRAPH <{draft_graph}> {{ ?s <https://w3id.org/astana-kg/ontology#quotation> ?q }} }}")
     assert not bool(in_default) and bool(in_draft)
+
+
+def test_the_source_page_and_the_pages_of_its_nodes_carry_a_draft_mark(drafted_project, drafted_build, monkeypatch):
+    from astana_kg.server import create_app
+
+    monkeypatch.setenv("ASTANA_KG_ROOT", str(drafted_project))  # the server reads the article from the project
+    app = create_app({"BUILD_DIR": str(drafted_build.out), "TESTING": True, "QUERY_WORKERS": 1})
+    try:
+        client = app.test_client()
+        source = client.get("/id/source-005", headers={"Accept": "text/html"}, follow_redirects=True)
+        assert source.status_code == 200
+        page = source.get_data(as_text=True)
+        assert 'data-testid="draft"' in page and "graph/draft/005" in page
+        statement = next(str(s) for s in drafted_build.graphs[GRAPH["draft/005"]].subjects(RDF.type, AKG.Statement))
+        node = client.get("/id/" + statement.rsplit("/", 1)[-1], headers={"Accept": "text/html"}, follow_redirects=True)
+        assert node.status_code == 200 and 'data-testid="draft"' in node.get_data(as_text=True)
+        russia = client.get("/id/russia", headers={"Accept": "text/html"}, follow_redirects=True).get_data(as_text=True)
+        assert 'class="src draft"' in russia and 'data-testid="draft"' not in russia
+    finally:
+        app.extensions["astana_kg"]().close()
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"  \n\n", "empty"), (b"Caf\xe9 talks\n", "not UTF-8")])
