@@ -250,3 +250,23 @@ def test_review_accepts_and_rejects_by_number_and_refuses_an_unknown_number(proj
 def DATA(name):
     from astana_kg.namespaces import DATA as namespace
     return namespace[name]
+
+
+def test_a_possessive_name_links_and_an_organization_named_with_it_is_proposed_whole(gazetteer):
+    text = "Iran’s envoy arrived. Russia’s delegation left."
+    _, mentions = linked(text, gazetteer)
+    found = {text[m.start:m.end]: (m.entity.name, m.entity.known) for m in mentions}
+    assert found["Iran"] == ("iran", True)
+    assert found["Russia’s delegation"][1] is False and "Russia" not in found
+
+
+def test_according_to_a_title_and_a_name_gives_the_named_speaker_across_no_break_spaces(project, gazetteer):
+    text = "According to\u00a0the special envoy, Alexander Lavrentiev, the zones\u00a0will open in\u00a0June."
+    draft = draft_article(text, "902", "data/sources/902_x.txt", gazetteer, today=date(2019, 7, 1))
+    [statement] = draft.statements
+    assert statement.speaker_entity.name == "alexander-lavrentyev"
+    assert draft.text[slice(*statement.paraphrase)] == "the zones will open in June"
+    (project / "data/sources/902_x.txt").write_text(text, encoding="utf-8")
+    (project / "data/claims/902.yaml").write_text(render(draft, "902_x.txt"), encoding="utf-8")
+    claims = load_claim_file(project / "data/claims/902.yaml", load_sources(project / "data/sources"))
+    assert [c.quote for c in claims if any(c.facts.triples((None, AKG.paraphrase, None)))] == [text.replace("\u00a0", " ")]

@@ -66,6 +66,11 @@ ORG_HEADS = {
     "front": "ArmedGroup", "army": "ArmedGroup", "brigade": "ArmedGroup", "brigades": "ArmedGroup",
     "militia": "ArmedGroup", "battalion": "ArmedGroup",
 }
+_ORGANIZATION = re.compile(
+    r"(?:[A-Z][\w’'-]+\s+){0,3}(?P<head>Committee|Council|Ministry|Organization|Organisation|Directorate|Front|Army|"
+    r"Movement|Party|Agency|Office|Commission|Coalition)\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3}")
+_POSSESSED = re.compile(r"(?<![\w-])[A-Z][\w-]+[’']s\s+(?:[A-Z][\w’'-]+\s+)*(?P<head>delegation|government|"
+                        r"Ministry|Staff|Forces|Army|Directorate|Council|Committee|Police|Parliament)\b")
 _ARMED_PREFIX = re.compile(r"^(Jaysh|Jaish|Ahrar|Hayat|Hay’at|Jabhat|Liwa|Faylaq|Harakat)\b")
 
 #: Words after which a capitalized name is a person (a title, a rank).
@@ -266,6 +271,9 @@ class Linker:
                     continue
                 if not free(start, end):
                     continue
+                if re.match(r"[’']s(?:\s+[A-Z][\w’'-]+)*\s+(?:" + "|".join(w.capitalize() for w in ORG_HEADS) + r"|delegation)\b",
+                            text[end:end + 80]):
+                    continue  # "Russia’s General Staff", "Russia’s delegation": an organization of its own
                 how = "label" if fold(entity.label) == name else "altLabel"
                 take(Mention(start, end, entity, f"{how} {original!r}" + ("" if surface == original else f" as {surface!r}"),
                              0.95 if surface == original else 0.9))
@@ -280,11 +288,24 @@ class Linker:
                         continue  # an adjective ("Russian") is a title's word, not a mention
                     entity = self.propose(state, "State", word if word != state else None)
                     take(Mention(m.start(), m.end(), entity, f"state list {word!r}", 0.8))
-        # 3. Capitalized names: a known person's other spelling, else a proposal.
+        # 3. Organizations named with "of": "Committee of National Justice".
+        for m in _ORGANIZATION.finditer(text):
+            start, end = m.span()
+            while text[start:end].split()[0].lower() in _LEADING:
+                start += len(text[start:end].split()[0]) + 1
+            if free(start, end) and " " in text[start:end]:
+                head = m.group("head").lower()
+                take(Mention(start, end, self.propose(text[start:end], ORG_HEADS.get(head, "PoliticalOrganization")),
+                             f"new organization: ‘{m.group('head')} of …’", 0.6))
+        for m in _POSSESSED.finditer(text):
+            if free(*m.span()):
+                cls = ORG_HEADS.get(m.group("head").lower(), "GovernmentBody")
+                take(Mention(m.start(), m.end(), self.propose(m.group(), cls), f"new {cls}: ‘{m.group()}’", 0.6))
+        # 4. Capitalized names: a known person's other spelling, else a proposal.
         for sentence_start, sentence_end in sentences(text):
             for m in _NAME.finditer(text, sentence_start, sentence_end):
                 start, end = m.span()
-                surface = m.group().rstrip("’'")
+                surface = re.sub(r"[’']s?$", "", m.group())
                 while " " in surface and surface.split()[0].lower() in _LEADING:
                     first = surface.split()[0]
                     surface = surface[len(first):].lstrip()
@@ -313,6 +334,15 @@ class Linker:
             found = self._name(text, person, inner, inner + len(person), sentence_start)
             if found is not None and found.entity.cls == AKG.Person:
                 return found
+        split = [i for i, w in enumerate(words) if w.lower() in TITLE_WORDS or w.lower() in ("affairs", "presidents", "ministers")
+                 or w.lower().endswith(("minister", "president"))]
+        if split and 2 <= len(words) - split[-1] - 1 <= 3:
+            rest = " ".join(words[split[-1] + 1:])
+            inner = start + surface.rindex(rest)
+            found = self._name(text, rest, inner, inner + len(rest), sentence_start)
+            if found is not None:
+                return found
+            return Mention(inner, inner + len(rest), self.propose(rest, "Person"), f"new Person: after the title ‘{words[split[-1]]}’", 0.6)
         if self._persons:
             choice = process.extractOne(folded, list(self._persons), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if choice and (len(folded.split()) > 1 or len(folded) >= 5):
@@ -349,8 +379,11 @@ class Linker:
     @staticmethod
     def _person_context(before: str, after: str) -> bool:
         last = before.split()[-1].lower().strip(",") if before.split() else ""
+        title = "|".join(sorted(w for w in TITLE_WORDS if w.isalpha()))
         return last in TITLE_WORDS or last.endswith(("minister", "president", "spokesman", "envoy")) or bool(
-            re.match(r"\s*(?:,\s*)?(?:" + "|".join(SPEECH_VERBS[:20]) + r")\b", after))
+            re.match(r"\s*(?:,\s*)?(?:" + "|".join(SPEECH_VERBS[:20]) + r")\b", after)) or bool(
+            re.match(rf"\s*,\s+(?:the\s+|a\s+)?(?:[\w’'-]+\s+){{0,3}}?(?:{title})\b", after, re.IGNORECASE)) or bool(
+            re.search(rf"\b(?:{title})\b[^,.;]*,\s*$", before, re.IGNORECASE))
 
 
 #: Words that begin a sentence before a name ("Yesterday Lavrov said").

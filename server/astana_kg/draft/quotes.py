@@ -205,7 +205,8 @@ def statements(text: str, mentions: list[Mention], titles: dict, linker=None) ->
             after = _trim(text, q_end + 1, c_end)
             best = None
             for attribution in (after, before):
-                if attribution[1] - attribution[0] < 2 or not _VERB.search(text[attribution[0]:attribution[1]]):
+                if attribution[1] - attribution[0] < 2 or not (_VERB.search(text[attribution[0]:attribution[1]])
+                                                               or _OPINION.search(text[attribution[0]:attribution[1]])):
                     continue
                 if any(a <= attribution[0] < b for a, b, _ in quoted if (a, b) != (q_start, q_end)):
                     continue
@@ -253,12 +254,20 @@ def statements(text: str, mentions: list[Mention], titles: dict, linker=None) ->
 def _reported(text: str, start: int, end: int, mentions, speakers) -> Statement | None:
     """Reported speech: "X said (that) ...", "..., X said.", "According to X, ...", "X welcomed ..."."""
     sentence = text[start:end]
-    according = re.match(r"According to ([^,]+),\s*(.+?)[.]?$", sentence)
+    according = re.match(r"According to ([^,]+(?:,[^,]+){0,2}?),\s*(.+?)[.]?$", sentence)
     if according:
+        parts = [m.end() for m in re.finditer(r",", sentence)]
         attribution = (start + according.start(1), start + according.end(1))
+        for comma in parts[:3]:  # "According to the envoy, Alexander Lavrentiev, ...": the name after the title
+            if any(m.entity.cls == AKG.Person and start + according.start(1) <= m.start < start + comma for m in mentions):
+                attribution = (start + according.start(1), start + comma - 1)
+                according = re.match(rf"(.{{{comma}}})\s*(.+?)[.]?$", sentence)
+                break
         mention, entity, why, confidence = _speaker_in(text, attribution, mentions, speakers)
         if entity is not None:
             clause = _trim(text, start + according.start(2), end)
+            if clause[1] - clause[0] < 12:
+                return None
             return Statement(mention, entity, (start, end), paraphrase=clause, attribution=attribution,
                              confidence=confidence - 0.1, why=f"reported speech (according to); speaker {why}")
     tail = re.search(r",\s+((?:[\w’'.-]+\s+){0,8}?)(" + _VERBS + r")(?:\s+[\w’'-]+){0,3}[.]?$", sentence)
@@ -307,4 +316,4 @@ def _reported(text: str, start: int, end: int, mentions, speakers) -> Statement 
 def _subject_ok(text, subject, mention) -> bool:
     """The subject of the verb is short and names the speaker (no clause between)."""
     words = text[subject[0]:subject[1]]
-    return len(words.split()) <= 16 and not re.search(r"[;:]|\bthat\b|\bwhich\b|\bwho\b", words)
+    return len(words.split()) <= 24 and not re.search(r"[;:]|\bthat\b|\bwhich\b|\bwho\b", words)

@@ -43,6 +43,7 @@ class Draft:
     statements: list[Statement]
     roles: list
     meta: object
+    original: str = ""  # the article as written (``text`` has its no-break spaces as spaces)
 
     def summary(self) -> str:
         c = self.counts
@@ -80,7 +81,9 @@ def derivation(prop: str, phrase: str, value: date, certainty: str, comment: str
 
 class Writer:
     def __init__(self, text: str, source_id: str, source_file: str, gazetteer: Gazetteer, today: date | None = None):
-        self.text = text
+        self.original = text
+        # The patterns read no-break spaces as spaces (same offsets); a quote's space matches either.
+        self.text = text.replace("\u00a0", " ")
         self.source_id = source_id
         self.source = f"id:source-{source_id}"
         self.source_file = source_file
@@ -162,7 +165,7 @@ class Writer:
         if not meta.published:
             self.undated_source(meta, found)
         claims = [self.claims[k] for k in sorted(self.claims)]
-        return Draft(self.source_id, text, claims, self.counts, mentions, found, roles, meta)
+        return Draft(self.source_id, text, claims, self.counts, mentions, found, roles, meta, self.original)
 
     def source_claims(self, meta, mentions):
         span = meta.headline_span or sentences(self.text)[0]
@@ -356,7 +359,7 @@ def render(draft: Draft, article_name: str) -> str:
              f'source: "{draft.source_id}"', "claims:"]
     for claim in draft.claims:
         quote = draft.text[claim.start:claim.end]
-        hits = find_quote(draft.text, quote)
+        hits = find_quote(draft.original or draft.text, quote)
         lines.append(f"  - quote: {json.dumps(quote, ensure_ascii=False)}")
         if len(hits) > 1:
             lines.append(f"    occurrence: {[s for s, _ in hits].index(claim.start) + 1}")
