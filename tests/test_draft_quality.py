@@ -1,0 +1,65 @@
+"""The leave-one-out figures of `astana-kg draft` over the five seeds (benchmarks/draft_quality.py)
+stay at or above their targets; where a mean is still below its target, the test says so (an
+expected failure with the figure) and a floor at the measured level keeps it from falling."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location("draft_quality", ROOT / "benchmarks" / "draft_quality.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+quality = _benchmark()
+
+#: Means still below their target, with the figure measured when this was written.
+BELOW_TARGET = {
+    "entities_f1": "mean 0.89 (003 0.82: descriptive agents such as ‘moderate Syrian opposition’ are not proposed)",
+    "roles_recall": "mean 0.61 (002 0.44, 003 0.45: roles of the process, of parties to an agreement, not drafted)",
+}
+#: The measured means, less a little: a change that lowers one below its floor is a regression.
+FLOORS = {"entities_f1": 0.86, "statements_precision": 0.85, "statements_recall": 0.8, "statement_dates": 0.9,
+          "roles_recall": 0.58, "quotes_accepted": 1.0}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return quality.run(ROOT)
+
+
+@pytest.mark.parametrize("metric", sorted(quality.TARGETS), ids=str)
+def test_the_leave_one_out_mean_meets_its_target(results, metric, request):
+    if metric in BELOW_TARGET:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"below target: {BELOW_TARGET[metric]}"))
+    assert results["mean"][metric] >= quality.TARGETS[metric], quality.table(results)
+
+
+@pytest.mark.parametrize("metric", sorted(FLOORS), ids=str)
+def test_the_leave_one_out_mean_stays_above_its_measured_floor(results, metric):
+    assert results["mean"][metric] >= FLOORS[metric], quality.table(results)
+
+
+def test_every_drafted_quote_is_accepted_and_every_draft_loads_in_every_run(results):
+    rows = results["leave_one_out"] + results["leave_000_004_out"]
+    assert len(rows) == 7
+    assert all(row["quotes_accepted"] == 1.0 and not row["load_error"] for row in rows), quality.table(results)
+
+
+def test_publication_dates_and_publishers_are_right_where_the_text_gives_them(results):
+    rows = {row["seed"]: row for row in results["leave_one_out"]}
+    assert all(row["publication_date_right"] for row in rows.values()), quality.table(results)
+    # 003 names its publisher on a line of its own (‘Sputnik-Middle East’), which no rule reads yet.
+    assert [seed for seed, row in rows.items() if not row["publisher_right"]] == ["003"], quality.table(results)
+
+
+def test_each_article_is_drafted_in_under_two_seconds(results):
+    assert all(row["seconds"] < quality.SECONDS_TARGET for row in results["leave_one_out"]), quality.table(results)
