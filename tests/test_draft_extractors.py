@@ -36,6 +36,8 @@ KNOWN_FACTS = """
       id:sergey-lavrov a akg:Person ; rdfs:label "Sergey Lavrov"@en .
       id:truce-2016 a akg:Ceasefire ; rdfs:label "nationwide truce of 2016"@en ; skos:altLabel "ceasefire regime"@en .
       id:round-2 a akg:NegotiationRound ; rdfs:label "second round of the Astana talks"@en .
+      id:process a akg:PeaceProcess ; rdfs:label "Astana peace process"@en ; skos:altLabel "Astana talks"@en .
+      id:kazakhstan a akg:State ; rdfs:label "Kazakhstan"@en .
       id:role-guarantor-russia a akg:GuarantorRole ; akg:roleOf id:russia ; akg:roleIn id:truce-2016 .
 """
 
@@ -270,3 +272,19 @@ def test_according_to_a_title_and_a_name_gives_the_named_speaker_across_no_break
     (project / "data/claims/902.yaml").write_text(render(draft, "902_x.txt"), encoding="utf-8")
     claims = load_claim_file(project / "data/claims/902.yaml", load_sources(project / "data/sources"))
     assert [c.quote for c in claims if any(c.facts.triples((None, AKG.paraphrase, None)))] == [text.replace("\u00a0", " ")]
+
+
+def test_parties_that_participate_in_the_process_and_states_that_act_as_observers(gazetteer):
+    text = ("Before the Astana talks, Russia and Iran participate in the negotiation process. "
+            "The US and Jordan act as observers.")
+    assert {r[:3] for r in roles_of(text, gazetteer)} == {
+        ("NegotiatingPartyRole", "russia", "process"), ("NegotiatingPartyRole", "iran", "process"),
+        ("ObserverRole", "united-states", "process"), ("ObserverRole", "jordan", "process")}
+
+
+def test_the_provinces_of_two_names_are_provinces_and_the_kazakh_capital_names_kazakhstan(gazetteer):
+    text = "Talks in the Kazakh capital covered the provinces of Idlib and Hama."
+    _, mentions = linked(text, gazetteer)
+    found = {text[m.start:m.end]: (m.entity.label, m.entity.cls.split("#")[1]) for m in mentions}
+    assert found == {"Kazakh": ("Kazakhstan", "State"), "Idlib": ("Idlib province", "Province"),
+                     "Hama": ("Hama province", "Province")}

@@ -50,9 +50,7 @@ def event_mentions(text: str, mentions: list[Mention], linker: Linker) -> list[M
     def free(start, end):
         return all(end <= m.start or start >= m.end for m in mentions + added)
 
-    for m in _ROUND.finditer(text):
-        if not free(*m.span()):
-            continue
+    for m in _ROUND.finditer(text):  # a round wins over the names inside it ("Astana talks")
         number = _ordinal(m["ordinal"])
         known = [e for e in linker.gazetteer.entities.values() if e.cls == AKG.NegotiationRound
                  and (ORDINALS[number - 1] if number <= len(ORDINALS) else str(number)) in fold(e.label)]

@@ -254,6 +254,14 @@ class Linker:
             for i in range(mention.start, mention.end):
                 taken[i] = True
 
+        # 0. "the provinces of Idlib and Homs": provinces, not the cities of the same names.
+        for m in re.finditer(r"\bprovinces? of ((?:[A-Z][\w’'-]+)(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]+)*)", text):
+            for name in re.finditer(r"[A-Z][\w’'-]+", m.group(1)):
+                start, end = m.start(1) + name.start(), m.start(1) + name.end()
+                label = f"{name.group()} province"
+                known = self.gazetteer.names.get(fold(label))
+                entity = self.gazetteer.entities[known[0]] if known else self.propose(label, "Province", name.group())
+                take(Mention(start, end, entity, f"‘provinces of {name.group()}’: {entity.label!r}", 0.7))
         # 1. Known names as written (folded), longest first.
         for name in sorted(self.gazetteer.names, key=len, reverse=True):
             for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", folded):
@@ -284,8 +292,8 @@ class Linker:
                     if not free(*m.span()) or (word != state and m.end() < len(text) and text[m.end()] == " "
                                                and word not in ("US", "U.S.", "UK", "UAE") and False):
                         continue
-                    if word != state and not word.isupper():
-                        continue  # an adjective ("Russian") is a title's word, not a mention
+                    if word != state and not word.isupper() and not text.startswith(" capital", m.end()):
+                        continue  # an adjective ("Russian") is a title's word, not a mention ("the Kazakh capital" is)
                     entity = self.propose(state, "State", word if word != state else None)
                     take(Mention(m.start(), m.end(), entity, f"state list {word!r}", 0.8))
         # 3. Organizations named with "of": "Committee of National Justice".

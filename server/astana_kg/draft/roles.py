@@ -26,6 +26,7 @@ DEFAULT_CONTEXT = {
     "GuarantorRole": ("Ceasefire",), "MonitorRole": ("Ceasefire",),
     "MediatorRole": ("NegotiationRound", "PeaceProcess"), "ObserverRole": ("NegotiationRound", "PeaceProcess"),
     "SignatoryRole": ("Memorandum", "Agreement"), "SupporterRole": ("Conflict",),
+    "NegotiatingPartyRole": ("NegotiationRound", "PeaceProcess"),
 }
 _TITLE_FILLERS = {"of", "for", "to", "on", "in", "the", "top", "senior", "acting", "special", "chief", "deputy", "peace",
                   "talks", "affairs", "political", "foreign", "state", "general"}
@@ -60,7 +61,7 @@ def _list_before(text: str, mentions: list[Mention], position: int, floor: int) 
     cursor = position
     for m in sorted((m for m in mentions if floor <= m.start and m.end <= position), key=lambda m: -m.start):
         gap = text[m.end:cursor]
-        if re.fullmatch(r"[\s,]*(?:and\s+|,\s*|that is,\s*the\s+\w+\s+acting\s+|-\s*|–\s*)?[\s,]*", gap) \
+        if re.fullmatch(r"[\s,]*(?:and\s+|,\s*|that is,\s*the\s+\w+\s+acting\s+|-\s*|–\s*|(?:act|acts|acted|serve|serves)\s+)?[\s,]*", gap) \
                 and m.entity.cls in _HOLDER_CLASSES:
             chosen.append(m)
             cursor = m.start
@@ -104,9 +105,15 @@ class RoleFinder:
         fitting = [m for m in named if m.entity.cls in wanted] or (named if cls != "SignatoryRole" else [])
         if fitting:
             return fitting[0].entity, f"context named: {fitting[0].how}"
+        inside = [m for m in self.mentions if start <= m.start < after and m.entity.cls in wanted]
+        if inside:
+            return inside[-1].entity, f"context named before in the sentence: {inside[-1].how}"
         earlier = [m for m in self.mentions if m.start < start and m.entity.cls in wanted]
         if earlier:
             return earlier[-1].entity, f"context: the last {earlier[-1].entity.cls.split('#')[1]} named before"
+        later = [m for m in self.mentions if m.start >= end and m.entity.cls in wanted]
+        if later:
+            return later[0].entity, f"context: the {later[0].entity.cls.split('#')[1]} the article names later"
         graph = self.linker.gazetteer.graph
         best, count = None, 0
         for entity in self.linker.gazetteer.entities.values():
@@ -116,13 +123,16 @@ class RoleFinder:
                     best, count = entity, n
         if best:
             return best, f"context: the graph’s {best.cls.split('#')[1]} with most {cls}s ({count})"
+        kinds = [e for e in self.linker.gazetteer.entities.values() if e.cls in wanted]
+        if len(kinds) == 1:
+            return kinds[0], f"context: the graph’s one {kinds[0].cls.split('#')[1]}"
         return None, ""
 
     def roles(self) -> list[Role]:
         found: list[Role] = []
         for s_start, s_end in sentences(self.text):
             sentence = self.text[s_start:s_end]
-            for m in re.finditer(rf"\b(?:as|the|are|were|acting as the)\s+(?:the\s+)?((?:{_NOUNS})(?:\s+and\s+(?:{_NOUNS}))?)"
+            for m in re.finditer(rf"\b(?:as|the|are|were|acting as the)\s+(?:the\s+)?(?:ceasefire\s+|truce\s+)?((?:{_NOUNS})(?:\s+and\s+(?:{_NOUNS}))?)"
                                  rf"(?:\s+of\s+(?:the\s+)?)?", sentence):
                 nouns = re.split(r"\s+and\s+", m.group(1))
                 named_from = s_start + m.end() if m.group().rstrip().endswith(("of", "of the")) else s_end
@@ -141,6 +151,12 @@ class RoleFinder:
                 holders = [self._state(word) for word in re.split(r",\s*|\s+and\s+", m.group(1))]
                 holders = [Mention(s_start + m.start(), s_start + m.end(1), h, "adjective", 0.6) for h in holders if h]
                 self._add(found, ROLE_NOUNS[m.group(2)], holders, s_start, s_end, s_end, f"pattern ‘{m.group()}’")
+            for m in re.finditer(r"\b(?:participate|participates|participated|take part|takes part|took part)\s+in\s+"
+                                 r"(?:the\s+)?(?:negotiation|peace)\s+process\b", sentence):
+                holders = [x for x in self.mentions if s_start <= x.start and x.end <= s_start + m.start()
+                           and x.entity.cls in _HOLDER_CLASSES]
+                self._add(found, "NegotiatingPartyRole", holders, s_start, s_end, s_end, "pattern ‘X participate in the process’",
+                          kinds=("PeaceProcess",))
             for m in re.finditer(r"\b(?:talks|negotiations|consultations)\s+between\s+", sentence):
                 holders = _list_after(self.text, self.mentions, s_start + m.end(), s_end)
                 self._add(found, "NegotiatingPartyRole", holders, s_start, s_end, s_end, "pattern ‘talks between X and Y’")
@@ -239,7 +255,11 @@ class RoleFinder:
                 if not (s_start <= m.start < s_end) or m.entity.cls != AKG.Person:
                     continue
                 organization = None
-                for title in (self._title_before(s_start, m.start), self._title_after(m.end, s_end)):
+                before = self.text[s_start:m.start]
+                apposed = self._title_before(s_start, m.start - 2) if before.endswith(", ") else None
+                parenthesis = re.search(r"\(([^()]{3,60})\)\s*$", before)
+                bracketed = (s_start + parenthesis.start(1), s_start + parenthesis.end(1)) if parenthesis else None
+                for title in (self._title_before(s_start, m.start), bracketed, apposed, self._title_after(m.end, s_end)):
                     if title:
                         t_start, t_end = title
                         words = self.text[t_start:t_end]

@@ -136,7 +136,10 @@ class Writer:
         text = self.text
         meta = metadata(text, self.gazetteer.year)
         mentions = self.linker.mentions(text)
-        mentions = sorted(mentions + events_module.event_mentions(text, mentions, self.linker), key=lambda m: m.start)
+        events = events_module.event_mentions(text, mentions, self.linker)
+        rounds = [m for m in events if m.entity.cls == AKG.NegotiationRound]
+        mentions = [m for m in mentions if not any(m.start < r.end and r.start < m.end for r in rounds)]
+        mentions = sorted(mentions + events, key=lambda m: m.start)
         self.source_claims(meta, mentions)
         spans = sentences(text)
         for s_start, s_end in spans:
