@@ -4,6 +4,8 @@ a line naming a news organization) and publication date with its derivation and 
 >>> meta = metadata("All news\\n\\nTalks end with a deal on zones\\n\\nASTANA, May 5. /TASS/. The talks ended.", None)
 >>> meta.headline, meta.dateline, meta.publisher_name, str(meta.published)
 ('Talks end with a deal on zones', 'ASTANA, May 5.', 'TASS', 'None')
+>>> metadata("Talks end with a deal on zones\\n\\nAgency-North Africa\\nThe talks ended.", None).publisher_name
+'Agency'
 """
 
 from __future__ import annotations
@@ -76,6 +78,14 @@ def metadata(text: str, graph_year: int | None) -> Metadata:
             if m:
                 meta.publisher_name = m.group(1)
                 meta.publisher_span = (start, start + m.end(1))
+                break
+    if meta.publisher_name is None:
+        # A line of its own after the headline naming an outlet and its edition: "Sputnik-Middle East".
+        for start, end in paragraphs(text)[1:4]:
+            m = re.fullmatch(r"([A-Z][\w]+)-[A-Z][\w]*(?: [A-Z][\w]*)?", text[start:end])
+            if m and (start, end) != meta.headline_span:
+                meta.publisher_name = m.group(1)
+                meta.publisher_span = (start, end)
                 break
     days = [d for d in find_dates(text, meta.year) if d.kind in ("day", "range") and d.end]
     if days:

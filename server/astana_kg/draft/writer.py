@@ -192,8 +192,10 @@ class Writer:
             self.add(meta.dateline_span, " ;\n  ".join(lines) + " .", [self.source] + ([term(publisher)] if publisher else []),
                      0.85, "the dateline: place, day and publisher", [e for e in (publisher, place) if e])
         elif meta.publisher_name:
-            publisher = next((m.entity for m in mentions if meta.publisher_span[0] <= m.start < meta.publisher_span[1]), None) \
-                or self.linker.propose(meta.publisher_name, "NewsOrganization")
+            line = self.text[slice(*meta.publisher_span)]
+            publisher = next((m.entity for m in mentions if meta.publisher_span[0] <= m.start < meta.publisher_span[1]
+                              and m.entity.cls == AKG.NewsOrganization), None) \
+                or self.linker.propose(meta.publisher_name, "NewsOrganization", line if line != meta.publisher_name else None)
             if publisher.cls == AKG.NewsOrganization:
                 self.add(meta.publisher_span, f"{self.source} akg:publisher {term(publisher)} .", [self.source, term(publisher)],
                          0.6, "a name before a dash opening the text", [publisher])
