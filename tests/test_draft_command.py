@@ -173,3 +173,14 @@ def test_the_claim_loader_refuses_a_status_other_than_draft_and_a_confidence_out
                     '    facts: |\n      id:russia a akg:State .\n', encoding="utf-8")
     with pytest.raises(CurationError, match=message):
         load_claim_file(path, load_sources(tmp_path))
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_an_article_with_other_line_ends_is_copied_as_is_and_drafted_as_the_build_reads_it(project_copy, tmp_path, line_end):
+    article = tmp_path / "lines.txt"
+    article.write_bytes(ARTICLE.replace("\n", line_end).encode("utf-8"))
+    assert draft(project_copy, article) == 0
+    assert (project_copy / "data/sources/005_lines.txt").read_bytes() == article.read_bytes()
+    claims = load_claim_file(project_copy / "data/claims/005.yaml", load_sources(project_copy / "data/sources"))
+    text = claims[0].source.text
+    assert all(text[c.start:c.end] == c.quote for c in claims)

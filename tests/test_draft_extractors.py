@@ -288,3 +288,27 @@ def test_the_provinces_of_two_names_are_provinces_and_the_kazakh_capital_names_k
     found = {text[m.start:m.end]: (m.entity.label, m.entity.cls.split("#")[1]) for m in mentions}
     assert found == {"Kazakh": ("Kazakhstan", "State"), "Idlib": ("Idlib province", "Province"),
                      "Hama": ("Hama province", "Province")}
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.sampled_from(["Russia", "Iran", "said", "“", "”", '"', "‘", "’", "«", "»", ",", ".", "\n", "\n\n", " ", "he",
+                          "Lavrentiev", "Thursday", "May 3-4", "the minister", "as guarantors of the ceasefire", "\u00a0",
+                          "MINSK, June 6. /BelTA/.", "observers from the US", "Col. Gen. Ivan Petrov", "’s", "(", ")",
+                          "According to", "told", "the second round of talks", "last December", "\r\n", "x" * 3, "-"])
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                                   HealthCheck.function_scoped_fixture])
+@given(words=st.lists(_WORDS, min_size=1, max_size=40))
+def test_whatever_the_text_the_claim_loader_accepts_every_drafted_claim(project, gazetteer, words):
+    text = " ".join(words)
+    if not text.strip():
+        return
+    draft = draft_article(text, "903", "data/sources/903_x.txt", gazetteer, today=date(2019, 7, 1))
+    (project / "data/sources/903_x.txt").write_text(text, encoding="utf-8", newline="")
+    path = project / "data/claims/903.yaml"
+    path.write_text(render(draft, "903_x.txt"), encoding="utf-8")
+    claims = load_claim_file(path, load_sources(project / "data/sources"))
+    assert len(claims) == len(draft.claims)

@@ -74,6 +74,8 @@ def draft(article: Path, source_id: str, root: Path, force: bool = False) -> str
     name = f"{source_id}_{stem}.txt"
     started = time.perf_counter()
     gazetteer = load_gazetteer(root, exclude={source_id})
+    # The text as the build reads it (universal newlines); the copy keeps the article's own bytes.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = draft_article(text, source_id, f"data/sources/{name}", gazetteer)
     document = render(result, name)
     data = article.read_bytes()
