@@ -312,3 +312,18 @@ def test_whatever_the_text_the_claim_loader_accepts_every_drafted_claim(project,
     path.write_text(render(draft, "903_x.txt"), encoding="utf-8")
     claims = load_claim_file(path, load_sources(project / "data/sources"))
     assert len(claims) == len(draft.claims)
+
+
+def test_the_head_of_a_delegation_and_the_statement_added_resolve_to_the_speaker_before(gazetteer):
+    text = ("“We are ready,” Alexander Lavrentyev said. "
+            "“We wait,” the head of Russia’s delegation said. "
+            "“It holds,” the statement added.")
+    linker, mentions = linked(text, gazetteer)
+    assert [s.speaker_entity.name for s in statements(text, mentions, {}, linker)] == ["alexander-lavrentyev"] * 3
+
+
+def test_a_new_person_after_a_known_acronym_and_a_title_is_proposed(gazetteer):
+    text = "US Special Envoy Jan Novak spoke."
+    _, mentions = linked(text, gazetteer)
+    found = {text[m.start:m.end]: (m.entity.cls.split("#")[1], m.entity.known) for m in mentions}
+    assert found == {"US": ("State", True), "Jan Novak": ("Person", False)}

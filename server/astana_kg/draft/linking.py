@@ -319,6 +319,10 @@ class Linker:
                     surface = surface[len(first):].lstrip()
                     start = m.start() + m.group().index(surface)
                 end = start + len(surface)
+                while " " in surface and not free(start, end):  # "UN Secretary-General Antonio Guterres": "UN" is taken
+                    first = surface.split()[0]
+                    surface = surface[len(first):].lstrip()
+                    start = end - len(surface)
                 if not free(start, end):
                     continue
                 mention = self._name(text, surface, start, end, sentence_start)

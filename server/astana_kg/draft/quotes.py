@@ -144,6 +144,9 @@ def _speaker_in(text: str, span: tuple[int, int], mentions: list[Mention], speak
         anchor = span[0] + (verb.start() if verb else 0)
         best = min(persons, key=lambda m: abs(m.start - anchor))
         return best, best.entity, f"named in the attribution ({best.how})", 0.85
+    if re.search(r"\bthe statement (?:added|said|read|continued|went on)\b", words) and speakers.history:
+        entity = speakers.history[-1]
+        return None, entity, f"‘the statement’ is the one {entity.label} gave just before", 0.6
     someone = _FOR_SOMEONE.search(words)
     if someone:
         entity, why = speakers.for_last(someone.group(1).lower())
@@ -155,7 +158,7 @@ def _speaker_in(text: str, span: tuple[int, int], mentions: list[Mention], speak
         if entity:
             return None, entity, why, 0.6
     descriptor = re.search(r"\b(?:the|this|that|[\w’']+’s|[\w']+'s)\s+(?:[A-Z]\w+\s+|top\s+|chief\s+|senior\s+)*(" +
-                           "|".join(DESCRIPTORS) + r")(?=\s*,?\s*$|\s+(?:also\s+|further\s+|then\s+)?(?:" +
+                           "|".join(DESCRIPTORS) + r")(?=\s*,?\s*$|(?:\s+of\s+[^,;]{1,40}?)?\s+(?:also\s+|further\s+|then\s+)?(?:" +
                            _VERBS + r"))", words, re.IGNORECASE)
     if descriptor and any(m.start <= span[0] + descriptor.start(1) < m.end for m in inside
                           if m.entity.cls in _AGENT_CLASSES):

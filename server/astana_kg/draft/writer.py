@@ -286,10 +286,6 @@ class Writer:
             dated = self.statement_date(statement, meta, statement.attribution) if statement.attribution else None
             statement.dated = bool(dated)  # type: ignore[attr-defined]
             statement.day = re.search(r'"(\d{4}-\d\d-\d\d)"', dated[0]).group(1) if dated else None  # type: ignore[attr-defined]
-            if not dated and index and found[index - 1].day:
-                dated = self.carried_date(statement, found[index - 1])
-                statement.dated = bool(dated)
-                statement.day = found[index - 1].day if dated else None
             if dated:
                 lines.append(dated[0])
                 self.counts["dated"] += 1
@@ -314,6 +310,16 @@ class Writer:
                     self.add(span, facts + " .", [target.node], 0.6, "a later sentence says when the speaker spoke")
                     target.dated = True
                     self.counts["dated"] += 1
+        # The same speaker's next words, "earlier in the day": the day of the statement before.
+        for index, statement in enumerate(found):
+            if statement.dated or not index or not getattr(found[index - 1], "day", None):
+                continue
+            dated = self.carried_date(statement, found[index - 1])
+            if dated:
+                self.add(statement.claim, dated[0].replace("akg:statedOn", f"{statement.node} akg:reportedIn {self.source} ;\n  akg:statedOn", 1)
+                         + " .", [statement.node], 0.5, "dated as the statement before")
+                statement.dated, statement.day = True, found[index - 1].day
+                self.counts["dated"] += 1
         for statement in found:
             if statement.dated:
                 continue
