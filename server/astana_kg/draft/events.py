@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..namespaces import AKG
-from .dates import DatePhrase, find_dates, month_bounds
+from .dates import find_dates, month_bounds
 from .linking import Linker, Mention
 from .text import fold, sentences
 
@@ -96,5 +96,3 @@ def event_dates(text: str, mentions: list[Mention], year: int | None, reference)
                         ("notAfter", last, months[0], "Uncertain", comment)], "a month without a day: bounds"))
     return facts
 
-
-__all__ = ["DatePhrase", "EventFact", "event_dates", "event_mentions"]

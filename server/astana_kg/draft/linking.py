@@ -289,8 +289,7 @@ class Linker:
         for state, words in STATES.items():
             for word in [state] + words:
                 for m in re.finditer(rf"(?<![\w.]){re.escape(word)}(?![\w’'-])", text):
-                    if not free(*m.span()) or (word != state and m.end() < len(text) and text[m.end()] == " "
-                                               and word not in ("US", "U.S.", "UK", "UAE") and False):
+                    if not free(*m.span()):
                         continue
                     if word != state and not word.isupper() and not text.startswith(" capital", m.end()):
                         continue  # an adjective ("Russian") is a title's word, not a mention ("the Kazakh capital" is)

@@ -33,7 +33,7 @@ def split_claims(document: str) -> tuple[str, list[str]]:
     starts = [m.start() for m in _ITEM.finditer(document)]
     if not starts:
         return document, []
-    # Comment lines just before an item belong to it.
+    # A comment line between two items stays with the item before it.
     blocks, head = [], document[:starts[0]]
     bounds = starts + [len(document)]
     for start, end in zip(bounds, bounds[1:]):

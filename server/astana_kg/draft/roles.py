@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import URIRef
-
 from ..namespaces import AKG
 from .linking import STATES, TITLE_WORDS, Linker, Mention
 from .text import sentences
@@ -47,12 +45,6 @@ class Role:
     confidence: float
     title: str | None = None  # a position's words
     supports: object | None = None
-
-
-def _holders(mentions: list[Mention], start: int, end: int, text: str) -> list[Mention]:
-    """The list of agents that ends (or begins) at the given edge: "Iran, Russia and Turkey"."""
-    inside = [m for m in mentions if start <= m.start and m.end <= end and m.entity.cls in _HOLDER_CLASSES]
-    return inside
 
 
 def _list_before(text: str, mentions: list[Mention], position: int, floor: int) -> list[Mention]:
