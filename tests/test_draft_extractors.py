@@ -327,3 +327,9 @@ def test_a_new_person_after_a_known_acronym_and_a_title_is_proposed(gazetteer):
     _, mentions = linked(text, gazetteer)
     found = {text[m.start:m.end]: (m.entity.cls.split("#")[1], m.entity.known) for m in mentions}
     assert found == {"US": ("State", True), "Jan Novak": ("Person", False)}
+
+
+def test_the_dateline_place_the_graph_lacks_is_proposed_as_a_city(project, gazetteer, tmp_path):
+    draft, path = drafted(project, gazetteer, tmp_path)
+    [dateline] = [c for c in draft.claims if draft.text[c.start:c.end].startswith("MINSK")]
+    assert 'id:minsk a akg:City ; rdfs:label "Minsk"@en ; skos:altLabel "MINSK"@en .' in dateline.facts

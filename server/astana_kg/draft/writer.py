@@ -189,6 +189,8 @@ class Writer:
                 lines.append(derivation("publishedOn", meta.published_phrase, meta.published, meta.certainty, meta.comment))
             place = next((m.entity for m in mentions if meta.dateline_span[0] <= m.start < meta.dateline_span[1]
                           and m.entity.cls in (AKG.City, AKG.Place, AKG.Province)), None)
+            if place is None and meta.place:
+                place = self.linker.propose(meta.place, "City", self.text[meta.dateline_span[0]:][:len(meta.place)])
             self.add(meta.dateline_span, " ;\n  ".join(lines) + " .", [self.source] + ([term(publisher)] if publisher else []),
                      0.85, "the dateline: place, day and publisher", [e for e in (publisher, place) if e])
         elif meta.publisher_name:
