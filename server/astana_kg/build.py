@@ -72,12 +72,33 @@ class Inputs:
     def source_graphs(self) -> dict[URIRef, Graph]:
         return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
 
-    def union(self, *, with_ontology: bool = True) -> Graph:
+    def union(self, *, with_ontology: bool = True, with_drafts: bool = True) -> Graph:
         union = Graph()
         for name, graph in self.graphs.items():
-            if with_ontology or name != ONTOLOGY_GRAPH:
+            if (with_ontology or name != ONTOLOGY_GRAPH) and (with_drafts or not is_draft_graph(name)):
                 union += graph
         return union
+
+
+#: The named graphs of draft claims (``graph/draft/NNN``): built only with ``--include-drafts``,
+#: kept out of the default graph and of reasoning.
+DRAFT_GRAPHS = str(GRAPH["draft/"])
+
+
+def is_draft_graph(name) -> bool:
+    return str(name).startswith(DRAFT_GRAPHS)
+
+
+def refuse_drafts(claims: list[Claim]) -> None:
+    """Raise InvalidInput listing every draft claim (file:line): a build without
+    ``--include-drafts`` holds reviewed claims only."""
+    drafts = [claim for claim in claims if claim.draft]
+    if drafts:
+        lines = [f"{claim.where}: draft claim quoting {claim.quote[:60]!r}" for claim in drafts]
+        files = sorted({claim.source.id for claim in drafts})
+        raise InvalidInput(
+            f"{len(drafts)} draft claims (status: draft) are not reviewed; review them with "
+            f"`astana-kg review {files[0]}` or build them apart with --include-drafts:\n  " + "\n  ".join(lines))
 
 
 def _read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -131,6 +152,14 @@ def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
     graph = Graph()
     reasoning_activity = DATA["owl-rl-reasoning"]
     for source in sources.values():
+        draft = GRAPH[f"draft/{source.id}"]
+        if draft in inputs_graphs:
+            graph.add((draft, RDF.type, PROV.Entity))
+            graph.add((draft, RDFS.label, Literal(f"Draft facts of source {source.id}, not reviewed", lang="en")))
+            graph.add((draft, RDFS.comment, Literal("Proposed by astana-kg draft and not yet reviewed: outside the "
+                                                    "default graph and the reasoning.", lang="en")))
+            graph.add((draft, PROV.wasDerivedFrom, source.iri))
+            graph.add((draft, PROV.wasDerivedFrom, URIRef(BASE + f"files/data/claims/{source.id}.yaml")))
         if source.graph not in inputs_graphs:
             continue  # a source without claims has no graph to describe
         graph.add((source.graph, RDF.type, PROV.Entity))
@@ -192,9 +221,9 @@ def missing_inputs(root: Path, sources) -> list[str]:
     return missing
 
 
-def load_inputs(root: Path) -> Inputs:
+def load_inputs(root: Path, include_drafts: bool = False) -> Inputs:
     """Parse every input; raise InvalidInput naming the file and line of the first fault (every
-    missing file, if files are missing)."""
+    missing file, if files are missing), or every draft claim unless ``include_drafts``."""
     sources = load_sources(root / "data/sources")
     missing = missing_inputs(root, sources)
     if missing:
@@ -213,6 +242,8 @@ def load_inputs(root: Path) -> Inputs:
         claims = load_claims(root / "data/claims", sources)
     except CurationError as error:
         raise InvalidInput(str(error)) from None
+    if not include_drafts:
+        refuse_drafts(claims)
     graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology}
     graphs.update(source_graphs(claims))
     data_union = Graph()
@@ -265,13 +296,18 @@ def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
     return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
 
 
-def materialize_default_graph(store: ox.Store) -> None:
-    """Make the store's default graph the RDF merge of its named graphs.
+def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
+    """Make the store's default graph the RDF merge of its named graphs (with ``drafts=False``,
+    of those that are not draft graphs).
 
     Queries then see every fact once in the default graph, as the SPARQL dataset's merge, where
     a union computed at query time would repeat a triple once per graph that holds it.
     """
-    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    if drafts:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    else:
+        drafts_prefix = json.dumps(DRAFT_GRAPHS)  # a constant of this module, a valid SPARQL string
+        store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), {drafts_prefix})) }}")
 
 
 def dataset_store(graphs: dict[URIRef, Graph]) -> ox.Store:
@@ -414,7 +450,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
-        materialize_default_graph(store)
+        materialize_default_graph(store, drafts=False)
         if extra_quads:
             store.extend(extra_quads)
         store.optimize()
@@ -496,19 +532,21 @@ def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
 
 
 def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None,
-          report: Report | None = None) -> BuildResult:
+          report: Report | None = None, include_drafts: bool = False) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
 
     ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
     checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
-    the sources and from reasoning. ``report`` hears of each stage as it starts and ends."""
+    the sources and from reasoning. Draft claims are refused unless ``include_drafts``: then each
+    draft source's go to ``graph/draft/NNN``, outside the default graph and the reasoning. ``report``
+    hears of each stage as it starts and ends."""
     root = root or project_root()
     out = output_path(out)
     prepare_output(out)
     stages = Stages(report)
 
     stages.begin("load")
-    inputs = load_inputs(root)
+    inputs = load_inputs(root, include_drafts)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
 
     stages.begin("validate")
@@ -527,7 +565,8 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     graphs = dict(inputs.graphs)
     graphs.update(inferred.graphs)
     graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
-    graphs.update(labels.label_graphs(graphs, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
+    reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
+    graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
 
     stages.begin("document")
     documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")

@@ -25,6 +25,10 @@ from .namespaces import AKG, DATA, GRAPH, OA, PREFIXES
 #: Characters of context kept before and after an exact quote in a TextQuoteSelector.
 CONTEXT = 32
 
+#: The keys of a claim proposed by ``astana-kg draft``: ``status: draft``, a ``confidence`` (0 to 1)
+#: and ``why`` (the rule or match that proposed it). A reviewed claim has none of them.
+DRAFT_KEYS = ("status", "confidence", "why")
+
 #: In curated quotes a plain space also stands for a no-break space of the source.
 _SPACE_ALTERNATIVES = "[ \u00a0]"
 
@@ -71,6 +75,12 @@ class Claim:
     facts: Graph = field(repr=False)
     facts_line: int = 0  # the line of the claim file where the text of the facts begins
     facts_source: str = field(default="", repr=False)  # that text as the file writes it
+    draft: bool = False  # ``status: draft``: proposed by ``astana-kg draft``, not yet reviewed
+
+    @property
+    def graph(self) -> URIRef:
+        """The named graph the claim's facts go to: its source's, or its source's draft graph."""
+        return GRAPH[f"draft/{self.source.id}"] if self.draft else self.source.graph
 
     @property
     def where(self) -> str:
@@ -229,9 +239,18 @@ def load_claim_file(path: Path, sources: dict[str, Source]) -> list[Claim]:
 
 def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
     line = entry.get("__line__")
-    unknown = set(entry) - {"quote", "occurrence", "about", "facts", "__line__", "__facts_line__", "__facts_source__"}
+    unknown = set(entry) - {"quote", "occurrence", "about", "facts", "__line__", "__facts_line__", "__facts_source__",
+                            *DRAFT_KEYS}
     if unknown:
         raise CurationError(path, line, f"unknown key(s) {sorted(unknown)} in claim")
+    status = entry.get("status")
+    if status is not None and status != "draft":
+        raise CurationError(path, line, f"status {status!r}: the one status a claim may have is 'draft' "
+                                        "(a reviewed claim has none)")
+    confidence = entry.get("confidence")
+    if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float))
+                                   or not 0 <= confidence <= 1):
+        raise CurationError(path, line, f"confidence {confidence!r}: a number from 0 to 1")
     quote = entry.get("quote")
     if not isinstance(quote, str) or not quote.strip():
         raise CurationError(path, line, "a claim needs a non-empty 'quote'")
@@ -276,7 +295,8 @@ def _load_claim(path: Path, source: Source, entry: dict) -> Claim:
     if not nodes:
         raise CurationError(path, line, f"the claim quoting {quote[:60]!r} supports no node")
     facts_line, facts_source = entry.get("__facts_source__", (line, ""))
-    return Claim(path, line, source, quote, start, end, tuple(nodes), facts, facts_line, facts_source)
+    return Claim(path, line, source, quote, start, end, tuple(nodes), facts, facts_line, facts_source,
+                 draft=status == "draft")
 
 
 def _expand(name: str, path: Path, line: int) -> URIRef:
@@ -344,10 +364,11 @@ def load_claims(claims_dir: Path, sources: dict[str, Source]) -> list[Claim]:
 
 
 def source_graphs(claims: list[Claim]) -> dict[URIRef, Graph]:
-    """The named graph of each source: the facts of its claims and their evidence."""
+    """The named graph of each source: the facts of its claims and their evidence (a draft claim's
+    go to the draft graph of its source)."""
     graphs: dict[URIRef, Graph] = {}
     for claim in claims:
-        graph = graphs.setdefault(claim.source.graph, Graph())
+        graph = graphs.setdefault(claim.graph, Graph())
         graph += claim.facts
         for triple in annotation_triples(claim):
             graph.add(triple)

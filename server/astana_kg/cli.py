@@ -22,7 +22,8 @@ def _cmd_build(args) -> int:
     """Build, with a progress bar per stage on a terminal and a line per stage otherwise (on stderr)."""
     try:
         with report_for(sys.stderr) as report:
-            result = build(Path(args.out), Path(args.root) if args.root else None, report=report)
+            result = build(Path(args.out), Path(args.root) if args.root else None, report=report,
+                           include_drafts=getattr(args, "include_drafts", False))
     except (InvalidInput, InconsistentData) as error:
         print(f"astana-kg build: invalid input, nothing was written\n{error}", file=sys.stderr)
         return INVALID_INPUT
@@ -31,6 +32,39 @@ def _cmd_build(args) -> int:
         return ERROR
     print(result.summary())
     return BUILT
+
+
+def _cmd_draft(args) -> int:
+    from .draft import command
+
+    root = Path(args.root) if args.root else project_root()
+    try:
+        print(command.draft(Path(args.article), args.id, root, force=args.force))
+    except command.Unusable as error:
+        print(f"astana-kg draft: {error}", file=sys.stderr)
+        return command.UNUSABLE
+    except Exception as error:  # the documented exit status 2 for everything unexpected
+        print(f"astana-kg draft: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return command.ERROR
+    return command.DRAFTED
+
+
+def _cmd_review(args) -> int:
+    from .draft import review
+
+    root = Path(args.root) if args.root else project_root()
+    try:
+        if args.accept or args.reject or args.accept_all:
+            print(review.decide(root, args.id, args.accept, args.reject, args.accept_all))
+        else:
+            sys.stdout.write(review.view(root, args.id, color=sys.stdout.isatty()))
+    except review.ReviewError as error:
+        print(f"astana-kg review: {error}", file=sys.stderr)
+        return review.UNUSABLE
+    except Exception as error:  # the documented exit status 2 for everything unexpected
+        print(f"astana-kg review: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return review.ERROR
+    return review.REVIEWED
 
 
 def _cmd_query(args) -> int:
@@ -156,7 +190,32 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=str(project_root() / "build"),
                    help="the link to the newest build (default: build; builds are kept beside it in .build.builds/)")
     b.add_argument("--root", help="project directory holding ontology/, data/, shapes/ (default: this checkout)")
+    b.add_argument("--include-drafts", action="store_true",
+                   help="build draft claims (status: draft) too, each draft source into graph/draft/NNN, outside the "
+                        "default graph and the reasoning (without it, a build refuses them)")
     b.set_defaults(func=_cmd_build)
+
+    d = commands.add_parser("draft", help="copy an article into the sources and draft its claims for review",
+                            description="Copy ARTICLE byte for byte to data/sources/NNN_<stem>.txt (and its checksum "
+                                        "list) and write data/claims/NNN.yaml: claims with verbatim quotes, each "
+                                        "status: draft with a confidence and why. Exit 0 drafted, 1 unusable input "
+                                        "(not UTF-8, empty, id taken), 2 other errors. A reviewed file is never overwritten.")
+    d.add_argument("article", help="the article, a UTF-8 text file")
+    d.add_argument("--id", required=True, help="the new source's three-digit id, such as 005")
+    d.add_argument("--force", action="store_true", help="replace an earlier draft of that id (never reviewed claims)")
+    d.add_argument("--root", help="project directory holding data/ (default: this checkout)")
+    d.set_defaults(func=_cmd_draft)
+
+    r = commands.add_parser("review", help="show a draft's claims on its article; accept or reject them",
+                            description="Without options: the article with each draft claim's span marked ⟦N … N⟧ and "
+                                        "every claim's facts in readable form. --accept drops a claim's status: draft, "
+                                        "--reject removes it. Exit 0 done, 1 no such file or claim, 2 other errors.")
+    r.add_argument("id", help="the source's three-digit id")
+    r.add_argument("--accept", nargs="+", type=int, default=[], metavar="N", help="accept claims N ... (numbers of the view)")
+    r.add_argument("--reject", nargs="+", type=int, default=[], metavar="N", help="remove claims N ...")
+    r.add_argument("--accept-all", action="store_true", help="accept every draft claim")
+    r.add_argument("--root", help="project directory holding data/ (default: this checkout)")
+    r.set_defaults(func=_cmd_review)
 
     q = commands.add_parser("query", help="run a SPARQL query against the built store")
     q.add_argument("sparql", help="the SPARQL query text, or @FILE to read it from a file")

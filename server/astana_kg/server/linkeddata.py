@@ -83,6 +83,7 @@ INFERRED = DATA_BASE + "graph/inferred/"
 ONTOLOGY_GRAPH = DATA_BASE + "graph/ontology"
 PROVENANCE_GRAPH = DATA_BASE + "graph/provenance"
 SOURCE_GRAPH = DATA_BASE + "graph/source/"
+DRAFT_GRAPH = DATA_BASE + "graph/draft/"  # draft claims, built with --include-drafts, not reviewed
 #: Graphs left out of the triple formats' merge: entailments, and the ontology (served at /ontology).
 NOT_MERGED = {ONTOLOGY_GRAPH}
 
@@ -644,6 +645,12 @@ class Pages:
             number = graph[len(INFERRED):]
             return {"graph": graph, "number": number, "label": f"entailed by source {number}",
                     "href": self.href(graph), "title": self.index.labels.get(graph, "")}
+        if graph.startswith(DRAFT_GRAPH):
+            number = graph[len(DRAFT_GRAPH):]
+            source = DATA_BASE + f"id/source-{number}"
+            return {"graph": graph, "number": f"{number} draft", "label": f"draft of source {number}",
+                    "href": self.href(source), "draft": True,
+                    "title": f"not reviewed: {self.index.labels.get(source, '')}"}
         short = graph[len(DATA_BASE + "graph/"):] if graph.startswith(DATA_BASE + "graph/") else _compact(graph)
         return {"graph": graph, "number": "", "label": short, "href": self.href(graph),
                 "title": self.index.labels.get(graph, "")}
@@ -788,6 +795,7 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
         "evidence": evidence.get(iri, []), "wikidata": wikidata,
         "inferred": pages.grouped(inferred, lambda q: q.object),
         "sources": [pages.source_ref(g) for g in sources],
+        "draft": bool(sources) and all(g.startswith(DRAFT_GRAPH) for g in sources),
         "query": entity_query(iri), "triples": len(quads), "quads": asserted,
     }
 
@@ -951,8 +959,8 @@ def source_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
         "publisher": pages.term(meta[AKG + "publisher"]) if AKG + "publisher" in meta else None,
         "published": _value(meta.get(AKG + "publishedOn")), "dateline": _value(meta.get(AKG + "dateline")),
         "file": _value(meta.get(AKG + "sourceFile")), "derivations": derivations,
-        "graph_href": pages.href(SOURCE_GRAPH + iri.rsplit("-", 1)[-1]),
-        "graph_name": "graph/source/" + iri.rsplit("-", 1)[-1],
+        "graph_href": pages.href((DRAFT_GRAPH if view["draft"] else SOURCE_GRAPH) + iri.rsplit("-", 1)[-1]),
+        "graph_name": ("graph/draft/" if view["draft"] else "graph/source/") + iri.rsplit("-", 1)[-1],
     })
     return view
 

@@ -1,0 +1,1 @@
+"""Drafting claims from a raw article: ``astana-kg draft ARTICLE.txt --id NNN``."""
