@@ -113,3 +113,11 @@ def test_cq11_single_source_facts_include_the_un_observer_role(store):
     facts = {r["fact"].rsplit("/", 1)[1] for r in answer(store, "cq/11-single-source-facts")}
     assert "role-observer-united-nations-process" in facts
     assert "role-guarantor-russia" not in facts
+
+
+def test_cq12_a_delegation_head_speaks_for_the_party_the_delegation_represents(store):
+    """The head of Russia's delegation: the delegation is not part of Russia, it represents it."""
+    result = answer(store, "cq/12-persons-and-positions")
+    head = [(r["organization"].rsplit("/", 1)[1], r["party"].rsplit("/", 1)[1]) for r in result
+            if r["title"] == "the head of Russia’s delegation"]
+    assert head == [("russian-delegation", "russia")]

@@ -69,6 +69,17 @@ def test_affiliation_follows_positions_up_the_hierarchy(built):
     assert (DATA["igor-konashenkov"], AKG.affiliatedWith, DATA.russia) in inferred(built)
 
 
+def test_a_delegation_is_not_inferred_part_of_the_party_it_represents(built):
+    """akg:represents is no sub-property of akg:partOf: the opposition delegation speaks for the
+    armed opposition without being one of its organizations."""
+    for delegation, party in (("opposition-delegation", "syrian-armed-opposition"),
+                              ("russian-delegation", "russia"), ("syrian-government-delegation", "syrian-government")):
+        assert (DATA[delegation], AKG.represents, DATA[party]) in asserted(built)
+        assert (DATA[delegation], AKG.partOf, DATA[party]) not in inferred(built)
+        assert (DATA[party], AKG.hasPart, DATA[delegation]) not in inferred(built)
+    assert (AKG.represents, RDFS.subPropertyOf, AKG.partOf) not in asserted(built)
+
+
 def test_involvement_is_entailed_from_any_role(built):
     assert (DATA.jordan, AKG.involvedIn, DATA["astana-round-4"]) in inferred(built)
 
