@@ -80,6 +80,24 @@ def test_a_delegation_is_not_inferred_part_of_the_party_it_represents(built):
     assert (AKG.represents, RDFS.subPropertyOf, AKG.partOf) not in asserted(built)
 
 
+def test_events_are_sub_events_of_larger_events_transitively_and_schema_superevent_follows(built):
+    from rdflib import URIRef
+
+    superevent = URIRef("https://schema.org/superEvent")
+    assert (DATA["memorandum-signing"], AKG.subEventOf, DATA["astana-round-4-plenary-meeting"]) in asserted(built)
+    assert (DATA["memorandum-signing"], AKG.subEventOf, DATA["astana-process"]) in inferred(built)
+    assert (DATA["memorandum-signing"], superevent, DATA["astana-round-4"]) in inferred(built)
+    assert (DATA["astana-process"], AKG.hasSubEvent, DATA["astana-round-4"]) in inferred(built)
+
+
+def test_no_event_is_part_of_anything_in_the_organizational_sense(built):
+    union = asserted(built) + inferred(built)
+    events = set(union.subjects(RDF.type, AKG.Event))
+    assert DATA["astana-round-4"] in events
+    assert not [(s, o) for s, o in union.subject_objects(AKG.partOf) if s in events or o in events]
+    assert (DATA["russian-main-operational-directorate"], AKG.partOf, DATA.russia) in inferred(built)
+
+
 def test_involvement_is_entailed_from_any_role(built):
     assert (DATA.jordan, AKG.involvedIn, DATA["astana-round-4"]) in inferred(built)
 

@@ -68,6 +68,12 @@ FAULTS = {
         "id:p a akg:Person . id:s a akg:Source .", None),
     "a role without a holder": (
         "id:r a akg:GuarantorRole ; akg:roleIn id:m .", "a role needs exactly one holder"),
+    "a meeting part of a round as an organization is part of a state": (
+        "id:m a akg:Meeting ; akg:partOf id:r . id:r a akg:NegotiationRound .",
+        "only an akg:Party is akg:partOf something"),
+    "a party as a sub-event": (
+        "id:k a akg:GovernmentBody ; akg:subEventOf id:r . id:r a akg:NegotiationRound .",
+        "only an akg:Event is akg:subEventOf something"),
 }
 
 

@@ -83,6 +83,16 @@ class Claim:
             return self.line
         return self.facts_line + self.facts_source.count("\n", 0, match.start())
 
+    def line_of_triple(self, subject, predicate: URIRef, value) -> int:
+        """The line of the claim file that writes ``predicate`` followed by ``value`` (an IRI), where
+        the facts write them on one line; else the line of ``predicate``."""
+        objects = term_pattern(value) if isinstance(value, URIRef) else None
+        for number, text in enumerate(self.facts_source.split("\n")):
+            match = term_pattern(predicate).search(text)
+            if match and (objects is None or objects.search(text, match.end())):
+                return self.facts_line + number
+        return self.line_of(predicate)
+
 
 def term_pattern(term: URIRef) -> re.Pattern[str]:
     """The ways Turtle with the predeclared prefixes writes ``term``: in full, or as a prefixed name.

@@ -131,6 +131,7 @@ class AKG(DefinedNamespace):
     governmentOf: URIRef
     hasPart: URIRef
     hasRole: URIRef
+    hasSubEvent: URIRef
     headline: URIRef
     inForceFrom: URIRef
     involvedIn: URIRef
@@ -167,6 +168,7 @@ class AKG(DefinedNamespace):
     startDate: URIRef
     statedAt: URIRef
     statedOn: URIRef
+    subEventOf: URIRef
     supports: URIRef
     supportsParty: URIRef
     term: URIRef
