@@ -48,11 +48,11 @@ def test_every_source_graph_is_described_with_prov(built):
 
 def test_wikidata_links_live_in_the_curation_graph_with_their_basis(built):
     curation = built.graphs[WIKIDATA_GRAPH]
-    from rdflib.namespace import SKOS
+    from rdflib.namespace import SDO
 
-    assert (DATA.russia, SKOS.exactMatch, None) in curation
+    assert (DATA.russia, SDO.sameAs, None) in curation
     for name, graph in source_graphs(built).items():
-        assert not list(graph.triples((None, SKOS.exactMatch, None))), name
+        assert not list(graph.triples((None, SDO.sameAs, None))), name
     alignment = DATA["wikidata-alignment-russia"]
     assert "verified-qids.tsv line" in str(curation.value(alignment, AKG.basis))
 

@@ -1,7 +1,9 @@
+import owlrl
 from rdflib import Graph
-from rdflib.namespace import OWL, RDF, RDFS, TIME
+from rdflib.namespace import OWL, RDF, RDFS, SDO, SKOS, TIME
 
-from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, ONTOLOGY_GRAPH, PROV, WIKIDATA_GRAPH
+from astana_kg.build import DUMP_NAME
+from astana_kg.namespaces import AKG, DATA, INFERRED_GRAPH, ONTOLOGY_GRAPH, PROV, WD, WIKIDATA_GRAPH
 from astana_kg.reasoning import infer, is_trivial
 
 
@@ -146,3 +148,43 @@ def test_the_inferred_graph_restates_no_axiom_about_a_class_or_a_property(built)
     assert not list(inferred(built).triples((None, RDFS.range, None)))
     assert not list(inferred(built).triples((None, RDFS.subClassOf, None)))
     assert (DATA.russia, RDF.type, AKG.Guarantor) in inferred(built)
+
+
+#: The domain and range axioms of the SKOS Reference (W3C Recommendation, section 8 and 10): every
+#: semantic relation, the mapping relations among them, links two skos:Concept.
+SKOS_AXIOMS = """
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+skos:semanticRelation rdfs:domain skos:Concept ; rdfs:range skos:Concept .
+skos:broaderTransitive rdfs:subPropertyOf skos:semanticRelation . skos:broader rdfs:subPropertyOf skos:broaderTransitive .
+skos:narrowerTransitive rdfs:subPropertyOf skos:semanticRelation . skos:narrower rdfs:subPropertyOf skos:narrowerTransitive .
+skos:related rdfs:subPropertyOf skos:semanticRelation .
+skos:mappingRelation rdfs:subPropertyOf skos:semanticRelation .
+skos:closeMatch rdfs:subPropertyOf skos:mappingRelation . skos:exactMatch rdfs:subPropertyOf skos:closeMatch .
+skos:broadMatch rdfs:subPropertyOf skos:mappingRelation , skos:broader .
+skos:narrowMatch rdfs:subPropertyOf skos:mappingRelation , skos:narrower .
+skos:relatedMatch rdfs:subPropertyOf skos:mappingRelation , skos:related .
+"""
+
+
+def with_skos_semantics(built) -> Graph:
+    """Every graph of the build with the SKOS axioms, closed under RDFS."""
+    union = Graph()
+    for graph in built.graphs.values():
+        union += graph
+    union.parse(data=SKOS_AXIOMS, format="turtle")
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False).expand(union)
+    return union
+
+
+def test_the_wikidata_links_are_schema_same_as_and_the_output_has_no_skos_exact_match(built):
+    dump = (built.out / DUMP_NAME).read_text(encoding="utf-8")
+    assert str(SKOS.exactMatch) not in dump
+    assert (DATA.russia, SDO.sameAs, WD.Q159) in built.graphs[WIKIDATA_GRAPH]
+    assert len(set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))) >= 30
+
+
+def test_no_entity_linked_to_wikidata_is_inferred_a_skos_concept(built):
+    closure = with_skos_semantics(built)
+    linked = set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))
+    assert DATA.russia in linked
+    assert not {entity for entity in linked if (entity, RDF.type, SKOS.Concept) in closure}
