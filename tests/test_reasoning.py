@@ -188,3 +188,11 @@ def test_no_entity_linked_to_wikidata_is_inferred_a_skos_concept(built):
     linked = set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))
     assert DATA.russia in linked
     assert not {entity for entity in linked if (entity, RDF.type, SKOS.Concept) in closure}
+
+
+def test_no_entity_of_the_graph_is_inferred_a_skos_concept(built):
+    """Not by a Wikidata link, nor by the link of two events that may be one."""
+    closure = with_skos_semantics(built)
+    assert (DATA["astana-meeting-july"], AKG.possiblySameEventAs, DATA["astana-round-5"]) in closure
+    assert (DATA["astana-round-5"], AKG.possiblySameEventAs, DATA["astana-meeting-july"]) in inferred(built)
+    assert not [s for s in closure.subjects(RDF.type, SKOS.Concept) if str(s).startswith(str(DATA))]

@@ -150,6 +150,7 @@ class AKG(DefinedNamespace):
     phrase: URIRef
     populationMoreThan: URIRef
     positionIn: URIRef
+    possiblySameEventAs: URIRef
     provisionOf: URIRef
     publishedOn: URIRef
     publisher: URIRef

@@ -253,7 +253,7 @@ class TimelineEvent:
     classes: list[str]
     by_source: list[SourceDates]
     evidence: list[Evidence] = field(default_factory=list)
-    close_matches: list[tuple[str, str]] = field(default_factory=list)  # (IRI, label) of events it may be (skos:closeMatch)
+    close_matches: list[tuple[str, str]] = field(default_factory=list)  # (IRI, label) of events it may be (akg:possiblySameEventAs)
 
     @property
     def dates(self) -> list[str]:
