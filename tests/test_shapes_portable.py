@@ -60,6 +60,9 @@ def test_no_shape_has_two_values_of_one_logical_constraint(root, name):
 
 
 FAULTS = {
+    "an annotation without its creation time and creator": (
+        "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing .\n"
+        "id:t a oa:SpecificResource .", "an annotation needs exactly one xsd:dateTime dcterms:created"),
     "an annotation with a second motivation": (
         "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing, oa:commenting .\n"
         "id:t a oa:SpecificResource .", "motivated by akg:evidencing and nothing else"),
