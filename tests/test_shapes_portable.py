@@ -63,6 +63,9 @@ FAULTS = {
     "an annotation without its creation time and creator": (
         "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing .\n"
         "id:t a oa:SpecificResource .", "an annotation needs exactly one xsd:dateTime dcterms:created"),
+    "a date derivation whose derived date is no xsd:date": (
+        'id:d a akg:DateDerivation ; akg:forProperty akg:statedOn ; akg:phrase "May 5" ; akg:certainty akg:Certain ;\n'
+        '  akg:derivedDate "May 5" .', "a date derivation gives at most one xsd:date (akg:derivedDate)"),
     "an annotation with a second motivation": (
         "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing, oa:commenting .\n"
         "id:t a oa:SpecificResource .", "motivated by akg:evidencing and nothing else"),

@@ -115,6 +115,7 @@ class AKG(DefinedNamespace):
     dateline: URIRef
     deadlineOf: URIRef
     derivation: URIRef
+    derivedDate: URIRef
     designatedBy: URIRef
     designates: URIRef
     dueDate: URIRef

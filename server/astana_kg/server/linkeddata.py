@@ -918,7 +918,7 @@ def source_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
             parts = {q.predicate.value: q.object for q in own if q.subject.value == node}
             derivations.append({
                 "property": pages.term(parts[AKG + "forProperty"]) if AKG + "forProperty" in parts else None,
-                "phrase": _value(parts.get(AKG + "phrase")), "value": _value(parts.get("http://www.w3.org/2006/time#inXSDDate")),
+                "phrase": _value(parts.get(AKG + "phrase")), "value": _value(parts.get(AKG + "derivedDate")),
                 "certainty": pages.term(parts[AKG + "certainty"]) if AKG + "certainty" in parts else None,
                 "comment": _value(parts.get(RDFS + "comment")), "href": pages.href(node)})
     meta = {q.predicate.value: q.object for q in own if q.subject.value == iri}
