@@ -80,6 +80,37 @@ def test_an_unknown_ontology_term_is_reported_at_the_line_of_the_claim_file_that
     assert f"{claims}:{lines + 1}:" not in err
 
 
+def test_part_of_between_two_events_stops_the_build_at_the_line_that_writes_it(project_copy, capsys):
+    """akg:partOf is for parties; a meeting is akg:subEventOf its round."""
+    claims = project_copy / "data" / "claims" / "002.yaml"
+    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'             # line lines + 1
+                                      '    facts: |\n'                                       # lines + 2
+                                      '      id:astana-round-4-plenary-meeting a akg:Meeting ;\n'  # lines + 3
+                                      '        rdfs:label "plenary meeting"@en ;\n'          # lines + 4
+                                      '        akg:partOf id:astana-round-4 .\n')            # lines + 5
+    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "akg:partOf links a party to a party" in err
+    assert "only an akg:Party is akg:partOf something" in err and "akg:partOf points to an akg:Party" in err
+    assert f"(written at {claims}:{lines + 5})" in err
+    assert not (project_copy / "build").exists()
+
+
+def test_sub_event_of_from_a_party_stops_the_build_at_the_line_that_writes_it(project_copy):
+    claims = project_copy / "data" / "claims" / "002.yaml"
+    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n'
+                                      '      id:kremlin a akg:GovernmentBody ; rdfs:label "Kremlin"@en ;\n'
+                                      '        akg:subEventOf id:astana-process .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(project_copy / "build", project_copy)
+    assert "only an akg:Event is akg:subEventOf something" in caught.value.report
+    assert f"(written at {claims}:{lines + 4})" in caught.value.report
+
+
 def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy):
     append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
                                       '    facts: |\n      id:role-x a akg:SignatoryRole ; akg:roleOf id:sergey-lavrov ; akg:roleIn id:memorandun .\n')

@@ -11,9 +11,14 @@ def sources(root):
     return load_sources(root / "data" / "sources")
 
 
-def write(tmp_path: Path, text: str) -> Path:
+CURATION = 'created: "2026-11-21T18:01:52Z"\ncurator: "https://w3id.org/astana-kg/"\n'
+
+
+def write(tmp_path: Path, text: str, curation: str = CURATION) -> Path:
+    """A claim file of ``text``, with ``curation`` (its created and curator) after its claims, so
+    that the lines of ``text`` keep their numbers."""
     path = tmp_path / "claims.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + curation, encoding="utf-8")
     return path
 
 
@@ -112,3 +117,37 @@ def test_evidence_has_both_selectors_with_context(tmp_path, sources):
     assert str(exact) == "Sergey Lavrov"
     assert text[int(start) - len(prefix): int(start)] == str(prefix)
     assert len(prefix) == 32
+
+
+CLAIM = 'source: "002"\nclaims:\n  - quote: "FAIRBANKS /United States/"\n    facts: |\n      id:x a akg:Event .\n'
+
+
+def test_a_claim_file_gives_its_evidence_annotations_its_created_time_and_curator(tmp_path, sources):
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+    [claim] = load_claim_file(write(tmp_path, CLAIM), sources)
+    graph = source_graphs([claim])[claim.source.graph]
+    [annotation] = graph.subjects(OA.hasBody, DATA.x)
+    created = graph.value(annotation, DCTERMS.created)
+    assert (str(created), created.datatype) == ("2026-11-21T18:01:52Z", XSD.dateTime)  # as the file writes it
+    assert graph.value(annotation, DCTERMS.creator) == URIRef("https://w3id.org/astana-kg/")
+    assert (URIRef("https://w3id.org/astana-kg/"), RDF.type, FOAF.Organization) in graph
+
+
+@pytest.mark.parametrize("curation, line, words", [
+    ('curator: "https://w3id.org/astana-kg/"\n', 1, "'created' is None"),
+    ('created: "2026-11-21"\ncurator: "https://w3id.org/astana-kg/"\n', 6, "'created' is '2026-11-21', not a date and time with its time zone"),
+    ("created: 2026-11-21T18:01:52\ncurator: https://w3id.org/astana-kg/\n", 6, "not a date and time with its time zone"),
+    ('created: "2026-11-21T18:01:52Z"\ncurator: "the curators"\n', 7, "'curator' is 'the curators', not an http(s) IRI"),
+    ('created: "2026-11-21T18:01:52Z"\ncurator: "https://w3id.org/astana-kg/"\ncreator: "x"\n', 8, "unknown key(s) ['creator']"),
+])
+def test_a_claim_file_without_a_valid_created_time_and_curator_is_refused_at_the_line_of_the_key(
+        tmp_path, sources, curation, line, words):
+    with pytest.raises(CurationError) as caught:
+        load_claim_file(write(tmp_path, CLAIM, curation), sources)
+    assert caught.value.line == line and words in caught.value.message
+
+
+def test_a_claim_file_without_claims_needs_no_created_time_or_curator(tmp_path, sources):
+    assert load_claim_file(write(tmp_path, 'source: "002"\nclaims: []\n', ""), sources) == []

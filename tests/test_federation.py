@@ -73,7 +73,7 @@ def test_the_federated_queries_are_there_with_titles_and_expected_answers():
     for query in FEDERATED:
         assert query.title != query.name and query.description
         assert query.expected_path.is_file(), query.name
-        assert "skos:exactMatch ?" in query.text and SERVICE_CLAUSE.search(query.text), query.name
+        assert "schema:sameAs ?" in query.text and SERVICE_CLAUSE.search(query.text), query.name
 
 
 # --- the fixture ---------------------------------------------------------------------------------

@@ -151,13 +151,13 @@ def test_typed_accessors_answer_with_sources(client):
 
 def test_answers_read_as_json_ld(client):
     from rdflib import Graph, Literal, URIRef
-    from rdflib.namespace import RDF, RDFS, SKOS
+    from rdflib.namespace import RDF, RDFS, SDO
 
     response = client.get("/api/entity?ref=russia")
     graph = Graph().parse(data=response.data, format="json-ld")
     russia = URIRef(ID + "russia")
     assert (russia, RDFS.label, Literal("Russia")) in graph
-    assert (russia, SKOS.exactMatch, URIRef("http://www.wikidata.org/entity/Q159")) in graph
+    assert (russia, SDO.sameAs, URIRef("http://www.wikidata.org/entity/Q159")) in graph
     assert (russia, RDF.type, URIRef(AKG + "State")) in graph
     response = client.get("/api/roles?party=russia&limit=2")
     graph = Graph().parse(data=response.data, format="json-ld")

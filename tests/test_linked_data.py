@@ -36,7 +36,6 @@ OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 FOAF = rdflib.Namespace("http://xmlns.com/foaf/0.1/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
-SKOS = rdflib.namespace.SKOS
 RUSSIA = rdflib.URIRef(ID + "russia")
 GUARANTOR_RUSSIA = rdflib.URIRef(ID + "role-guarantor-russia")
 FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
@@ -188,7 +187,7 @@ def test_each_document_parses_and_holds_the_guarantor_role_of_russia(client, con
     assert (GUARANTOR_RUSSIA, rdflib.RDF.type, AKG.GuarantorRole) in graph
     assert (GUARANTOR_RUSSIA, AKG.roleIn, rdflib.URIRef(ID + "ceasefire-2016")) in graph
     assert (RUSSIA, rdflib.RDFS.label, rdflib.Literal("Russia", lang="en")) in graph
-    assert (RUSSIA, SKOS.exactMatch, rdflib.URIRef("http://www.wikidata.org/entity/Q159")) in graph
+    assert (RUSSIA, rdflib.SDO.sameAs, rdflib.URIRef("http://www.wikidata.org/entity/Q159")) in graph
     # The evidence: an annotation of the role, its span in a source and the quoted words.
     quotes = {str(exact) for exact in graph.objects(None, OA.exact)}
     evidence = list(graph.query("""
@@ -212,7 +211,7 @@ def test_the_quad_formats_keep_each_fact_in_the_graph_of_every_source_that_says_
     assert graphs == {BASE + f"graph/source/00{n}" for n in range(5)}
     # The Wikidata link stays in the curation graph; entailments are kept, labelled as such.
     exact = [q for q in named(nquads)
-             if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(SKOS.exactMatch))]
+             if q.subject == ox.NamedNode(str(RUSSIA)) and q.predicate == ox.NamedNode(str(rdflib.SDO.sameAs))]
     assert {q.graph_name.value for q in exact} == {BASE + "graph/curation/wikidata"}
     guarantor = ox.Triple(ox.NamedNode(str(RUSSIA)), ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(AKG.Guarantor)))
     assert {q.graph_name.value for q in named(nquads) if q.triple == guarantor} == \

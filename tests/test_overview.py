@@ -35,7 +35,6 @@ ID = "https://w3id.org/astana-kg/id/"
 GRAPH = "https://w3id.org/astana-kg/graph/"
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 SOURCES = [f"{ID}source-00{n}" for n in range(5)]
 GUARANTORS = {f"{ID}russia", f"{ID}iran", f"{ID}turkey"}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -471,10 +470,10 @@ def test_the_void_description_counts_what_the_store_holds(client, store, built):
     linksets = list(graph.subjects(rdflib.RDF.type, VOID.Linkset))
     assert len(linksets) == 1
     linkset = linksets[0]
-    wikidata_links = [q for q in store.quads_for_pattern(None, ox.NamedNode(SKOS + "exactMatch"), None, ox.DefaultGraph())
+    wikidata_links = [q for q in store.quads_for_pattern(None, ox.NamedNode("https://schema.org/sameAs"), None, ox.DefaultGraph())
                       if q.object.value.startswith("http://www.wikidata.org/entity/")]
     assert graph.value(linkset, VOID.triples).toPython() == len(wikidata_links) > 20
-    assert graph.value(linkset, VOID.linkPredicate) == rdflib.URIRef(SKOS + "exactMatch")
+    assert graph.value(linkset, VOID.linkPredicate) == rdflib.URIRef("https://schema.org/sameAs")
     target = graph.value(linkset, VOID.objectsTarget)
     assert graph.value(target, VOID.sparqlEndpoint) == rdflib.URIRef("https://query.wikidata.org/sparql")
     assert linkset in set(graph.objects(dataset, VOID.subset))

@@ -121,3 +121,11 @@ def test_observers_by_source_count_the_un_only_for_source_003_and_by_entailment(
     assert un == {("003", "entailed")}
     us = {r["source"].rsplit("-", 1)[1] for r in result if r["label"] == "United States"}
     assert len(us) >= 3
+
+
+def test_cq12_a_delegation_head_speaks_for_the_party_the_delegation_represents(store):
+    """The head of Russia's delegation: the delegation is not part of Russia, it represents it."""
+    result = answer(store, "cq/12-persons-and-positions")
+    head = [(r["organization"].rsplit("/", 1)[1], r["party"].rsplit("/", 1)[1]) for r in result
+            if r["title"] == "the head of Russia’s delegation"]
+    assert head == [("russian-delegation", "russia")]

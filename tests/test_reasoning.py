@@ -1,10 +1,11 @@
+import owlrl
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, TIME
+from rdflib.namespace import OWL, RDF, RDFS, SDO, SKOS, TIME
 
-from astana_kg.build import project_root
+from astana_kg.build import DUMP_NAME, project_root
 from astana_kg.namespaces import (
-    AKG, DATA, GRAPH, INFERRED_GRAPHS, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SHARED_INFERRED_GRAPH, WIKIDATA_GRAPH,
+    AKG, DATA, GRAPH, INFERRED_GRAPHS, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SHARED_INFERRED_GRAPH, WD, WIKIDATA_GRAPH,
 )
 from astana_kg.reasoning import (
     InconsistentData, UnsupportedSchema, compile_rules, fed_to, infer, infer_by_source, inferred_graph_name,
@@ -193,6 +194,35 @@ def test_affiliation_follows_positions_up_the_hierarchy(built):
     assert (DATA["igor-konashenkov"], AKG.affiliatedWith, DATA.russia) in inferred(built)
 
 
+def test_a_delegation_is_not_inferred_part_of_the_party_it_represents(built):
+    """akg:represents is no sub-property of akg:partOf: the opposition delegation speaks for the
+    armed opposition without being one of its organizations."""
+    for delegation, party in (("opposition-delegation", "syrian-armed-opposition"),
+                              ("russian-delegation", "russia"), ("syrian-government-delegation", "syrian-government")):
+        assert (DATA[delegation], AKG.represents, DATA[party]) in asserted(built)
+        assert (DATA[delegation], AKG.partOf, DATA[party]) not in inferred(built)
+        assert (DATA[party], AKG.hasPart, DATA[delegation]) not in inferred(built)
+    assert (AKG.represents, RDFS.subPropertyOf, AKG.partOf) not in asserted(built)
+
+
+def test_events_are_sub_events_of_larger_events_transitively_and_schema_superevent_follows(built):
+    from rdflib import URIRef
+
+    superevent = URIRef("https://schema.org/superEvent")
+    assert (DATA["memorandum-signing"], AKG.subEventOf, DATA["astana-round-4-plenary-meeting"]) in asserted(built)
+    assert (DATA["memorandum-signing"], AKG.subEventOf, DATA["astana-process"]) in inferred(built)
+    assert (DATA["memorandum-signing"], superevent, DATA["astana-round-4"]) in inferred(built)
+    assert (DATA["astana-process"], AKG.hasSubEvent, DATA["astana-round-4"]) in inferred(built)
+
+
+def test_no_event_is_part_of_anything_in_the_organizational_sense(built):
+    union = asserted(built) + inferred(built)
+    events = set(union.subjects(RDF.type, AKG.Event))
+    assert DATA["astana-round-4"] in events
+    assert not [(s, o) for s, o in union.subject_objects(AKG.partOf) if s in events or o in events]
+    assert (DATA["russian-main-operational-directorate"], AKG.partOf, DATA.russia) in inferred(built)
+
+
 def test_involvement_is_entailed_from_any_role(built):
     assert (DATA.jordan, AKG.involvedIn, DATA["astana-round-4"]) in inferred(built)
 
@@ -232,6 +262,17 @@ def test_a_date_derivation_is_not_taken_for_a_time_instant(built):
     assert not [d for d in derivations if (d, RDF.type, TIME.Instant) in entailed]
 
 
+def test_no_date_derivation_is_a_time_instant_under_owl_time_either(built):
+    """OWL-Time gives time:inXSDDate the domain time:Instant; the derived value is akg:derivedDate."""
+    union = asserted(built)
+    derivations = set(union.subjects(RDF.type, AKG.DateDerivation))
+    assert len([d for d in derivations if (d, AKG.derivedDate, None) in union]) > 100
+    assert not list(union.triples((None, TIME.inXSDDate, None)))
+    union.add((TIME.inXSDDate, RDFS.domain, TIME.Instant))  # OWL-Time's own axiom
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False).expand(union)
+    assert not [d for d in derivations if (d, RDF.type, TIME.Instant) in union]
+
+
 
 def test_the_inferred_graph_restates_no_axiom_about_a_class_or_a_property(built):
     ontology_terms = {s for s in built.graphs[ONTOLOGY_GRAPH].subjects() if str(s).startswith(str(AKG))}
@@ -247,3 +288,51 @@ def test_a_domain_or_range_of_owl_thing_is_trivial():
     assert is_trivial((URIRef("urn:p"), RDFS.domain, OWL.Thing))
     assert is_trivial((URIRef("urn:p"), RDFS.range, OWL.Thing))
     assert not is_trivial((URIRef("urn:p"), RDFS.range, AKG.Agent))
+
+
+#: The domain and range axioms of the SKOS Reference (W3C Recommendation, section 8 and 10): every
+#: semantic relation, the mapping relations among them, links two skos:Concept.
+SKOS_AXIOMS = """
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+skos:semanticRelation rdfs:domain skos:Concept ; rdfs:range skos:Concept .
+skos:broaderTransitive rdfs:subPropertyOf skos:semanticRelation . skos:broader rdfs:subPropertyOf skos:broaderTransitive .
+skos:narrowerTransitive rdfs:subPropertyOf skos:semanticRelation . skos:narrower rdfs:subPropertyOf skos:narrowerTransitive .
+skos:related rdfs:subPropertyOf skos:semanticRelation .
+skos:mappingRelation rdfs:subPropertyOf skos:semanticRelation .
+skos:closeMatch rdfs:subPropertyOf skos:mappingRelation . skos:exactMatch rdfs:subPropertyOf skos:closeMatch .
+skos:broadMatch rdfs:subPropertyOf skos:mappingRelation , skos:broader .
+skos:narrowMatch rdfs:subPropertyOf skos:mappingRelation , skos:narrower .
+skos:relatedMatch rdfs:subPropertyOf skos:mappingRelation , skos:related .
+"""
+
+
+def with_skos_semantics(built) -> Graph:
+    """Every graph of the build with the SKOS axioms, closed under RDFS."""
+    union = Graph()
+    for graph in built.graphs.values():
+        union += graph
+    union.parse(data=SKOS_AXIOMS, format="turtle")
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False).expand(union)
+    return union
+
+
+def test_the_wikidata_links_are_schema_same_as_and_the_output_has_no_skos_exact_match(built):
+    dump = (built.out / DUMP_NAME).read_text(encoding="utf-8")
+    assert str(SKOS.exactMatch) not in dump
+    assert (DATA.russia, SDO.sameAs, WD.Q159) in built.graphs[WIKIDATA_GRAPH]
+    assert len(set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))) >= 30
+
+
+def test_no_entity_linked_to_wikidata_is_inferred_a_skos_concept(built):
+    closure = with_skos_semantics(built)
+    linked = set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))
+    assert DATA.russia in linked
+    assert not {entity for entity in linked if (entity, RDF.type, SKOS.Concept) in closure}
+
+
+def test_no_entity_of_the_graph_is_inferred_a_skos_concept(built):
+    """Not by a Wikidata link, nor by the link of two events that may be one."""
+    closure = with_skos_semantics(built)
+    assert (DATA["astana-meeting-july"], AKG.possiblySameEventAs, DATA["astana-round-5"]) in closure
+    assert (DATA["astana-round-5"], AKG.possiblySameEventAs, DATA["astana-meeting-july"]) in inferred(built)
+    assert not [s for s in closure.subjects(RDF.type, SKOS.Concept) if str(s).startswith(str(DATA))]

@@ -60,6 +60,12 @@ def test_no_shape_has_two_values_of_one_logical_constraint(root, name):
 
 
 FAULTS = {
+    "an annotation without its creation time and creator": (
+        "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing .\n"
+        "id:t a oa:SpecificResource .", "an annotation needs exactly one xsd:dateTime dcterms:created"),
+    "a date derivation whose derived date is no xsd:date": (
+        'id:d a akg:DateDerivation ; akg:forProperty akg:statedOn ; akg:phrase "May 5" ; akg:certainty akg:Certain ;\n'
+        '  akg:derivedDate "May 5" .', "a date derivation gives at most one xsd:date (akg:derivedDate)"),
     "an annotation with a second motivation": (
         "id:ann a oa:Annotation ; oa:hasBody id:x ; oa:hasTarget id:t ; oa:motivatedBy akg:evidencing, oa:commenting .\n"
         "id:t a oa:SpecificResource .", "motivated by akg:evidencing and nothing else"),
@@ -68,6 +74,12 @@ FAULTS = {
         "id:p a akg:Person . id:s a akg:Source .", None),
     "a role without a holder": (
         "id:r a akg:GuarantorRole ; akg:roleIn id:m .", "a role needs exactly one holder"),
+    "a meeting part of a round as an organization is part of a state": (
+        "id:m a akg:Meeting ; akg:partOf id:r . id:r a akg:NegotiationRound .",
+        "only an akg:Party is akg:partOf something"),
+    "a party as a sub-event": (
+        "id:k a akg:GovernmentBody ; akg:subEventOf id:r . id:r a akg:NegotiationRound .",
+        "only an akg:Event is akg:subEventOf something"),
 }
 
 

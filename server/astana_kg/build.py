@@ -30,12 +30,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 
 from . import checks, dumps, labels, reasoning, wikidata
 from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
 from .namespaces import (
-    AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
+    AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
@@ -125,7 +125,7 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
         list_line, list_row = checked[qid]
         item = WD[qid]
         alignment = DATA[f"wikidata-alignment-{row['entity']}"]
-        graph.add((entity, SKOS.exactMatch, item))
+        graph.add((entity, SCHEMA.sameAs, item))
         graph.add((alignment, RDF.type, AKG.WikidataAlignment))
         graph.add((alignment, AKG.alignedEntity, entity))
         graph.add((alignment, AKG.wikidataItem, item))
@@ -509,7 +509,7 @@ def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
     for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
         for entity in set(union.subjects(RDF.type, cls)):
             if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
-                    and (entity, SKOS.exactMatch, None) not in union \
+                    and (entity, SCHEMA.sameAs, None) not in union \
                     and (entity, RDF.type, AKG.DeEscalationZone) not in union:
                 label = union.value(entity, RDFS.label) or ""
                 rows.append((str(entity), str(label), f"akg:{str(cls)[len(str(AKG)):]}"))

@@ -58,7 +58,23 @@ def check_vocabulary(inputs) -> None:
             f"{path}:{line}: akg:{name} is not a term of the ontology" for path, line, name in sorted(problems)))
 
 
-def _format_results(results: Graph, shapes: Graph, locations) -> list[str]:
+def _written_at(results: Graph, focus, path, value, claims) -> list[str]:
+    """The ``file:line`` of each claim that writes the triple a result of path ``path`` (a property
+    or its inverse) between ``focus`` and ``value`` is about."""
+    if value is None or path is None:
+        return []
+    inverse = results.value(path, SH.inversePath)
+    if isinstance(path, URIRef):
+        subject, predicate, value_ = focus, path, value
+    elif isinstance(inverse, URIRef):
+        subject, predicate, value_ = value, inverse, focus
+    else:
+        return []
+    return [f"{claim.path}:{claim.line_of_triple(subject, predicate, value_)}"
+            for claim in claims if (subject, predicate, value_) in claim.facts]
+
+
+def _format_results(results: Graph, shapes: Graph, locations, claims=()) -> list[str]:
     lines = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -75,11 +91,14 @@ def _format_results(results: Graph, shapes: Graph, locations) -> list[str]:
         value = results.value(result, SH.value)
         line = f"{focus}: {label or shape}"
         if path is not None:
-            line += f" [path {path.n3(results.namespace_manager)}]"
+            inverse = results.value(path, SH.inversePath)
+            shown = f"^{inverse.n3(results.namespace_manager)}" if inverse is not None else path.n3(results.namespace_manager)
+            line += f" [path {shown}]"
         line += f": {message}"
         if value is not None and value != focus:
             line += f" (value {value})"
-        lines.append(line + _where(focus, locations))
+        written = _written_at(results, focus, path, value, claims)
+        lines.append(line + (f" (written at {', '.join(written)})" if written else _where(focus, locations)))
     return sorted(lines)
 
 
@@ -96,7 +115,7 @@ def validate_shapes(inputs, shapes_dir: Path) -> None:
         )
         if not conforms:
             failures.append(f"{shapes_file.name}:")
-            failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs)))
+            failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs), inputs.claims))
     if failures:
         raise _invalid("SHACL validation failed:\n" + "\n".join(failures))
 

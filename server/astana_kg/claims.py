@@ -10,6 +10,7 @@ with the Turtle facts it supports. See ``data/README.md`` for the format.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -18,9 +19,9 @@ from pathlib import Path
 import yaml
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from .namespaces import AKG, DATA, GRAPH, OA, PREFIXES
+from .namespaces import AKG, DATA, GRAPH, OA, PREFIXES, PROV
 
 #: Characters of context kept before and after an exact quote in a TextQuoteSelector.
 CONTEXT = 32
@@ -61,6 +62,53 @@ class Source:
         return GRAPH[f"source/{self.id}"]
 
 
+@dataclass(frozen=True)
+class Curation:
+    """Who wrote the claims of a file, and when: the ``dcterms:creator`` and ``dcterms:created`` of
+    their evidence annotations. ``created`` is an ``xsd:dateTime`` with its time zone."""
+
+    created: Literal
+    curator: URIRef
+
+
+#: An xsd:dateTime with a time zone, as the Web Annotation model asks of dcterms:created.
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_ABSOLUTE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line of the top-level ``key:`` of a YAML document (1 if it has none)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def read_curation(document: dict, text: str, path: Path) -> Curation:
+    """The ``created`` and ``curator`` of a claim file, checked.
+
+    >>> read_curation({"created": "2026-11-21T18:01:52Z", "curator": "https://w3id.org/astana-kg/"}, "", Path("f"))
+    Curation(created=rdflib.term.Literal('2026-11-21T18:01:52Z', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#dateTime')), curator=rdflib.term.URIRef('https://w3id.org/astana-kg/'))
+    >>> read_curation({"created": "2026-11-21", "curator": "https://w3id.org/astana-kg/"}, "created: 2026-11-21", Path("f"))
+    Traceback (most recent call last):
+    ...
+    astana_kg.claims.CurationError: f:1: 'created' is '2026-11-21', not a date and time with its time zone (2026-11-21T18:01:52Z): the dcterms:created of the file's evidence annotations
+    """
+    created = document.get("created")
+    if isinstance(created, datetime.datetime) and created.tzinfo is not None:  # YAML reads an unquoted one
+        created = created.isoformat().replace("+00:00", "Z")
+    elif isinstance(created, (datetime.date, datetime.datetime)):
+        created = created.isoformat()
+    if not isinstance(created, str) or not _DATE_TIME.fullmatch(created):
+        raise CurationError(path, _key_line(text, "created"),
+                            f"'created' is {created!r}, not a date and time with its time zone (2026-11-21T18:01:52Z): "
+                            "the dcterms:created of the file's evidence annotations")
+    curator = document.get("curator")
+    if not isinstance(curator, str) or not _ABSOLUTE_IRI.fullmatch(curator):
+        raise CurationError(path, _key_line(text, "curator"),
+                            f"'curator' is {curator!r}, not an http(s) IRI: the dcterms:creator of the file's "
+                            "evidence annotations, the agent responsible for its claims")
+    return Curation(Literal(created, datatype=XSD.dateTime, normalize=False), URIRef(curator))
+
+
 @dataclass
 class Claim:
     """One claim: a located quote and the facts it supports."""
@@ -75,6 +123,7 @@ class Claim:
     facts: Graph = field(repr=False)
     facts_line: int = 0  # the line of the claim file where the text of the facts begins
     facts_source: str = field(default="", repr=False)  # that text as the file writes it
+    curation: Curation | None = None  # the file's created and curator
     draft: bool = False  # ``status: draft``: proposed by ``astana-kg draft``, not yet reviewed
 
     @property
@@ -92,6 +141,16 @@ class Claim:
         if match is None:
             return self.line
         return self.facts_line + self.facts_source.count("\n", 0, match.start())
+
+    def line_of_triple(self, subject, predicate: URIRef, value) -> int:
+        """The line of the claim file that writes ``predicate`` followed by ``value`` (an IRI), where
+        the facts write them on one line; else the line of ``predicate``."""
+        objects = term_pattern(value) if isinstance(value, URIRef) else None
+        for number, text in enumerate(self.facts_source.split("\n")):
+            match = term_pattern(predicate).search(text)
+            if match and (objects is None or objects.search(text, match.end())):
+                return self.facts_line + number
+        return self.line_of(predicate)
 
 
 def term_pattern(term: URIRef) -> re.Pattern[str]:
@@ -220,8 +279,9 @@ def load_sources(directory: Path) -> dict[str, Source]:
 
 def load_claim_file(path: Path, sources: dict[str, Source]) -> list[Claim]:
     """Read one claim file and locate every quote; raise CurationError at the first fault."""
+    text = path.read_text(encoding="utf-8")
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        document = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise CurationError(path, mark.line + 1 if mark else None, f"not valid YAML: {error}") from None
@@ -231,9 +291,17 @@ def load_claim_file(path: Path, sources: dict[str, Source]) -> list[Claim]:
     if source_id not in sources:
         raise CurationError(path, document["__line__"], f"no source file with id {source_id!r}")
     source = sources[source_id]
+    unknown = set(document) - {"source", "created", "curator", "claims", "__line__"}
+    if unknown:
+        raise CurationError(path, _key_line(text, sorted(unknown)[0]), f"unknown key(s) {sorted(unknown)} in a claim file")
+    if not document["claims"]:
+        return []
+    curation = read_curation(document, text, path)
     claims = []
-    for entry in document["claims"] or []:
-        claims.append(_load_claim(path, source, entry))
+    for entry in document["claims"]:
+        claim = _load_claim(path, source, entry)
+        claim.curation = curation
+        claims.append(claim)
     return claims
 
 
@@ -350,6 +418,13 @@ def annotation_triples(claim: Claim):
         yield annotation, OA.motivatedBy, AKG.evidencing
         yield annotation, OA.hasBody, node
         yield annotation, OA.hasTarget, span
+        if claim.curation is not None:
+            yield annotation, DCTERMS.created, claim.curation.created
+            yield annotation, DCTERMS.creator, claim.curation.curator
+    if claim.curation is not None:
+        # An agent of one of the Web Annotation model's agent classes, and the same in PROV-O.
+        yield claim.curation.curator, RDF.type, FOAF.Organization
+        yield claim.curation.curator, RDF.type, PROV.Organization
 
 
 def load_claims(claims_dir: Path, sources: dict[str, Source]) -> list[Claim]:

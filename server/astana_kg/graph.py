@@ -54,7 +54,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SKOS_ALT = SKOS + "altLabel"
-SKOS_EXACT = SKOS + "exactMatch"
+SCHEMA_SAME_AS = "https://schema.org/sameAs"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 WIKIDATA = "http://www.wikidata.org/entity/"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -572,7 +572,7 @@ class _Index:
                 self.types_all[s].add(o)
                 if not g.startswith(INFERRED_GRAPHS):
                     self.types_asserted[s].add(o)
-            elif p == SKOS_EXACT and o.startswith(WIKIDATA):
+            elif p == SCHEMA_SAME_AS and o.startswith(WIKIDATA):
                 self.wikidata[s].add(o)
                 self.by_wikidata[o].add(s)
             elif p == PROV_DERIVED and s.startswith(SOURCE_GRAPHS):

@@ -117,6 +117,7 @@ class AKG(DefinedNamespace):
     dateline: URIRef
     deadlineOf: URIRef
     derivation: URIRef
+    derivedDate: URIRef
     designatedBy: URIRef
     designates: URIRef
     dueDate: URIRef
@@ -133,6 +134,7 @@ class AKG(DefinedNamespace):
     governmentOf: URIRef
     hasPart: URIRef
     hasRole: URIRef
+    hasSubEvent: URIRef
     headline: URIRef
     inForceFrom: URIRef
     involvedIn: URIRef
@@ -151,6 +153,7 @@ class AKG(DefinedNamespace):
     phrase: URIRef
     populationMoreThan: URIRef
     positionIn: URIRef
+    possiblySameEventAs: URIRef
     provisionOf: URIRef
     publishedOn: URIRef
     publisher: URIRef
@@ -169,6 +172,7 @@ class AKG(DefinedNamespace):
     startDate: URIRef
     statedAt: URIRef
     statedOn: URIRef
+    subEventOf: URIRef
     supports: URIRef
     supportsParty: URIRef
     term: URIRef

@@ -11,7 +11,7 @@ properties it holds claims of (VoID property partitions) and, for a fetched copy
 - :data:`CACHE_GRAPH`, when ``var/wikidata-cache.nq`` exists: what ``astana-kg wikidata fetch``
   asked Wikidata's SPARQL endpoint (or any endpoint given) for: the English labels and the direct
   claims, with the properties of verified-pids.tsv, of every item the graph links to
-  (``skos:exactMatch`` in the curated links graph), the labels of the items those claims name,
+  (``schema:sameAs`` in the curated links graph), the labels of the items those claims name,
   the retrieval time and the endpoint (PROV-O).
 
 The SERVICE proxy answers requests for Wikidata's endpoint from the cache when the endpoint cannot

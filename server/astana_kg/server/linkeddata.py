@@ -68,6 +68,7 @@ def _warm(state) -> None:
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
 OA = "http://www.w3.org/ns/oa#"
 PROV = "http://www.w3.org/ns/prov#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -781,7 +782,7 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
     types = [pages.term(ox.NamedNode(c)) for c in index.types.get(iri, [])]
     description = first(iri, RDFS + "comment") or first(iri, SKOS + "definition") or first(iri, "http://schema.org/description")
     wikidata = [pages.term(ox.NamedNode(q.object.value)) for q in own
-                if q.predicate.value == SKOS + "exactMatch" and q.object.value.startswith(WIKIDATA_ENTITY)]
+                if q.predicate.value == SCHEMA + "sameAs" and q.object.value.startswith(WIKIDATA_ENTITY)]
     for link in wikidata:
         link.href = link.iri
         link.text = link.iri[len(WIKIDATA_ENTITY):]
@@ -949,7 +950,7 @@ def source_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
             parts = {q.predicate.value: q.object for q in own if q.subject.value == node}
             derivations.append({
                 "property": pages.term(parts[AKG + "forProperty"]) if AKG + "forProperty" in parts else None,
-                "phrase": _value(parts.get(AKG + "phrase")), "value": _value(parts.get("http://www.w3.org/2006/time#inXSDDate")),
+                "phrase": _value(parts.get(AKG + "phrase")), "value": _value(parts.get(AKG + "derivedDate")),
                 "certainty": pages.term(parts[AKG + "certainty"]) if AKG + "certainty" in parts else None,
                 "comment": _value(parts.get(RDFS + "comment")), "href": pages.href(node)})
     meta = {q.predicate.value: q.object for q in own if q.subject.value == iri}

@@ -41,7 +41,7 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 
@@ -253,7 +253,7 @@ class TimelineEvent:
     classes: list[str]
     by_source: list[SourceDates]
     evidence: list[Evidence] = field(default_factory=list)
-    close_matches: list[tuple[str, str]] = field(default_factory=list)  # (IRI, label) of events it may be (skos:closeMatch)
+    close_matches: list[tuple[str, str]] = field(default_factory=list)  # (IRI, label) of events it may be (akg:possiblySameEventAs)
 
     @property
     def dates(self) -> list[str]:
@@ -646,7 +646,7 @@ def void_description(store: ox.Store, build_dir: Path, root: str, public_base: s
     """The VoID description of the dataset served at ``root`` (e.g. "http://host/"), as triples.
 
     Dump links and the SPARQL endpoint are absolute URLs on this server; each named graph is a
-    subset with its triples; the classes and properties used are partitions; the skos:exactMatch
+    subset with its triples; the classes and properties used are partitions; the schema:sameAs
     links into Wikidata are a linkset.
     """
     root = root.rstrip("/") + "/"
@@ -728,7 +728,7 @@ def void_description(store: ox.Store, build_dir: Path, root: str, public_base: s
         ox.Triple(dataset, iri(VOID + "subset"), linkset),
         ox.Triple(linkset, a, iri(VOID + "Linkset")),
         ox.Triple(linkset, iri(DCTERMS + "title"), text("Links from the entities of astana-kg to checked Wikidata items")),
-        ox.Triple(linkset, iri(VOID + "linkPredicate"), iri(SKOS + "exactMatch")),
+        ox.Triple(linkset, iri(VOID + "linkPredicate"), iri(SCHEMA + "sameAs")),
         ox.Triple(linkset, iri(VOID + "subjectsTarget"), dataset),
         ox.Triple(linkset, iri(VOID + "objectsTarget"), wikidata),
         ox.Triple(linkset, iri(VOID + "triples"), integer(stats.wikidata_links)),
