@@ -277,7 +277,7 @@ class Corpus:
         for number, start in ROUNDS:
             self.add(Entity(f"astana-round-{number}", "NegotiationRound",
                             f"{ORDINALS[number - 1]} round of the Astana talks",
-                            "akg:partOf id:astana-process ; akg:location id:astana"))
+                            "akg:subEventOf id:astana-process ; akg:location id:astana"))
         envoy = Person("alexander-lavrentyev", "Person", "Alexander Lavrentyev",
                        title="Russian Presidential Envoy on the Syrian Settlement", organization="kremlin")
         self.add(envoy)
@@ -411,7 +411,7 @@ class Article:
 
     def derivation(self, prop: str, phrase: str, day: dt.date, certainty: str, comment: str) -> str:
         return (f"[ a akg:DateDerivation ; akg:forProperty akg:{prop} ; akg:phrase {lit(phrase)} ;\n"
-                f"    time:inXSDDate {date_literal(day)} ; akg:certainty akg:{certainty} ;\n"
+                f"    akg:derivedDate {date_literal(day)} ; akg:certainty akg:{certainty} ;\n"
                 f"    rdfs:comment {lit(comment)}@en ]")
 
     # --- the parts of an article --------------------------------------------------------------
@@ -758,9 +758,15 @@ def claim_file(source_id: str, text: str, claims: list[Claim]) -> str:
             entry["about"] = list(dict.fromkeys(claim.about + introduced))
         entry["facts"] = "".join(claim.facts)
         entries.append(entry)
-    return yaml.dump({"source": source_id, "claims": entries}, Dumper=_Dumper, sort_keys=False,
+    # A fixed creation time and the project as curator: the same bytes for the same seed.
+    return yaml.dump({"source": source_id, "created": GENERATED_AT, "curator": "https://w3id.org/astana-kg/",
+                      "claims": entries}, Dumper=_Dumper, sort_keys=False,
                      allow_unicode=True, width=1 << 20, default_flow_style=None)
 
+
+#: The ``created`` of every generated claim file (the dcterms:created of its annotations): fixed,
+#: so that a seed always writes the same bytes.
+GENERATED_AT = "2020-01-01T00:00:00Z"
 
 _INTRODUCED = re.compile(r"^id:([\w-]+) a akg:", re.MULTILINE)
 

@@ -169,7 +169,8 @@ def test_the_claim_loader_refuses_a_status_other_than_draft_and_a_confidence_out
 
     (tmp_path / "005_a.txt").write_text("Russia and Iran met.", encoding="utf-8")
     path = tmp_path / "005.yaml"
-    path.write_text(f'source: "005"\nclaims:\n  - quote: "Russia and Iran met."\n    {extra}\n'
+    path.write_text(f'source: "005"\ncreated: "2026-01-01T00:00:00Z"\ncurator: "https://w3id.org/astana-kg/"\n'
+                    f'claims:\n  - quote: "Russia and Iran met."\n    {extra}\n'
                     '    facts: |\n      id:russia a akg:State .\n', encoding="utf-8")
     with pytest.raises(CurationError, match=message):
         load_claim_file(path, load_sources(tmp_path))

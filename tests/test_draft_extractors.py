@@ -49,7 +49,8 @@ def project(tmp_path_factory) -> Path:
     (root / "data/claims").mkdir()
     (root / "data/sources/900_known.txt").write_text(KNOWN_TEXT, encoding="utf-8")
     (root / "data/claims/900.yaml").write_text(
-        f'source: "900"\nclaims:\n  - quote: "Known names"\n    facts: |{KNOWN_FACTS}', encoding="utf-8")
+        f'source: "900"\ncreated: "2026-01-01T00:00:00Z"\ncurator: "https://w3id.org/astana-kg/"\n'
+        f'claims:\n  - quote: "Known names"\n    facts: |{KNOWN_FACTS}', encoding="utf-8")
     return root
 
 

@@ -7,13 +7,13 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from rdflib import Literal
 from rdflib.namespace import XSD
 
 from ..claims import find_quote
-from ..namespaces import AKG, DATA
+from ..namespaces import AKG, BASE, DATA
 from . import events as events_module
 from .dates import find_dates, resolve_weekday
 from .linking import Gazetteer, Linker, Mention
@@ -76,7 +76,7 @@ def node_term(iri) -> str:
 
 def derivation(prop: str, phrase: str, value: date, certainty: str, comment: str, cls: str = "DateDerivation") -> str:
     return (f"akg:derivation [ a akg:{cls} ; akg:forProperty akg:{prop} ; akg:phrase {lit(phrase)} ;\n"
-            f"    time:inXSDDate {day(value)} ; akg:certainty akg:{certainty} ;\n    rdfs:comment {lit(comment)} ]")
+            f"    akg:derivedDate {day(value)} ; akg:certainty akg:{certainty} ;\n    rdfs:comment {lit(comment)} ]")
 
 
 class Writer:
@@ -365,11 +365,16 @@ def draft_article(text: str, source_id: str, source_file: str, gazetteer: Gazett
     return Writer(text, source_id, source_file, gazetteer, today).run()
 
 
-def render(draft: Draft, article_name: str) -> str:
-    """The claim file of a draft: YAML in the curated format, every claim ``status: draft``."""
+def render(draft: Draft, article_name: str, created: datetime | None = None) -> str:
+    """The claim file of a draft: YAML in the curated format, every claim ``status: draft``; the
+    file's ``created`` is when it was drafted (``created``, else now), its ``curator`` the project."""
+    created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     lines = [f"# Drafted by `astana-kg draft` from {article_name}. Every claim is a proposal (status: draft):",
              f"# review it with `astana-kg review {draft.source_id}`; accepting drops its status.",
-             f'source: "{draft.source_id}"', "claims:"]
+             f'source: "{draft.source_id}"',
+             f'created: "{created.isoformat().replace("+00:00", "Z")}"  # when these claims were drafted',
+             f'curator: "{BASE}"  # the agent responsible for them once reviewed: the project',
+             "claims:"]
     for claim in draft.claims:
         quote = draft.text[claim.start:claim.end]
         hits = find_quote(draft.original or draft.text, quote)
