@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import sys
 import urllib.parse
 from html.parser import HTMLParser
@@ -646,3 +647,10 @@ def test_serve_names_its_documents_under_the_configured_public_base(built):
         assert status == 200
         graph = rdflib.Graph().parse(data=body, format="turtle")
         assert (rdflib.URIRef("https://example.org/kg/id/russia.ttl"), FOAF.primaryTopic, RUSSIA) in graph
+
+
+def test_a_source_page_shows_the_date_its_derivations_arrive_at(client):
+    """The value of a date derivation is its akg:derivedDate."""
+    page = client.get("/id/source-002.html").data.decode("utf-8")
+    derivations = re.findall(r'<dd data-testid="derivation">(.*?)</dd>', page, re.DOTALL)
+    assert any("May 12" in d and "→ 2017-05-12" in d for d in derivations), derivations
