@@ -662,3 +662,10 @@ def test_the_entity_page_credits_an_entailment_to_the_sources_it_follows_from(cl
     assert re.findall(r'href="([^"]+)"', row[1]) == ["/graph/inferred/003"]
     page = client.get("/graph/inferred/003.html")
     assert page.status_code == 200 and "source 003" in page.get_data(as_text=True)
+
+
+def test_a_source_page_shows_the_date_its_derivations_arrive_at(client):
+    """The value of a date derivation is its akg:derivedDate."""
+    page = client.get("/id/source-002.html").data.decode("utf-8")
+    derivations = re.findall(r'<dd data-testid="derivation">(.*?)</dd>', page, re.DOTALL)
+    assert any("May 12" in d and "→ 2017-05-12" in d for d in derivations), derivations
