@@ -780,7 +780,7 @@ def entity_view(store: ox.Store, index: Index, iri: str, public_base: str, scrip
             other_facts.append(fact)
 
     types = [pages.term(ox.NamedNode(c)) for c in index.types.get(iri, [])]
-    description = first(iri, RDFS + "comment") or first(iri, SKOS + "definition") or first(iri, "http://schema.org/description")
+    description = first(iri, RDFS + "comment") or first(iri, SKOS + "definition") or first(iri, "https://schema.org/description")
     wikidata = [pages.term(ox.NamedNode(q.object.value)) for q in own
                 if q.predicate.value == SCHEMA + "sameAs" and q.object.value.startswith(WIKIDATA_ENTITY)]
     for link in wikidata:
