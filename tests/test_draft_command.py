@@ -185,3 +185,111 @@ def test_an_article_with_other_line_ends_is_copied_as_is_and_drafted_as_the_buil
     claims = load_claim_file(project_copy / "data/claims/005.yaml", load_sources(project_copy / "data/sources"))
     text = claims[0].source.text
     assert all(text[c.start:c.end] == c.quote for c in claims)
+
+
+#: Two more articles written for these tests, for drafting several at once.
+SECOND = """Guarantors meet again in the Kazakh capital
+
+ASTANA, July 5. /TASS/. Delegations of Russia, Iran and Turkey met on Wednesday to discuss the zones.
+
+“The zones must hold,” Russian Foreign Minister Sergey Lavrov said.
+"""
+
+THIRD = """Talks on Syria end without a map
+
+MOSCOW, September 15. /TASS/. The talks in Astana ended on Friday without an agreed map, Iran said.
+"""
+
+
+def draft_several(root, articles, first_id, *extra):
+    return main(["draft", *map(str, articles), "--id", first_id, "--root", str(root), *extra])
+
+
+@pytest.fixture
+def articles(tmp_path, article):
+    second, third = tmp_path / "zones.txt", tmp_path / "no map.txt"
+    second.write_text(SECOND, encoding="utf-8")
+    third.write_text(THIRD, encoding="utf-8")
+    return [article, second, third]
+
+
+def test_several_articles_take_consecutive_ids_each_with_its_report_and_quotes_the_loader_finds(project_copy, articles, capsys):
+    assert draft_several(project_copy, articles, "005") == 0
+    out = capsys.readouterr().out
+    sources = load_sources(project_copy / "data/sources")
+    for source_id, path in zip(("005", "006", "007"), articles):
+        copied = next((project_copy / "data/sources").glob(f"{source_id}_*.txt"))
+        assert copied.read_bytes() == path.read_bytes()
+        assert f"wrote {project_copy / 'data/claims' / source_id}.yaml" in out
+        claims = load_claim_file(project_copy / f"data/claims/{source_id}.yaml", sources)
+        assert claims and all(c.draft and c.source.text[c.start:c.end] == c.quote for c in claims)
+    assert out.count("entities linked to existing IRIs") == 3 and "drafted 3 of 3 articles" in out
+    sums = (project_copy / "data/sources/SHA256SUMS").read_text()
+    assert all(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  " in sums for p in articles)
+
+
+def test_several_articles_load_the_graphs_names_once_and_draft_as_each_alone_would(project_copy, articles, tmp_path,
+                                                                                     monkeypatch):
+    from astana_kg.draft import command
+
+    alone = tmp_path / "alone"
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(project_copy / name, alone / name)
+    for number, path in enumerate(articles, start=5):
+        assert draft(alone, path, f"{number:03d}") == 0
+    loads = []
+    load = command.load_gazetteer
+    monkeypatch.setattr(command, "load_gazetteer", lambda *a, **k: loads.append(a) or load(*a, **k))
+    assert draft_several(project_copy, articles, "005") == 0
+    assert len(loads) == 1
+    for source_id in ("005", "006", "007"):
+        assert ((project_copy / f"data/claims/{source_id}.yaml").read_text()
+                == (alone / f"data/claims/{source_id}.yaml").read_text())
+
+
+def test_of_several_articles_an_unusable_one_is_refused_alone_and_the_command_exits_1(project_copy, articles, tmp_path,
+                                                                                        capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\n\n")
+    assert draft_several(project_copy, [articles[0], empty, articles[1]], "005") == 1
+    captured = capsys.readouterr()
+    assert f"{empty} as 006: {empty}: empty" in captured.err and "drafted 2 of 3 articles" in captured.out
+    assert (project_copy / "data/claims/005.yaml").is_file() and (project_copy / "data/claims/007.yaml").is_file()
+    assert not (project_copy / "data/claims/006.yaml").exists()
+    assert not list((project_copy / "data/sources").glob("006_*"))
+    assert "006_" not in (project_copy / "data/sources/SHA256SUMS").read_text()
+
+
+def test_force_over_several_ids_replaces_a_draft_but_never_a_reviewed_file(project_copy, articles, capsys):
+    assert draft(project_copy, articles[2], "005") == 0
+    reviewed = (project_copy / "data/claims/004.yaml").read_bytes()
+    assert draft_several(project_copy, articles[:2], "004") == 1  # 005 is taken, 004 reviewed
+    assert draft_several(project_copy, articles[:2], "004", "--force") == 1
+    err = capsys.readouterr().err
+    assert "as 004:" in err and "reviewed" in err
+    assert (project_copy / "data/claims/004.yaml").read_bytes() == reviewed
+    assert [p.name for p in (project_copy / "data/sources").glob("005_*")] == ["005_zones.txt"]
+
+
+def test_several_articles_whose_ids_would_run_past_999_are_all_refused_with_exit_1(project_copy, articles, capsys):
+    assert draft_several(project_copy, articles, "998") == 1
+    assert "998 to 1000" in capsys.readouterr().err
+    assert not list((project_copy / "data/sources").glob("99[89]_*"))
+
+
+def test_of_several_articles_one_that_fails_unexpectedly_exits_2_and_the_others_are_drafted(project_copy, articles,
+                                                                                              monkeypatch, capsys):
+    from astana_kg.draft import command
+
+    real = command.draft_article
+
+    def failing(text, source_id, *rest):
+        if source_id == "006":
+            raise MemoryError("out of memory")
+        return real(text, source_id, *rest)
+
+    monkeypatch.setattr(command, "draft_article", failing)
+    assert draft_several(project_copy, articles, "005") == 2
+    assert "as 006: error: MemoryError: out of memory" in capsys.readouterr().err
+    assert not list((project_copy / "data/sources").glob("006_*"))
+    assert (project_copy / "data/claims/005.yaml").is_file() and (project_copy / "data/claims/007.yaml").is_file()

@@ -38,15 +38,31 @@ def _cmd_draft(args) -> int:
     from .draft import command
 
     root = Path(args.root) if args.root else project_root()
+    articles = [Path(a) for a in args.article]
     try:
-        print(command.draft(Path(args.article), args.id, root, force=args.force))
+        if len(articles) == 1:
+            print(command.draft(articles[0], args.id, root, force=args.force))
+            return command.DRAFTED
+        status, drafted = command.DRAFTED, 0
+        for article, source_id, outcome in command.draft_many(articles, args.id, root, force=args.force):
+            if isinstance(outcome, str):
+                print(outcome, flush=True)
+                drafted += 1
+            elif isinstance(outcome, command.Unusable):
+                print(f"astana-kg draft: {article} as {source_id}: {outcome}", file=sys.stderr, flush=True)
+                status = max(status, command.UNUSABLE)
+            else:
+                print(f"astana-kg draft: {article} as {source_id}: error: {type(outcome).__name__}: {outcome}",
+                      file=sys.stderr, flush=True)
+                status = command.ERROR
+        print(f"drafted {drafted} of {len(articles)} articles")
+        return status
     except command.Unusable as error:
         print(f"astana-kg draft: {error}", file=sys.stderr)
         return command.UNUSABLE
     except Exception as error:  # the documented exit status 2 for everything unexpected
         print(f"astana-kg draft: error: {type(error).__name__}: {error}", file=sys.stderr)
         return command.ERROR
-    return command.DRAFTED
 
 
 def _cmd_review(args) -> int:
@@ -195,13 +211,17 @@ def parser() -> argparse.ArgumentParser:
                         "default graph and the reasoning (without it, a build refuses them)")
     b.set_defaults(func=_cmd_build)
 
-    d = commands.add_parser("draft", help="copy an article into the sources and draft its claims for review",
+    d = commands.add_parser("draft", help="copy articles into the sources and draft their claims for review",
                             description="Copy ARTICLE byte for byte to data/sources/NNN_<stem>.txt (and its checksum "
                                         "list) and write data/claims/NNN.yaml: claims with verbatim quotes, each "
-                                        "status: draft with a confidence and why. Exit 0 drafted, 1 unusable input "
-                                        "(not UTF-8, empty, id taken), 2 other errors. A reviewed file is never overwritten.")
-    d.add_argument("article", help="the article, a UTF-8 text file")
-    d.add_argument("--id", required=True, help="the new source's three-digit id, such as 005")
+                                        "status: draft with a confidence and why. Several articles take consecutive "
+                                        "ids from --id (names loaded once); each is drafted or refused on its own, "
+                                        "with a report each. Exit 0 drafted (all), 1 unusable input (not UTF-8, "
+                                        "empty, id taken; any article), 2 other errors (any article). A reviewed "
+                                        "file is never overwritten.")
+    d.add_argument("article", nargs="+", help="the article, a UTF-8 text file (several: one id each, in order)")
+    d.add_argument("--id", required=True, help="the new source's three-digit id, such as 005 (the first one's, "
+                                              "for several)")
     d.add_argument("--force", action="store_true", help="replace an earlier draft of that id (never reviewed claims)")
     d.add_argument("--root", help="project directory holding data/ (default: this checkout)")
     d.set_defaults(func=_cmd_draft)

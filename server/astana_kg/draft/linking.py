@@ -264,6 +264,8 @@ class Linker:
                 take(Mention(start, end, entity, f"‘provinces of {name.group()}’: {entity.label!r}", 0.7))
         # 1. Known names as written (folded), longest first.
         for name in sorted(self.gazetteer.names, key=len, reverse=True):
+            if name not in folded:
+                continue  # most of a large graph's names: no pattern to compile for them
             for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", folded):
                 start, end = where[m.start()], where[m.end() - 1] + 1
                 surface = text[start:end]

@@ -13,6 +13,7 @@ Offsets are code points of the article, as the build's quotes are.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -69,9 +70,11 @@ def sentences(text: str, span: tuple[int, int] | None = None) -> list[tuple[int,
     return result
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower case, diacritics and apostrophes dropped, hyphens and spaces alike: the form names are
-    compared in. Lengths change; use :func:`folded_with_offsets` to map back."""
+    compared in. Lengths change; use :func:`folded_with_offsets` to map back. Cached: the same
+    names are folded for every article drafted."""
     return folded_with_offsets(text)[0]
 
 
