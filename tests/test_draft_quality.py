@@ -3,22 +3,16 @@ stay at or above their targets (the means over the seeds), and at or above the f
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_benchmarks import benchmark  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("draft_quality", ROOT / "benchmarks" / "draft_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-quality = _benchmark()
+quality = benchmark("draft_quality")
 
 #: The measured means, less a little (each at or above its target): a change that lowers one below
 #: its floor is a regression, even while the mean still meets the target.

@@ -4,22 +4,15 @@ claim loader (the figures of time are the benchmark's, not asserted here)."""
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_benchmarks import benchmark  # noqa: E402
 
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("draft_speed", ROOT / "benchmarks" / "draft_speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-speed = _benchmark()
+speed = benchmark("draft_speed")
 
 
 @pytest.fixture(scope="module")
