@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import time
@@ -33,7 +34,8 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from . import checks, dumps, labels, reasoning, wikidata
-from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
+from .cache import Cache, cache_directory
+from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
 from .namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH,
     WD, WIKIDATA_GRAPH,
@@ -86,8 +88,9 @@ def _read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
         return [(number, row) for number, row in enumerate(reader, start=2)]
 
 
-def wikidata_graph(root: Path, data_union: Graph) -> Graph:
-    """The curation graph: links to checked Wikidata items, and other public identifiers."""
+def wikidata_graph(root: Path, labelled) -> Graph:
+    """The curation graph: links to checked Wikidata items, and other public identifiers
+    (``labelled``: the entities of the graph, the nodes some source labels)."""
     checked = {row["qid"]: (number, row) for number, row in _read_tsv(root / "data/wikidata/verified-qids.tsv")}
     graph = Graph()
     links_path = root / "data/curation/wikidata-links.tsv"
@@ -99,7 +102,7 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
                 f"{links_path}:{number}: {row['entity']} is linked to {qid}, which is not in "
                 "data/wikidata/verified-qids.tsv; only checked identifiers may be used"
             )
-        if (entity, RDFS.label, None) not in data_union:
+        if entity not in labelled:
             raise InvalidInput(f"{links_path}:{number}: {row['entity']} is not an entity of the graph")
         list_line, list_row = checked[qid]
         item = WD[qid]
@@ -115,7 +118,7 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
     ids_path = root / "data/curation/identifiers.tsv"
     for number, row in _read_tsv(ids_path):
         entity = DATA[row["entity"]]
-        if (entity, RDFS.label, None) not in data_union:
+        if entity not in labelled:
             raise InvalidInput(f"{ids_path}:{number}: {row['entity']} is not an entity of the graph")
         graph.add((entity, AKG[row["property"]], Literal(row["value"])))
         alignment = DATA[f"identifier-{row['entity']}-{row['property']}"]
@@ -192,9 +195,36 @@ def missing_inputs(root: Path, sources) -> list[str]:
     return missing
 
 
-def load_inputs(root: Path) -> Inputs:
+def _load_claim_files(claims_dir: Path, sources, cache: Cache | None) -> list[Claim]:
+    """Every claim of every claim file, each file's from the cache if it holds them (the file's
+    bytes and path, and the text of the source it names, unchanged)."""
+    if cache is None:
+        return load_claims(claims_dir, sources)
+    files = sorted(claims_dir.glob("*.yaml"))
+    if not files:
+        return load_claims(claims_dir, sources)  # the error of an empty directory
+    texts = {source.id: hashlib.sha256(source.text.encode()).hexdigest() for source in sources.values()}
+    claims = []
+    for path in files:
+        key = cache.key(str(path).encode(), path.read_bytes())
+        entry = cache.get("claims", key)
+        if entry is not None:
+            source_id, text_digest, cached = pickle.loads(entry)
+            if texts.get(source_id) == text_digest:
+                claims.extend(cached)
+                continue
+            cache.miss("claims")
+        loaded = load_claim_file(path, sources)
+        if loaded:
+            source_id = loaded[0].source.id
+            cache.put("claims", key, pickle.dumps((source_id, texts[source_id], loaded)))
+        claims.extend(loaded)
+    return claims
+
+
+def load_inputs(root: Path, cache: Cache | None = None) -> Inputs:
     """Parse every input; raise InvalidInput naming the file and line of the first fault (every
-    missing file, if files are missing)."""
+    missing file, if files are missing). ``cache`` keeps each claim file's parsed claims."""
     sources = load_sources(root / "data/sources")
     missing = missing_inputs(root, sources)
     if missing:
@@ -210,16 +240,13 @@ def load_inputs(root: Path) -> Inputs:
     canonical += to_canonical_graph(ontology)
     ontology = canonical
     try:
-        claims = load_claims(root / "data/claims", sources)
+        claims = _load_claim_files(root / "data/claims", sources, cache)
     except CurationError as error:
         raise InvalidInput(str(error)) from None
     graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology}
     graphs.update(source_graphs(claims))
-    data_union = Graph()
-    for name, graph in graphs.items():
-        if name != ONTOLOGY_GRAPH:
-            data_union += graph
-    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, data_union)
+    labelled = {s for name, graph in graphs.items() if name != ONTOLOGY_GRAPH for s in graph.subjects(RDFS.label)}
+    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, labelled)
     graphs[PROVENANCE_GRAPH] = provenance_graph(graphs, sources)
     files = sorted(
         [ontology_path, root / "data/wikidata/verified-qids.tsv", root / "data/curation/wikidata-links.tsv",
@@ -445,6 +472,7 @@ class BuildResult:
     timings: dict[str, float]
     info: dict
     link: Path | None = None  # the link that names the newest build
+    cache: dict | None = None  # hits and misses of the cache per stage (None: built without it)
 
     def summary(self) -> str:
         lines = [f"built {self.link} -> {self.out}" if self.link else f"built {self.out}"]
@@ -452,32 +480,39 @@ class BuildResult:
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
         lines.append("entities per class (asserted or inferred):")
-        union = Graph()
-        for graph in self.graphs.values():
-            union += graph
-        counts = Counter(o for s, o in union.subject_objects(RDF.type)
-                         if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA)))
+        typed = {(s, o) for graph in self.graphs.values() for s, o in graph.subject_objects(RDF.type)
+                 if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA))}
+        counts = Counter(o for _, o in typed)
         for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
         lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
                      f"(listed in {(self.link or self.out) / 'unlinked.tsv'})")
+        if self.cache is not None:
+            lines.append("cache (hits/misses): " + ", ".join(
+                f"{stage} {counts['hits']}/{counts['misses']}" for stage, counts in self.cache.items()))
         lines.append("time per stage:")
         for stage, seconds in self.timings.items():
             lines.append(f"  {seconds:7.2f} s  {stage}")
         return "\n".join(lines)
 
 
-def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
+def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]:
     """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
-    rows = []
+    linked = {s for graph in graphs.values() for s in graph.subjects(SKOS.exactMatch)}
+    zones = {s for graph in graphs.values() for s in graph.subjects(RDF.type, AKG.DeEscalationZone)}
+    found = []
     for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
-        for entity in set(union.subjects(RDF.type, cls)):
+        for entity in {s for graph in graphs.values() for s in graph.subjects(RDF.type, cls)}:
             if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
-                    and (entity, SKOS.exactMatch, None) not in union \
-                    and (entity, RDF.type, AKG.DeEscalationZone) not in union:
-                label = union.value(entity, RDFS.label) or ""
-                rows.append((str(entity), str(label), f"akg:{str(cls)[len(str(AKG)):]}"))
-    return sorted(set(rows))
+                    and entity not in linked and entity not in zones:
+                found.append((entity, cls))
+    wanted = {entity for entity, _ in found}
+    names: dict = {}
+    for graph in graphs.values():
+        for entity, label in graph.subject_objects(RDFS.label):
+            if entity in wanted:
+                names[entity] = min(names.get(entity, str(label)), str(label))  # one of them, the same every time
+    return sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
 
 
 def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
@@ -496,30 +531,33 @@ def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
 
 
 def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None,
-          report: Report | None = None) -> BuildResult:
+          report: Report | None = None, cache: bool = True) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
 
     ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
     checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
-    the sources and from reasoning. ``report`` hears of each stage as it starts and ends."""
+    the sources and from reasoning. ``report`` hears of each stage as it starts and ends.
+    ``cache`` keeps what each source gave each stage in ``.NAME.cache/`` beside the link (see
+    :mod:`astana_kg.cache`); ``False`` neither reads nor writes it."""
     root = root or project_root()
     out = output_path(out)
     prepare_output(out)
     stages = Stages(report)
+    kept = Cache(cache_directory(out)) if cache else None
 
     stages.begin("load")
-    inputs = load_inputs(root)
+    inputs = load_inputs(root, kept)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
 
     stages.begin("validate")
     checks.check_vocabulary(inputs)
-    checks.validate_shapes(inputs, root / "shapes")
+    checks.validate_shapes(inputs, root / "shapes", cache=kept)
     checks.run_violation_queries(inputs, root / "queries" / "checks")
 
     stages.begin("reason")
     try:
         inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
-                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]})
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept)
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     except reasoning.UnsupportedSchema as error:
@@ -533,10 +571,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
 
     stages.begin("write")
-    union = Graph()
-    for graph in graphs.values():
-        union += graph
-    unlinked = unlinked_entities(union)
+    unlinked = unlinked_entities(graphs)
     info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
             "unlinked": [row[0] for row in unlinked]}
     info["wikidata_cache"] = cache_info
@@ -544,5 +579,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
                             extra_quads=cache_quads)
+    if kept is not None:
+        kept.prune()
     stages.end()
-    return BuildResult(directory, graphs, stages.timings, info, out)
+    return BuildResult(directory, graphs, stages.timings, info, out, kept.summary() if kept is not None else None)

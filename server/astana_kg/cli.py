@@ -22,7 +22,8 @@ def _cmd_build(args) -> int:
     """Build, with a progress bar per stage on a terminal and a line per stage otherwise (on stderr)."""
     try:
         with report_for(sys.stderr) as report:
-            result = build(Path(args.out), Path(args.root) if args.root else None, report=report)
+            result = build(Path(args.out), Path(args.root) if args.root else None, report=report,
+                           cache=not getattr(args, "no_cache", False))
     except (InvalidInput, InconsistentData) as error:
         print(f"astana-kg build: invalid input, nothing was written\n{error}", file=sys.stderr)
         return INVALID_INPUT
@@ -156,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=str(project_root() / "build"),
                    help="the link to the newest build (default: build; builds are kept beside it in .build.builds/)")
     b.add_argument("--root", help="project directory holding ontology/, data/, shapes/ (default: this checkout)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache of each source's stages (.NAME.cache/ beside --out)")
     b.set_defaults(func=_cmd_build)
 
     q = commands.add_parser("query", help="run a SPARQL query against the built store")
