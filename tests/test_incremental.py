@@ -3,13 +3,16 @@ stages; a rebuild after editing one article redoes that article alone, and write
 clean build writes."""
 
 import hashlib
+import importlib.util
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from astana_kg import cli
+from astana_kg import build as build_module
+from astana_kg import checks, cli
 from astana_kg.build import DUMP_NAME, InvalidInput, build
 from astana_kg.cache import cache_directory
 
@@ -134,3 +137,62 @@ def test_the_command_line_builds_without_the_cache_when_asked(project_copy, caps
     assert cli.main(["build", "--root", str(project_copy), "--out", str(out), "--no-cache"]) == 0
     assert "cache (hits/misses)" not in capsys.readouterr().out
     assert not cache_directory(out).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Enough sources for the pools of processes (claim files parsed, shapes run in parallel)
+# ---------------------------------------------------------------------------------------------
+
+def load_corpus():
+    spec = importlib.util.spec_from_file_location("corpus", Path(__file__).parents[1] / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def pooled(tmp_path_factory) -> Path:
+    """A generated project of as many articles as make the build use its pools."""
+    articles = max(build_module.POOL_FROM, checks.POOL_FROM)
+    return load_corpus().generate(articles, 3, tmp_path_factory.mktemp("pooled") / "project")
+
+
+@pytest.fixture
+def pooled_copy(pooled, tmp_path) -> Path:
+    shutil.copytree(pooled, tmp_path / "project")
+    return tmp_path / "project"
+
+
+def claim_file(project: Path, number: int) -> Path:
+    return sorted((project / "data" / "claims").glob("*.yaml"))[number]
+
+
+def test_a_quote_missing_from_its_source_is_reported_at_its_line_when_claim_files_are_parsed_in_a_pool(pooled_copy):
+    path = claim_file(pooled_copy, 7)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if line.lstrip().startswith("- quote:"))
+    lines[number - 1] = lines[number - 1].split("- quote:")[0] + "- quote: words no article has"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        build(pooled_copy / "build", pooled_copy)
+    assert caught.value.report.startswith(f"{path}:{number}: quote not found verbatim")
+
+
+def test_a_shape_violation_is_reported_with_its_node_rule_and_claim_when_shapes_run_in_a_pool(pooled_copy):
+    path = claim_file(pooled_copy, 11)
+    source_id = path.stem
+    append_claim(pooled_copy, source_id, f'- quote: "{first_quote(path)}"\n'
+                                         '  facts: |\n    id:role-orphan a akg:GuarantorRole ; akg:roleIn id:memorandum .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(pooled_copy / "build", pooled_copy)
+    report = caught.value.report
+    assert "https://w3id.org/astana-kg/id/role-orphan: Every role has exactly one holder" in report
+    assert "[path akg:roleOf]: a role needs exactly one holder (akg:roleOf), an akg:Agent" in report
+    assert f"{path.name}:" in report
+
+
+def first_quote(path: Path) -> str:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["claims"][0]["quote"].replace('"', '\\"')
