@@ -1,7 +1,8 @@
 """How the build and the competency queries scale with the corpus: build generated corpora of 1x,
 10x and 100x the seeds (1000x with --thousand), time each stage, take the build's peak memory, fit
-the growth exponents, and compare the competency queries' median latency on the seeds' build and
-on the largest build.
+the growth exponents, time a rebuild of each size after editing one article (the build's cache
+kept), and compare the competency queries' median latency on the seeds' build and on the largest
+build.
 
     .venv/bin/python benchmarks/scale.py                  # 1x, 10x, 100x (5, 50, 500 articles)
     .venv/bin/python benchmarks/scale.py --sizes 1 10     # a quick look
@@ -11,7 +12,9 @@ Each build is `astana-kg build --root DIR` run as a process of its own, alone (o
 its stage times are the lines it prints per stage when its output is no terminal, its peak memory
 the maximum resident set size the kernel reports for that process (os.wait4). The growth exponent
 of a measure is the slope of log(measure) on log(articles), fitted by least squares over the sizes
-run: 1 is linear, 2 quadratic. The corpora are benchmarks/corpus.py's (the same seed, so the same
+run: 1 is linear, 2 quadratic. Each size is first built with its cache removed (a clean build);
+then one claim is added to its first claim file (a new meeting, quoted with the words of the
+file's first claim) and it is built again, the cache kept: the second table. The corpora are benchmarks/corpus.py's (the same seed, so the same
 corpora, on every run); they and their builds are kept under --work (default: a temporary directory).
 
 The competency queries (queries/cq/*.rq) run through pyoxigraph on the read-only store of each
@@ -23,9 +26,11 @@ made unique by a comment, so that no answer comes from a cache.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,10 +38,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (benchmarks/corpus.py)
 from endpoint import HOST, Server, free_port, http_get, row_count  # noqa: E402  (benchmarks/endpoint.py)
 
+from astana_kg.cache import cache_directory  # noqa: E402
 from astana_kg.paths import project_root  # noqa: E402
 from astana_kg.store import open_store  # noqa: E402
 
@@ -68,6 +76,27 @@ def run_build(root: Path, out: Path, log: Path) -> dict:
     inferred = [int(n) for n in re.findall(r"^\s*(\d+)\s+https://w3id.org/astana-kg/graph/inferred/\S+$", text, re.MULTILINE)]
     return {"wall": wall, "stages": stages, "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
             "inferred": sum(inferred) if inferred else None, "log": log}
+
+
+def edit_one_article(root: Path) -> Path:
+    """Add a claim to the first claim file of ``root``: a new meeting, quoted with the words of the
+    file's first claim (so that it holds), as a curator's edit of one article. The file it edited."""
+    path = sorted((root / "data/claims").glob("*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    first = yaml.safe_load(text)["claims"][0]
+    indent = re.search(r"^( *)- quote:", text, re.MULTILINE)[1]
+    claim = [f"- quote: {json.dumps(first['quote'])}"]
+    if "occurrence" in first:
+        claim.append(f"  occurrence: {first['occurrence']}")
+    claim += ["  facts: |", '    id:rebuild-benchmark-meeting a akg:Meeting ; rdfs:label "a meeting added to time a rebuild"@en .']
+    path.write_text(text.rstrip("\n") + "\n" + "".join(indent + line + "\n" for line in claim), encoding="utf-8")
+    return path
+
+
+def cache_counts(log: Path) -> str:
+    """The cache's hits and misses per stage, from the summary a build prints."""
+    match = re.search(r"^cache \(hits/misses\): (.*)$", log.read_text(encoding="utf-8"), re.MULTILINE)
+    return match[1] if match else "-"
 
 
 def source_triples(log: Path) -> int:
@@ -188,7 +217,7 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="astana-kg-scale-"))
     work.mkdir(parents=True, exist_ok=True)
 
-    runs = {}
+    runs, rebuilds = {}, {}
     for size in sizes:
         articles = size * SEED_ARTICLES
         root = work / f"corpus-{size}x"
@@ -196,11 +225,20 @@ def main() -> int:
         corpus.generate(articles, args.seed, root)
         generated = time.perf_counter() - started
         print(f"{size}x: {articles} articles generated in {generated:.1f} s; building ...", flush=True)
+        shutil.rmtree(cache_directory(root / "build"), ignore_errors=True)  # a clean build: no entry to reuse
         runs[size] = run_build(root, root / "build", work / f"build-{size}x.log")
         runs[size]["triples"] = source_triples(runs[size]["log"])
         print(f"{size}x: built in {runs[size]['wall']:.1f} s, peak RSS {runs[size]['peak_rss_mb']:.0f} MB", flush=True)
+        edited = edit_one_article(root)
+        rebuilds[size] = run_build(root, root / "build", work / f"rebuild-{size}x.log")
+        rebuilds[size]["triples"] = source_triples(rebuilds[size]["log"])
+        print(f"{size}x: rebuilt in {rebuilds[size]['wall']:.1f} s after editing {edited.name}", flush=True)
 
     print_table(runs)
+    print(f"\nrebuilds after editing one article (one claim added to its claim file), with the cache of the build above")
+    print_table(rebuilds)
+    for size, rebuild in rebuilds.items():
+        print(f"{str(size) + 'x':>6s} cache (hits/misses): {cache_counts(rebuild['log'])}")
 
     largest = max(runs)
     seeds_out = work / "seeds-build"

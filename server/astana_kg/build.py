@@ -17,13 +17,18 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import functools
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +38,8 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS, XSD
 
 from . import checks, dumps, labels, reasoning, wikidata
-from .claims import Claim, CurationError, load_claims, load_sources, source_graphs
+from .cache import Cache, cache_directory
+from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
 from .namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
     WD, WIKIDATA_GRAPH,
@@ -107,8 +113,9 @@ def _read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
         return [(number, row) for number, row in enumerate(reader, start=2)]
 
 
-def wikidata_graph(root: Path, data_union: Graph) -> Graph:
-    """The curation graph: links to checked Wikidata items, and other public identifiers."""
+def wikidata_graph(root: Path, labelled) -> Graph:
+    """The curation graph: links to checked Wikidata items, and other public identifiers
+    (``labelled``: the entities of the graph, the nodes some source labels)."""
     checked = {row["qid"]: (number, row) for number, row in _read_tsv(root / "data/wikidata/verified-qids.tsv")}
     graph = Graph()
     links_path = root / "data/curation/wikidata-links.tsv"
@@ -120,7 +127,7 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
                 f"{links_path}:{number}: {row['entity']} is linked to {qid}, which is not in "
                 "data/wikidata/verified-qids.tsv; only checked identifiers may be used"
             )
-        if (entity, RDFS.label, None) not in data_union:
+        if entity not in labelled:
             raise InvalidInput(f"{links_path}:{number}: {row['entity']} is not an entity of the graph")
         list_line, list_row = checked[qid]
         item = WD[qid]
@@ -136,7 +143,7 @@ def wikidata_graph(root: Path, data_union: Graph) -> Graph:
     ids_path = root / "data/curation/identifiers.tsv"
     for number, row in _read_tsv(ids_path):
         entity = DATA[row["entity"]]
-        if (entity, RDFS.label, None) not in data_union:
+        if entity not in labelled:
             raise InvalidInput(f"{ids_path}:{number}: {row['entity']} is not an entity of the graph")
         graph.add((entity, AKG[row["property"]], Literal(row["value"])))
         alignment = DATA[f"identifier-{row['entity']}-{row['property']}"]
@@ -221,9 +228,78 @@ def missing_inputs(root: Path, sources) -> list[str]:
     return missing
 
 
-def load_inputs(root: Path, include_drafts: bool = False) -> Inputs:
+#: The number of claim files to parse from which they are shared among processes.
+POOL_FROM = 16
+
+
+def _parsed_claim_file(path: str, sources_dir: str) -> tuple[bytes | None, tuple | None]:
+    """Parse one claim file in a process of the pool: the pickled cache entry (source id, text
+    digest of that source, claims), or the fault as (path, line, message)."""
+    sources = _sources_of(sources_dir)
+    try:
+        claims = load_claim_file(Path(path), sources)
+    except CurationError as error:
+        return None, (error.path, error.line, error.message)
+    return _claims_entry(claims), None
+
+
+@functools.lru_cache(maxsize=1)
+def _sources_of(directory: str):
+    return load_sources(Path(directory))
+
+
+def _claims_entry(claims: list[Claim]) -> bytes:
+    source = claims[0].source if claims else None
+    return pickle.dumps((source.id if source else None,
+                         hashlib.sha256(source.text.encode()).hexdigest() if source else None, claims))
+
+
+def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
+    """Every claim of every claim file, in file order; each file's from the cache if it holds them
+    (the file's bytes and path, and the text of the source it names, unchanged), the others parsed
+    (in a pool of processes when there are many); the first fault in file order is raised."""
+    claims_dir = root / "data/claims"
+    files = sorted(claims_dir.glob("*.yaml"))
+    if not files:
+        return load_claims(claims_dir, sources)  # the error of an empty directory
+    texts = {source.id: hashlib.sha256(source.text.encode()).hexdigest() for source in sources.values()}
+    found: list[list[Claim] | None] = [None] * len(files)
+    keys = [cache.key(str(path).encode(), path.read_bytes()) if cache is not None else None for path in files]
+    for index, key in enumerate(keys):
+        entry = cache.get("claims", key) if cache is not None else None
+        if entry is not None:
+            source_id, text_digest, cached = pickle.loads(entry)
+            if source_id is not None and texts.get(source_id) == text_digest:
+                found[index] = cached
+                continue
+            cache.miss("claims")
+    todo = [index for index, claims in enumerate(found) if claims is None]
+    workers = os.cpu_count() or 1
+    if len(todo) >= POOL_FROM and workers > 1:
+        context = multiprocessing.get_context("forkserver")  # fresh processes, as in checks
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parsed = list(pool.map(_parsed_claim_file, [str(files[i]) for i in todo],
+                                   [str(root / "data/sources")] * len(todo), chunksize=8))
+    else:
+        parsed = []
+        for index in todo:
+            try:
+                parsed.append((_claims_entry(load_claim_file(files[index], sources)), None))
+            except CurationError as error:
+                parsed.append((None, (error.path, error.line, error.message)))
+    for index, (entry, fault) in zip(todo, parsed):
+        if fault is not None:
+            raise CurationError(*fault)
+        _, _, found[index] = pickle.loads(entry)
+        if cache is not None and found[index]:
+            cache.put("claims", keys[index], entry)
+    return [claim for claims in found for claim in claims]
+
+
+def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = None) -> Inputs:
     """Parse every input; raise InvalidInput naming the file and line of the first fault (every
-    missing file, if files are missing), or every draft claim unless ``include_drafts``."""
+    missing file, if files are missing), or every draft claim unless ``include_drafts``. ``cache``
+    keeps each claim file's parsed claims."""
     sources = load_sources(root / "data/sources")
     missing = missing_inputs(root, sources)
     if missing:
@@ -239,18 +315,15 @@ def load_inputs(root: Path, include_drafts: bool = False) -> Inputs:
     canonical += to_canonical_graph(ontology)
     ontology = canonical
     try:
-        claims = load_claims(root / "data/claims", sources)
+        claims = _load_claim_files(root, sources, cache)
     except CurationError as error:
         raise InvalidInput(str(error)) from None
     if not include_drafts:
         refuse_drafts(claims)
     graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology}
     graphs.update(source_graphs(claims))
-    data_union = Graph()
-    for name, graph in graphs.items():
-        if name != ONTOLOGY_GRAPH:
-            data_union += graph
-    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, data_union)
+    labelled = {s for name, graph in graphs.items() if name != ONTOLOGY_GRAPH for s in graph.subjects(RDFS.label)}
+    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, labelled)
     graphs[PROVENANCE_GRAPH] = provenance_graph(graphs, sources)
     files = sorted(
         [ontology_path, root / "data/wikidata/verified-qids.tsv", root / "data/curation/wikidata-links.tsv",
@@ -287,13 +360,27 @@ def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 
 def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
     """Every quad of every graph as N-Quads, one per line, sorted: the same input gives the same bytes."""
-    quads = [
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
-        for name, graph in graphs.items()
-        for s, p, o in graph
-    ]
-    lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
-    return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
+    lines: set[str] = set()
+    for name, graph in graphs.items():  # a graph at a time: no list of every quad at once
+        iri = ox.NamedNode(str(name))
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), iri) for s, p, o in graph]
+        lines.update(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
+    """The triples of the sorted N-Quads ``dump`` without their graph, once each, as N-Quads lines
+    of the default graph: loaded with the dump, they make the default graph the RDF merge of the
+    named graphs (as :func:`materialize_default_graph` does, without a SPARQL update over them all;
+    with ``drafts=False``, of those that are not draft graphs).
+
+    >>> default_graph_lines(b'<urn:a> <urn:p> "x y" <urn:g1> .\\n<urn:a> <urn:p> "x y" <urn:g2> .\\n')
+    b'<urn:a> <urn:p> "x y" .\\n'
+    """
+    draft = b"<" + DRAFT_GRAPHS.encode()
+    triples = {parts[0] for parts in (line.rsplit(b" ", 2) for line in dump.splitlines() if line)
+               if drafts or not parts[1].startswith(draft)}
+    return b"".join(triple + b" .\n" for triple in sorted(triples))
 
 
 def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
@@ -311,14 +398,19 @@ def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
 
 
 def dataset_store(graphs: dict[URIRef, Graph]) -> ox.Store:
-    """An in-memory store of ``graphs`` with the merged default graph, as a build writes it."""
+    """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
+    (bulk-loaded: each triple goes into its graph and into the default graph, which keeps one)."""
     store = ox.Store()
-    store.extend(
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name)))
-        for name, graph in graphs.items()
-        for s, p, o in graph
-    )
-    materialize_default_graph(store)
+
+    def quads():
+        for name, graph in graphs.items():
+            iri = ox.NamedNode(str(name))
+            for s, p, o in graph:
+                s, p, o = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
+                yield ox.Quad(s, p, o, iri)
+                yield ox.Quad(s, p, o)
+
+    store.bulk_extend(quads())
     return store
 
 
@@ -449,8 +541,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         dump = sorted_nquads(graphs)
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
-        store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
-        materialize_default_graph(store, drafts=False)
+        store.bulk_load(dump + default_graph_lines(dump, drafts=False), format=ox.RdfFormat.N_QUADS)
         if extra_quads:
             store.extend(extra_quads)
         store.optimize()
@@ -481,6 +572,7 @@ class BuildResult:
     timings: dict[str, float]
     info: dict
     link: Path | None = None  # the link that names the newest build
+    cache: dict | None = None  # hits and misses of the cache per stage (None: built without it)
 
     def summary(self) -> str:
         lines = [f"built {self.link} -> {self.out}" if self.link else f"built {self.out}"]
@@ -488,32 +580,39 @@ class BuildResult:
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
         lines.append("entities per class (asserted or inferred):")
-        union = Graph()
-        for graph in self.graphs.values():
-            union += graph
-        counts = Counter(o for s, o in union.subject_objects(RDF.type)
-                         if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA)))
+        typed = {(s, o) for graph in self.graphs.values() for s, o in graph.subject_objects(RDF.type)
+                 if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA))}
+        counts = Counter(o for _, o in typed)
         for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
         lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
                      f"(listed in {(self.link or self.out) / 'unlinked.tsv'})")
+        if self.cache is not None:
+            lines.append("cache (hits/misses): " + ", ".join(
+                f"{stage} {counts['hits']}/{counts['misses']}" for stage, counts in self.cache.items()))
         lines.append("time per stage:")
         for stage, seconds in self.timings.items():
             lines.append(f"  {seconds:7.2f} s  {stage}")
         return "\n".join(lines)
 
 
-def unlinked_entities(union: Graph) -> list[tuple[str, str, str]]:
+def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]:
     """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
-    rows = []
+    linked = {s for graph in graphs.values() for s in graph.subjects(SCHEMA.sameAs)}
+    zones = {s for graph in graphs.values() for s in graph.subjects(RDF.type, AKG.DeEscalationZone)}
+    found = []
     for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
-        for entity in set(union.subjects(RDF.type, cls)):
+        for entity in {s for graph in graphs.values() for s in graph.subjects(RDF.type, cls)}:
             if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
-                    and (entity, SCHEMA.sameAs, None) not in union \
-                    and (entity, RDF.type, AKG.DeEscalationZone) not in union:
-                label = union.value(entity, RDFS.label) or ""
-                rows.append((str(entity), str(label), f"akg:{str(cls)[len(str(AKG)):]}"))
-    return sorted(set(rows))
+                    and entity not in linked and entity not in zones:
+                found.append((entity, cls))
+    wanted = {entity for entity, _ in found}
+    names: dict = {}
+    for graph in graphs.values():
+        for entity, label in graph.subject_objects(RDFS.label):
+            if entity in wanted:
+                names[entity] = min(names.get(entity, str(label)), str(label))  # one of them, the same every time
+    return sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
 
 
 def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
@@ -531,33 +630,56 @@ def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
                    "quads": len(quads), "graph": wikidata.CHECKED_GRAPH}
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc():
+    """Pause Python's cyclic garbage collector: a build makes millions of objects (rdflib terms and
+    triples) that live until it ends, and each full collection walks all of them, so that with
+    the collector on, a build of 500 articles spent most of its load stage collecting (68 s cached,
+    6 s without). Reference counting still frees what a build drops."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None,
-          report: Report | None = None, include_drafts: bool = False) -> BuildResult:
+          report: Report | None = None, include_drafts: bool = False, cache: bool = True) -> BuildResult:
     """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
 
     ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
     checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
     the sources and from reasoning. Draft claims are refused unless ``include_drafts``: then each
     draft source's go to ``graph/draft/NNN``, outside the default graph and the reasoning. ``report``
-    hears of each stage as it starts and ends."""
+    hears of each stage as it starts and ends. ``cache`` keeps what each source gave each stage in
+    ``.NAME.cache/`` beside the link (see :mod:`astana_kg.cache`); ``False`` neither reads nor writes it."""
+    with _without_cyclic_gc():
+        return _build(out, root, wikidata_cache, report, include_drafts, cache)
+
+
+def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Report | None,
+           include_drafts: bool, cache: bool) -> BuildResult:
     root = root or project_root()
     out = output_path(out)
     prepare_output(out)
     stages = Stages(report)
+    kept = Cache(cache_directory(out)) if cache else None
 
     stages.begin("load")
-    inputs = load_inputs(root, include_drafts)
+    inputs = load_inputs(root, include_drafts, kept)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
 
     stages.begin("validate")
     checks.check_vocabulary(inputs)
-    checks.validate_shapes(inputs, root / "shapes")
+    checks.validate_shapes(inputs, root / "shapes", cache=kept)
     checks.run_violation_queries(inputs, root / "queries" / "checks")
 
     stages.begin("reason")
     try:
         inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
-                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]})
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept)
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     except reasoning.UnsupportedSchema as error:
@@ -572,10 +694,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
 
     stages.begin("write")
-    union = Graph()
-    for graph in graphs.values():
-        union += graph
-    unlinked = unlinked_entities(union)
+    unlinked = unlinked_entities(graphs)
     info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
             "unlinked": [row[0] for row in unlinked]}
     info["wikidata_cache"] = cache_info
@@ -583,5 +702,7 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
                             extra_quads=cache_quads)
+    if kept is not None:
+        kept.prune()
     stages.end()
-    return BuildResult(directory, graphs, stages.timings, info, out)
+    return BuildResult(directory, graphs, stages.timings, info, out, kept.summary() if kept is not None else None)

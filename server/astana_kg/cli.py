@@ -23,7 +23,8 @@ def _cmd_build(args) -> int:
     try:
         with report_for(sys.stderr) as report:
             result = build(Path(args.out), Path(args.root) if args.root else None, report=report,
-                           include_drafts=getattr(args, "include_drafts", False))
+                           include_drafts=getattr(args, "include_drafts", False),
+                           cache=not getattr(args, "no_cache", False))
     except (InvalidInput, InconsistentData) as error:
         print(f"astana-kg build: invalid input, nothing was written\n{error}", file=sys.stderr)
         return INVALID_INPUT
@@ -209,6 +210,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--include-drafts", action="store_true",
                    help="build draft claims (status: draft) too, each draft source into graph/draft/NNN, outside the "
                         "default graph and the reasoning (without it, a build refuses them)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache of each source's stages (.NAME.cache/ beside --out)")
     b.set_defaults(func=_cmd_build)
 
     d = commands.add_parser("draft", help="copy articles into the sources and draft their claims for review",

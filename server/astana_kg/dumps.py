@@ -54,9 +54,10 @@ def _by_graph(dump: bytes) -> dict[str, list[ox.Quad]]:
     return dict(sorted(groups.items()))
 
 
-def dump_files(dump: bytes) -> dict[str, bytes]:
-    """TriG of the whole dataset and Turtle of each named graph, made from the sorted N-Quads ``dump``."""
-    groups = _by_graph(dump)
+def dump_files(dump: bytes, groups: dict[str, list[ox.Quad]] | None = None) -> dict[str, bytes]:
+    """TriG of the whole dataset and Turtle of each named graph, made from the sorted N-Quads ``dump``
+    (``groups``: its quads by graph, if :func:`_by_graph` has them already)."""
+    groups = _by_graph(dump) if groups is None else groups
     files = {TRIG_NAME: ox.serialize([q for quads in groups.values() for q in quads],
                                      format=ox.RdfFormat.TRIG, prefixes=PREFIXES)}
     for graph, quads in groups.items():
@@ -65,7 +66,7 @@ def dump_files(dump: bytes) -> dict[str, bytes]:
     return files
 
 
-def manifest(files: dict[str, bytes]) -> dict[str, dict]:
+def manifest(files: dict[str, bytes], triples: dict[str, int] | None = None) -> dict[str, dict]:
     """What build-info.json says of each downloadable file: bytes, SHA-256, triples, media type, graph.
 
     >>> m = manifest({"astana-kg.nq": b'<urn:a> <urn:p> "x" <https://w3id.org/astana-kg/graph/provenance> .\\n'})
@@ -76,7 +77,9 @@ def manifest(files: dict[str, bytes]) -> dict[str, dict]:
     for name, data in sorted(files.items()):
         suffix = Path(name).suffix
         entry = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "media_type": MEDIA_TYPES[suffix]}
-        if suffix in (".nq", ".trig", ".ttl"):
+        if triples is not None and name in triples:  # known from the quads the file was written from
+            entry["triples"] = triples[name]
+        elif suffix in (".nq", ".trig", ".ttl"):
             fmt = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE}[suffix]
             quads = list(ox.parse(data, format=fmt))
             entry["triples"] = len(quads)
@@ -86,9 +89,14 @@ def manifest(files: dict[str, bytes]) -> dict[str, dict]:
 
 def build_downloads(dump: bytes) -> tuple[dict[str, bytes], dict[str, dict]]:
     """The files to write beside the dump, and the manifest of all of them (the dump included)."""
-    files = dump_files(dump)
-    names = {graph_file_name(graph): graph for graph in _by_graph(dump)}
-    entries = manifest({DUMP_NAME: dump, **files})
+    groups = _by_graph(dump)
+    files = dump_files(dump, groups)
+    names = {graph_file_name(graph): graph for graph in groups}
+    # Each file holds the quads it was written from: their number is known, not parsed again.
+    total = sum(len(quads) for quads in groups.values())
+    triples = {DUMP_NAME: total, TRIG_NAME: total}
+    triples.update({graph_file_name(graph): len(quads) for graph, quads in groups.items()})
+    entries = manifest({DUMP_NAME: dump, **files}, triples)
     for name, entry in entries.items():
         if name in names:
             entry["graph"] = names[name]

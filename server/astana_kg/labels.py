@@ -42,6 +42,10 @@ LABELLED_CLASSES = (AKG.Role, AKG.Statement, AKG.Provision, AKG.Source, AKG.Zone
 
 GIST_LENGTH = 90
 
+#: The properties the labels are made of.
+READ = (RDF.type, RDFS.label, AKG.roleOf, AKG.title, AKG.roleIn, AKG.supportsParty, AKG.speaker, AKG.paraphrase,
+        AKG.quotation, AKG.headline, AKG.designates, AKG.ordinal, AKG.designatedBy)
+
 
 def short(text: str, limit: int = GIST_LENGTH) -> str:
     """``text`` on one line, cut at a word to at most ``limit`` characters (an ellipsis says so)."""
@@ -109,9 +113,10 @@ def _source_number(graph: Graph, source) -> str:
 def generate(graphs: dict[URIRef, Graph]) -> Graph:
     """The generated labels: one English label for each node of the labelled classes that no graph
     labels already."""
-    union = Graph()
+    union = Graph()  # what the labels are made of, from every graph: not a copy of every triple
     for graph in graphs.values():
-        union += graph
+        for predicate in READ:
+            union += graph.triples((None, predicate, None))
     source_of: dict = {}
     for name, graph in graphs.items():
         if str(name).startswith(str(GRAPH["source/"])):

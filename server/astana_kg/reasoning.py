@@ -40,6 +40,7 @@ Each inferred graph leaves out what its inputs assert and the trivial triples:
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ import pyoxigraph as ox
 from owlrl.Namespaces import ERRNS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.plugins.serializers.nt import _nt_row
 
 from .namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 
@@ -416,11 +418,32 @@ class Inferred:
     together: int
 
 
-def infer_by_source(ontology: Graph, sources: dict, shared: dict) -> Inferred:
+def _ntriples(triples) -> bytes:
+    """Triples as sorted N-Triples: the same graph gives the same bytes."""
+    return "".join(sorted(_nt_row(triple) for triple in triples)).encode()
+
+
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache) -> set:
+    """What the rules add to one source graph and the curation triples it is fed (from ``cache``
+    when it holds the same rules, graph and triples)."""
+    if cache is None:
+        return entailed(saturate(rules, rules.facts, graph, fed))
+    key = cache.key("\n".join(rules.updates.values()).encode(), _ntriples(rules.facts),
+                    _ntriples(graph), _ntriples(fed))
+    entry = cache.get("reason", key)
+    if entry is not None:
+        return pickle.loads(entry)
+    new = entailed(saturate(rules, rules.facts, graph, fed))
+    cache.put("reason", key, pickle.dumps(new))
+    return new
+
+
+def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None) -> Inferred:
     """The inferred graph of each source graph in ``sources`` (``graph/inferred/NNN``), and
     ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
     only from several graphs together; raise :class:`InconsistentData` if the union of
-    everything is inconsistent."""
+    everything is inconsistent. ``cache`` (a :class:`astana_kg.cache.Cache`) keeps what each
+    source entails."""
     rules = compile_rules(ontology)
     curation = Graph()
     for graph in shared.values():
@@ -431,7 +454,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict) -> Inferred:
     known |= set(ontology)
     inferred, everything = {}, set(shared_entailed)
     for name, graph in sources.items():
-        new = entailed(saturate(rules, rules.facts, graph, fed_to(graph, curation, rules.terms)))
+        new = _entailed_by_source(rules, graph, fed_to(graph, curation, rules.terms), cache)
         everything |= new
         kept = _kept(new - known, rules.terms)
         if len(kept):

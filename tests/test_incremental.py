@@ -1,0 +1,198 @@
+"""Incremental rebuilds: the cache keeps what each source gave the load, validate and reason
+stages; a rebuild after editing one article redoes that article alone, and writes the bytes a
+clean build writes."""
+
+import hashlib
+import importlib.util
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from astana_kg import build as build_module
+from astana_kg import checks, cli
+from astana_kg.build import DUMP_NAME, InvalidInput, build
+from astana_kg.cache import cache_directory
+
+INPUT_DIRS = ("ontology", "data", "shapes", "queries")
+
+#: A claim of source 002 about an event no other source names: it changes that source's graph only.
+NEW_CLAIM = ('  - quote: "FAIRBANKS /United States/"\n'
+             '    facts: |\n'
+             '      id:fairbanks-briefing a akg:Meeting ; rdfs:label "briefing in Fairbanks"@en .\n')
+
+
+def copy_project(root: Path, directory: Path) -> Path:
+    for name in INPUT_DIRS:
+        shutil.copytree(root / name, directory / name)
+    return directory
+
+
+def append_claim(project: Path, source_id: str, claim: str) -> None:
+    path = project / "data" / "claims" / f"{source_id}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + claim, encoding="utf-8")
+
+
+def dump_digest(result) -> str:
+    return hashlib.sha256((result.out / DUMP_NAME).read_bytes()).hexdigest()
+
+
+def sources_of(project: Path) -> int:
+    return len(list((project / "data" / "claims").glob("*.yaml")))
+
+
+@dataclass
+class Rebuild:
+    project: Path
+    first: object  # the build with a cold cache
+    unchanged: object  # the same input built again
+    edited: object  # the build after editing one claim file
+    clean: object  # the edited input built without the cache, elsewhere
+    digests: list  # the SHA-256 of the dumps of the first build and of the unchanged one
+
+
+@pytest.fixture(scope="module")
+def rebuild(root, tmp_path_factory) -> Rebuild:
+    project = copy_project(root, tmp_path_factory.mktemp("incremental"))
+    out = project / "build"
+    first = build(out, project)
+    digests = [dump_digest(first)]  # a build removes the one before the one it replaces: read it now
+    unchanged = build(out, project)
+    digests.append(dump_digest(unchanged))
+    append_claim(project, "002", NEW_CLAIM)
+    edited = build(out, project)
+    clean = build(project / "clean", project, cache=False)
+    return Rebuild(project, first, unchanged, edited, clean, digests)
+
+
+def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
+    sources = sources_of(rebuild.project)
+    assert rebuild.first.cache["claims"] == {"hits": 0, "misses": sources}
+    assert rebuild.first.cache["reason"] == {"hits": 0, "misses": sources}
+    assert rebuild.first.cache["validate"]["hits"] == 0 and rebuild.first.cache["validate"]["misses"] >= sources
+    assert "cache (hits/misses): claims 0/5" in rebuild.first.summary()
+
+
+def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
+    assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
+    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason"}
+    first, unchanged = rebuild.digests
+    assert unchanged == first
+
+
+def test_editing_one_claim_file_misses_its_own_entries_and_hits_every_other(rebuild):
+    sources = sources_of(rebuild.project)
+    assert rebuild.edited.cache["claims"] == {"hits": sources - 1, "misses": 1}
+    assert rebuild.edited.cache["reason"] == {"hits": sources - 1, "misses": 1}
+    validate = rebuild.edited.cache["validate"]
+    assert validate["misses"] == 1 and validate["hits"] == rebuild.first.cache["validate"]["misses"] - 1
+
+
+def test_a_rebuild_from_the_cache_writes_the_bytes_of_a_clean_build(rebuild):
+    edited = (rebuild.edited.out / DUMP_NAME).read_bytes()
+    assert b"fairbanks-briefing" in edited and dump_digest(rebuild.edited) != rebuild.digests[0]
+    assert edited == (rebuild.clean.out / DUMP_NAME).read_bytes()
+    assert (rebuild.edited.out / "unlinked.tsv").read_bytes() == (rebuild.clean.out / "unlinked.tsv").read_bytes()
+
+
+def test_a_build_keeps_only_the_entries_it_used(rebuild):
+    directory = cache_directory(rebuild.project / "build")
+    for stage in ("claims", "reason"):
+        assert len(list((directory / stage).iterdir())) == sources_of(rebuild.project), stage
+    assert len(list((directory / "validate").iterdir())) == rebuild.first.cache["validate"]["misses"]
+
+
+def test_a_build_without_the_cache_neither_reads_nor_writes_it(rebuild):
+    assert rebuild.clean.cache is None
+    assert "cache (hits/misses)" not in rebuild.clean.summary()
+    assert not cache_directory(rebuild.project / "clean").exists()
+
+
+def test_a_changed_article_text_misses_the_cached_claims_of_its_claim_file(project_copy):
+    out = project_copy / "build"
+    build(out, project_copy)
+    text = next((project_copy / "data" / "sources").glob("004_*.txt"))
+    text.write_text(text.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = build(out, project_copy)
+    assert again.cache["claims"] == {"hits": sources_of(project_copy) - 1, "misses": 1}
+
+
+def test_a_fault_in_a_cached_source_is_reported_again_without_the_build_redoing_it(project_copy):
+    """A cached validation result is the report itself: a fault stays a fault on a rebuild."""
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:role-orphan a akg:GuarantorRole ; akg:roleIn id:memorandum .\n')
+    reports = []
+    for _ in range(2):
+        with pytest.raises(InvalidInput) as caught:
+            build(project_copy / "build", project_copy)
+        reports.append(caught.value.report)
+    assert reports[0] == reports[1]
+    assert "role-orphan" in reports[0] and "Every role has exactly one holder" in reports[0]
+
+
+def test_the_command_line_builds_without_the_cache_when_asked(project_copy, capsys):
+    out = project_copy / "build"
+    assert cli.main(["build", "--root", str(project_copy), "--out", str(out), "--no-cache"]) == 0
+    assert "cache (hits/misses)" not in capsys.readouterr().out
+    assert not cache_directory(out).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Enough sources for the pools of processes (claim files parsed, shapes run in parallel)
+# ---------------------------------------------------------------------------------------------
+
+def load_corpus():
+    spec = importlib.util.spec_from_file_location("corpus", Path(__file__).parents[1] / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def pooled(tmp_path_factory) -> Path:
+    """A generated project of as many articles as make the build use its pools."""
+    articles = max(build_module.POOL_FROM, checks.POOL_FROM)
+    return load_corpus().generate(articles, 3, tmp_path_factory.mktemp("pooled") / "project")
+
+
+@pytest.fixture
+def pooled_copy(pooled, tmp_path) -> Path:
+    shutil.copytree(pooled, tmp_path / "project")
+    return tmp_path / "project"
+
+
+def claim_file(project: Path, number: int) -> Path:
+    return sorted((project / "data" / "claims").glob("*.yaml"))[number]
+
+
+def test_a_quote_missing_from_its_source_is_reported_at_its_line_when_claim_files_are_parsed_in_a_pool(pooled_copy):
+    path = claim_file(pooled_copy, 7)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if line.lstrip().startswith("- quote:"))
+    lines[number - 1] = lines[number - 1].split("- quote:")[0] + "- quote: words no article has"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        build(pooled_copy / "build", pooled_copy)
+    assert caught.value.report.startswith(f"{path}:{number}: quote not found verbatim")
+
+
+def test_a_shape_violation_is_reported_with_its_node_rule_and_claim_when_shapes_run_in_a_pool(pooled_copy):
+    path = claim_file(pooled_copy, 11)
+    source_id = path.stem
+    append_claim(pooled_copy, source_id, f'- quote: "{first_quote(path)}"\n'
+                                         '  facts: |\n    id:role-orphan a akg:GuarantorRole ; akg:roleIn id:memorandum .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(pooled_copy / "build", pooled_copy)
+    report = caught.value.report
+    assert "https://w3id.org/astana-kg/id/role-orphan: Every role has exactly one holder" in report
+    assert "[path akg:roleOf]: a role needs exactly one holder (akg:roleOf), an akg:Agent" in report
+    assert f"{path.name}:" in report
+
+
+def first_quote(path: Path) -> str:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["claims"][0]["quote"].replace('"', '\\"')
