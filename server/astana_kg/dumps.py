@@ -11,6 +11,7 @@ Every file is made from the sorted N-Quads dump, so the same input gives the sam
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata
@@ -257,6 +258,19 @@ def _without_concept_schemes(graph):
     return graph
 
 
+@contextlib.contextmanager
+def _pylode_turn():
+    """One pyLODE at a time among the processes of this machine: on first use, pyLODE writes the
+    pickle of its background vocabularies into its own package folder, not atomically, and another
+    build reading it meanwhile got truncated data (two test processes building at once did)."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "astana-kg-pylode.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # released with the file
+
+
 def ontology_html(ontology_path: Path) -> str:
     """The ontology's HTML documentation, made by pyLODE, with every term anchored at its fragment."""
     import logging
@@ -267,8 +281,9 @@ def ontology_html(ontology_path: Path) -> str:
     level = logging.getLogger().level
     try:
         logging.getLogger().setLevel(max(level, logging.WARNING))  # pyLODE logs its progress at INFO
-        doc = OntPub(_without_concept_schemes(Graph(bind_namespaces="core").parse(ontology_path)))
-        html = doc.make_html()
+        with _pylode_turn():
+            doc = OntPub(_without_concept_schemes(Graph(bind_namespaces="core").parse(ontology_path)))
+            html = doc.make_html()
     finally:
         logging.getLogger().setLevel(level)
     whole = Graph(bind_namespaces="core").parse(ontology_path)
