@@ -18,6 +18,16 @@ from .reasoning import InconsistentData
 from .store import QueryError, open_store, run_query
 
 
+def _failed(name: str, error: Exception, expected: tuple[type, ...], unusable: int, other: int, lead: str = "") -> int:
+    """Say why command ``name`` failed and give its exit status: ``unusable`` for the ``expected``
+    kinds of error (bad input, said as it is), ``other`` for everything unexpected (its type too)."""
+    if isinstance(error, expected):
+        print(f"astana-kg {name}: {lead}{error}", file=sys.stderr)
+        return unusable
+    print(f"astana-kg {name}: error: {type(error).__name__}: {error}", file=sys.stderr)
+    return other
+
+
 def _cmd_build(args) -> int:
     """Build, with a progress bar per stage on a terminal and a line per stage otherwise (on stderr)."""
     try:
@@ -25,12 +35,9 @@ def _cmd_build(args) -> int:
             result = build(Path(args.out), Path(args.root) if args.root else None, report=report,
                            include_drafts=getattr(args, "include_drafts", False),
                            cache=not getattr(args, "no_cache", False))
-    except (InvalidInput, InconsistentData) as error:
-        print(f"astana-kg build: invalid input, nothing was written\n{error}", file=sys.stderr)
-        return INVALID_INPUT
     except Exception as error:  # the documented exit status 2 for everything unexpected
-        print(f"astana-kg build: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return ERROR
+        return _failed("build", error, (InvalidInput, InconsistentData), INVALID_INPUT, ERROR,
+                       "invalid input, nothing was written\n")
     print(result.summary())
     return BUILT
 
@@ -58,12 +65,8 @@ def _cmd_draft(args) -> int:
                 status = command.ERROR
         print(f"drafted {drafted} of {len(articles)} articles")
         return status
-    except command.Unusable as error:
-        print(f"astana-kg draft: {error}", file=sys.stderr)
-        return command.UNUSABLE
     except Exception as error:  # the documented exit status 2 for everything unexpected
-        print(f"astana-kg draft: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return command.ERROR
+        return _failed("draft", error, (command.Unusable,), command.UNUSABLE, command.ERROR)
 
 
 def _cmd_review(args) -> int:
@@ -75,12 +78,8 @@ def _cmd_review(args) -> int:
             print(review.decide(root, args.id, args.accept, args.reject, args.accept_all))
         else:
             sys.stdout.write(review.view(root, args.id, color=sys.stdout.isatty()))
-    except review.ReviewError as error:
-        print(f"astana-kg review: {error}", file=sys.stderr)
-        return review.UNUSABLE
     except Exception as error:  # the documented exit status 2 for everything unexpected
-        print(f"astana-kg review: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return review.ERROR
+        return _failed("review", error, (review.ReviewError,), review.UNUSABLE, review.ERROR)
     return review.REVIEWED
 
 
