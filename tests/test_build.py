@@ -1,5 +1,6 @@
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -7,9 +8,13 @@ from astana_kg import cli
 from astana_kg.build import DUMP_NAME, INFO_NAME, InvalidInput, build
 
 
-def append_claim(project, source_id: str, claim: str) -> None:
+def append_claim(project, source_id: str, claim: str) -> tuple[Path, int]:
+    """Append ``claim`` to the source's claim file; return the file and its lines before the claim
+    (the claim's first line is the next one)."""
     path = project / "data" / "claims" / f"{source_id}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + claim, encoding="utf-8")
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(text + "\n" + claim, encoding="utf-8")
+    return path, len(text.splitlines())
 
 
 def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
@@ -66,13 +71,11 @@ def test_an_unknown_wikidata_identifier_stops_the_build(project_copy, capsys):
 
 
 def test_an_unknown_ontology_term_is_reported_at_the_line_of_the_claim_file_that_writes_it(project_copy, capsys):
-    claims = project_copy / "data" / "claims" / "002.yaml"
-    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
-    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'       # line lines + 1
-                                      '    facts: |\n'                                 # lines + 2
-                                      '      id:sergey-lavrov a akg:Person ;\n'        # lines + 3
-                                      '        rdfs:label "Sergey Lavrov"@en ;\n'      # lines + 4
-                                      '        a akg:Diplomat .\n')                   # lines + 5
+    claims, lines = append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'       # line lines + 1
+                                                     '    facts: |\n'                                 # lines + 2
+                                                     '      id:sergey-lavrov a akg:Person ;\n'        # lines + 3
+                                                     '        rdfs:label "Sergey Lavrov"@en ;\n'      # lines + 4
+                                                     '        a akg:Diplomat .\n')                   # lines + 5
     status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
     err = capsys.readouterr().err
     assert status == 1
@@ -82,13 +85,11 @@ def test_an_unknown_ontology_term_is_reported_at_the_line_of_the_claim_file_that
 
 def test_part_of_between_two_events_stops_the_build_at_the_line_that_writes_it(project_copy, capsys):
     """akg:partOf is for parties; a meeting is akg:subEventOf its round."""
-    claims = project_copy / "data" / "claims" / "002.yaml"
-    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
-    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'             # line lines + 1
-                                      '    facts: |\n'                                       # lines + 2
-                                      '      id:astana-round-4-plenary-meeting a akg:Meeting ;\n'  # lines + 3
-                                      '        rdfs:label "plenary meeting"@en ;\n'          # lines + 4
-                                      '        akg:partOf id:astana-round-4 .\n')            # lines + 5
+    claims, lines = append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'             # line lines + 1
+                                                     '    facts: |\n'                                       # lines + 2
+                                                     '      id:astana-round-4-plenary-meeting a akg:Meeting ;\n'  # lines + 3
+                                                     '        rdfs:label "plenary meeting"@en ;\n'          # lines + 4
+                                                     '        akg:partOf id:astana-round-4 .\n')            # lines + 5
     status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
     err = capsys.readouterr().err
     assert status == 1
@@ -99,12 +100,10 @@ def test_part_of_between_two_events_stops_the_build_at_the_line_that_writes_it(p
 
 
 def test_sub_event_of_from_a_party_stops_the_build_at_the_line_that_writes_it(project_copy):
-    claims = project_copy / "data" / "claims" / "002.yaml"
-    lines = len(claims.read_text(encoding="utf-8").rstrip("\n").splitlines())
-    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
-                                      '    facts: |\n'
-                                      '      id:kremlin a akg:GovernmentBody ; rdfs:label "Kremlin"@en ;\n'
-                                      '        akg:subEventOf id:astana-process .\n')
+    claims, lines = append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                                     '    facts: |\n'
+                                                     '      id:kremlin a akg:GovernmentBody ; rdfs:label "Kremlin"@en ;\n'
+                                                     '        akg:subEventOf id:astana-process .\n')
     with pytest.raises(InvalidInput) as caught:
         build(project_copy / "build", project_copy)
     assert "only an akg:Event is akg:subEventOf something" in caught.value.report
