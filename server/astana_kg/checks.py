@@ -68,7 +68,8 @@ def check_vocabulary(inputs) -> None:
 
 def _written_at(results: Graph, focus, path, value, claims) -> list[str]:
     """The ``file:line`` of each claim that writes the triple a result of path ``path`` (a property
-    or its inverse) between ``focus`` and ``value`` is about."""
+    or its inverse, described in ``results``: a validation report or the shapes) between ``focus``
+    and ``value`` is about."""
     if value is None or path is None:
         return []
     inverse = results.value(path, SH.inversePath)
@@ -230,22 +231,6 @@ def violations(shapes_nt: str, data_nt: str, focus: frozenset[str]) -> list[tupl
     return sorted(set(found))
 
 
-def _written_by(shapes: Graph, focus: str, path_node, value: str, claims) -> list[str]:
-    """The ``file:line`` of each claim that writes the triple a result about ``focus`` and
-    ``value`` along ``path_node`` (a property or its inverse, in ``shapes``) is about."""
-    if not value or path_node is None or value.startswith('"'):
-        return []
-    inverse = shapes.value(path_node, SH.inversePath)
-    node, other = URIRef(focus), URIRef(value)
-    if isinstance(path_node, URIRef):
-        triple = (node, path_node, other)
-    elif isinstance(inverse, URIRef):
-        triple = (other, inverse, node)
-    else:
-        return []
-    return [f"{claim.path}:{claim.line_of_triple(*triple)}" for claim in claims if triple in claim.facts]
-
-
 def _along_an_inverse_path(shapes: Graph, shape: str) -> bool:
     """Whether the property shape ``shape`` constrains the triples that point at its focus node."""
     path = shapes.value(URIRef(shape), SH.path)
@@ -263,7 +248,9 @@ def _format_violation(row, shapes: Graph, locations, claims=()) -> str:
     line += f": {own if own is not None else message.strip(chr(34))}"
     if value and value != focus:
         line += f" (value {value})"
-    written = _written_by(shapes, focus, path_node, value, claims)
+    # A literal value (rudof writes it quoted) is no node a claim's triple points at.
+    written = [] if not value or value.startswith('"') else \
+        _written_at(shapes, URIRef(focus), path_node, URIRef(value), claims)
     return line + (f" (written at {', '.join(written)})" if written else _where(URIRef(focus), locations))
 
 
