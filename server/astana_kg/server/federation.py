@@ -179,8 +179,10 @@ class ServiceProxy:
                 return "query-process"
 
         self.unix_server = UnixServer(self.unix_path, UnixHandler)
+        # serve_forever looks for a shutdown request between polls: at the default half second,
+        # closing an app would wait a second for its two servers.
         for server in (self.server, self.unix_server):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def route(self, iri: str) -> str:
         """The loopback IRI that stands for the allow-listed endpoint ``iri`` (403 for any other)."""
