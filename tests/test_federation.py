@@ -205,7 +205,7 @@ class Recorder:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self):
         self.server.shutdown()
@@ -272,8 +272,6 @@ def comunica(sources: list[str], text: str) -> bytes:
     return json.dumps(answer).encode("utf-8")
 
 
-# Comunica needs rdf-data-factory 2 (an npm override in tests/js/package.json): with the 1.1 line it
-# would resolve to, results lose their language tags.
 COMUNICA_QUERIES = FEDERATED
 
 
