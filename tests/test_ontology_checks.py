@@ -106,3 +106,13 @@ def test_an_ontology_axiom_the_reasoner_cannot_compile_stops_the_build_naming_it
     assert status == 1, err
     assert "astana-kg.ttl" in err and "owl#hasValue" in err
     assert not (project_copy / "build").exists()
+
+
+def test_a_relative_iri_in_the_ontology_stops_the_build_naming_the_file(project_copy, capsys):
+    # Resolved against the file's place, it would put the checkout's path into the published ontology.
+    path = project_copy / "ontology" / "astana-kg.ttl"
+    path.write_text(path.read_text(encoding="utf-8") + "\n<Mediator> a <http://www.w3.org/2002/07/owl#Class> .\n",
+                    encoding="utf-8")
+    status, err = build_report(project_copy, capsys)
+    assert status == 1
+    assert "astana-kg.ttl: a relative IRI, <Mediator>: every IRI must be absolute" in err

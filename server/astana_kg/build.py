@@ -296,6 +296,16 @@ def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
     return [claim for claims in found for claim in claims]
 
 
+@functools.lru_cache(maxsize=1)
+def _canonical_ontology(text: bytes) -> Graph:
+    """The ontology with stable labels for its blank nodes (restrictions, lists), so that dumps are
+    reproducible; shared by the builds of one process that read the same bytes (copied, not changed)."""
+    parsed = checks.parse_absolute(text)
+    canonical = Graph()
+    canonical += to_canonical_graph(parsed)
+    return canonical
+
+
 def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = None) -> Inputs:
     """Parse every input; raise InvalidInput naming the file and line of the first fault (every
     missing file, if files are missing), or every draft claim unless ``include_drafts``. ``cache``
@@ -305,15 +315,13 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     if missing:
         raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
     ontology_path = root / "ontology/astana-kg.ttl"
-    ontology = Graph()
     try:
-        ontology.parse(ontology_path, format="turtle")
+        ontology = Graph()
+        ontology += _canonical_ontology(ontology_path.read_bytes())
+    except checks.RelativeIRI as error:
+        raise InvalidInput(f"{ontology_path}: {error}") from None
     except Exception as error:
         raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
-    # Stable labels for the ontology's blank nodes (restrictions, lists), so that dumps are reproducible.
-    canonical = Graph()
-    canonical += to_canonical_graph(ontology)
-    ontology = canonical
     try:
         claims = _load_claim_files(root, sources, cache)
     except CurationError as error:

@@ -6,6 +6,7 @@ which node, which rule, why, and the claim (file and line) the node comes from.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -139,8 +140,46 @@ SHAPE_NODES = "urn:astana-kg:shape-node:"
 def shapes_for_engine(path: Path) -> tuple[Graph, str]:
     """The shapes of ``path`` with their property shapes named by IRIs (the same in every build),
     so that a result's source shape names a node of this graph; and as N-Triples for the engine.
-    Paths, lists and nested shapes stay blank nodes, as engines expect them."""
-    parsed = Graph().parse(path, format="turtle")
+    Paths, lists and nested shapes stay blank nodes, as engines expect them. The graph is shared
+    by every call for the same bytes: read it, never change it."""
+    return _shapes_for_engine(path.read_bytes())
+
+
+#: The base a Turtle input is parsed against: a scheme of its own, which every relative reference
+#: (a path, a query, a fragment, even ``//host/path``) keeps when resolved against it.
+RELATIVE_SCHEME = "x-astana-kg-relative:"
+RELATIVE = RELATIVE_SCHEME + "//base/"
+
+
+class RelativeIRI(ValueError):
+    """A relative IRI in an input that must hold absolute ones."""
+
+
+def parse_absolute(text: bytes) -> Graph:
+    """Turtle whose IRIs are all absolute, parsed; a relative IRI is refused, since it would
+    resolve against wherever the file lies (and put the checkout's path in what is published).
+
+    >>> len(parse_absolute(b'<urn:a> <urn:b> <urn:c> .'))
+    1
+    >>> parse_absolute(b'<urn:a> <urn:b> <c> .')
+    Traceback (most recent call last):
+    ...
+    astana_kg.checks.RelativeIRI: a relative IRI, <c>: every IRI must be absolute
+    """
+    graph = Graph().parse(data=text, format="turtle", publicID=RELATIVE)
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, Literal) and term.datatype is not None:
+                term = term.datatype
+            if isinstance(term, URIRef) and term.startswith(RELATIVE_SCHEME):
+                reference = term[len(RELATIVE):] if term.startswith(RELATIVE) else term[len(RELATIVE_SCHEME):]
+                raise RelativeIRI(f"a relative IRI, <{reference}>: every IRI must be absolute")
+    return graph
+
+
+@functools.lru_cache(maxsize=1)
+def _shapes_for_engine(text: bytes) -> tuple[Graph, str]:
+    parsed = parse_absolute(text)
     canonical = to_canonical_graph(parsed)
     named = {o: URIRef(SHAPE_NODES + str(o)) for o in canonical.objects(None, SH.property) if isinstance(o, BNode)}
     shapes = Graph()

@@ -40,6 +40,7 @@ Each inferred graph leaves out what its inputs assert and the trivial triples:
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 from dataclasses import dataclass
@@ -240,6 +241,20 @@ def compile_rules(ontology: Graph) -> Rules:
     INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } }
     WHERE { VALUES (?p) { (<urn:locatedIn>) } ?x ?p ?y . ?y ?p ?z . FILTER NOT EXISTS { ?x ?p ?z . } }
     """
+    key = hashlib.sha256(_ntriples(ontology)).digest()
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one ontology at a time: a process builds one project
+        _COMPILED[key] = _compile_rules(ontology)
+    return _COMPILED[key]
+
+
+#: The rules compiled from the ontology a process last compiled, under the digest of its triples (the
+#: build's ontology has canonical blank node labels, so the same files give the same digest).
+#: Rules are read, never changed.
+_COMPILED: dict[bytes, Rules] = {}
+
+
+def _compile_rules(ontology: Graph) -> Rules:
     schema = _owlrl_closure(ontology)
     used = [term for term in UNSUPPORTED if (None, term, None) in schema or (None, RDF.type, term) in schema]
     if used:
