@@ -38,9 +38,10 @@ TEST_CLIENTS = ROOT / "tests" / "js"
 #: What `astana-kg build` reads: its input directories, the offline Wikidata cache, and the
 #: package's own modules (not the web server's, nor the page's files).
 BUILD_INPUTS = ("ontology", "data", "shapes", "queries", "var/wikidata-cache.nq", "server/astana_kg/*.py")
-#: pytest's options for the whole suite: one worker per core (at most 4), a test module's tests
-#: on one worker (they share the module's server and browser).
-PARALLEL = ("-n", "auto", "--maxprocesses", "4", "--dist", "loadfile")
+#: pytest's options for the whole suite: one worker more than there are cores (at most 4), since
+#: many tests spend part of their time waiting on a server, a browser or a client they started;
+#: a test module's tests on one worker (they share the module's server and browser).
+PARALLEL = ("-n", str(min(4, (os.cpu_count() or 1) + 1)), "--dist", "loadfile")
 
 
 def sh(*command: str | Path) -> None:
