@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -226,9 +227,13 @@ class ProcessOptions:
     relay: tuple[int, str] | None = None  # (port, Unix socket path): the SERVICE proxy, reached from inside
 
 
+_statm: list[int] = []  # the open /proc/self/statm of this process, read anew at each call
+
+
 def _rss_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    if not _statm:
+        _statm.append(os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC))
+    return int(os.pread(_statm[0], 256, 0).split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _worker_main(store_path: str, requests: Connection, connection: Connection, options: ProcessOptions,
@@ -313,6 +318,8 @@ class _Worker:
         os.close(from_child_w)
         self.sender = Connection(to_child_w, readable=False)
         self.parent = Connection(from_child_r, writable=False)
+        self._replies = select.poll()  # one system call per wait (Connection.poll builds a selector each time)
+        self._replies.register(from_child_r, select.POLLIN)
         self.info: dict | None = None
         self.stderr_tail: list[str] = []
         self.last_words: set[str] = set()  # what its standard error said of a fatal end
@@ -345,6 +352,10 @@ class _Worker:
 
     def send(self, job) -> None:
         self.sender.send(job)
+
+    def answered(self, timeout: float) -> bool:
+        """Whether a reply (or the end of the process) is there to read, waiting up to ``timeout`` s."""
+        return bool(self._replies.poll(max(0.0, timeout) * 1000))
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -525,7 +536,7 @@ class QueryPool:
             except OSError:  # it died before the job reached it
                 raise self._lost(worker, long_held) from None
             first_wait = min(self.long_after, max(0.0, deadline - time.monotonic())) if self.long else None
-            if first_wait is not None and not worker.parent.poll(first_wait):
+            if first_wait is not None and not worker.answered(first_wait):
                 if time.monotonic() < deadline:
                     if not self.long.acquire(blocking=False):
                         worker.kill()
@@ -539,7 +550,7 @@ class QueryPool:
                     self.slots.release()  # the next query takes a fresh process
                     slot_held = False
                     self._replenish()
-            if not worker.parent.poll(max(0.0, deadline - time.monotonic())):
+            if not worker.answered(deadline - time.monotonic()):
                 worker.kill()
                 if not long_held:
                     self._replenish()

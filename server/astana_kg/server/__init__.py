@@ -318,13 +318,15 @@ def outcome_headers(endpoint: Endpoint, prepared: Prepared, outcome: Outcome, hi
 
 
 def answer_query(endpoint: Endpoint, sparql: protocol.SparqlRequest, accept: str | None,
-                 if_none_match: str | None = None, base_iri: str | None = None) -> Answer:
+                 if_none_match: str | None = None, base_iri: str | None = None,
+                 prepared: Prepared | None = None) -> Answer:
     """Answer one query request: serve it from the cache, or check it, run it and say how.
 
     The answer to a request depends only on what :func:`prepare` reads, so a repeated request
-    is answered without parsing the query again.
+    is answered without parsing the query again. ``prepared``: what :func:`prepare` gave for
+    this request already.
     """
-    prepared = prepare(endpoint, sparql, accept, base_iri)
+    prepared = prepared or prepare(endpoint, sparql, accept, base_iri)
     if prepared.not_modified(if_none_match):
         return Answer(304, b"", prepared.headers)
     outcome = endpoint.cache.get(prepared.key)

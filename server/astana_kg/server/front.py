@@ -30,6 +30,7 @@ so the worker gives up (``on_stuck``):
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -74,12 +75,19 @@ class Front:
             return
         if self.hot_path is not None and not body:
             answered = self.hot_path(scope)
+            if callable(answered):  # a query to run: on a thread, as the app would, without the framework
+                await self._in_thread(scope, send, answered)
+                return
             if answered is not None:
                 await _respond(send, *answered)
                 return
-        environ = _environ(scope, body)
+        await self._in_thread(scope, send, _call_wsgi, self.app, _environ(scope, body))
+
+    async def _in_thread(self, scope, send, function, *args) -> None:
+        """Answer with what ``function(*args)`` returns (status, headers, body), run on the thread pool
+        within the deadline."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, _call_wsgi, self.app, environ)
+        future = loop.run_in_executor(self.executor, function, *args)
         try:
             status, headers, payload = await asyncio.wait_for(asyncio.shield(future), self.deadline)
         except TimeoutError:
@@ -221,12 +229,17 @@ async def call(app, method: str, path: str, body: bytes = b"", headers=(), query
 
 
 class HotPath:
-    """A repeated query answered on the event loop: a cache hit, or a 304, before the framework.
+    """A query request answered without the framework: a cache hit or a 304 on the event loop, a
+    miss on a thread.
 
     It reads the request as the ``/sparql`` view does and keys it with the same function
-    (``prepare``), and writes the same headers (``outcome_headers``, ``cors_headers``) and the
-    same log line; anything else (a miss, an error, a form) goes on to the app. It needs the
-    server's URL (``SERVER_URL``), which the base IRI of a query is made of.
+    (``prepare``), answers a miss with the same function (``answer_query``) and its errors as the
+    app's error handler does, and writes the same headers (``outcome_headers``, ``cors_headers``)
+    and the same log line; anything else (a request it cannot read, a form, a POST) goes on to
+    the app. It needs the server's URL (``SERVER_URL``), which the base IRI of a query is made of.
+
+    It returns ``(status, headers, body)``, or a function that computes them (for a miss, which
+    runs the query), or None (for the app).
     """
 
     def __init__(self, app):
@@ -238,7 +251,7 @@ class HotPath:
     def __call__(self, scope):
         import time
 
-        from . import cors_headers, log_request, outcome_headers, prepare, protocol, query_hash
+        from . import outcome_headers, prepare, protocol
 
         if (self.base_iri is None or scope["method"] != "GET" or scope["path"] != "/sparql"
                 or scope.get("root_path") or not scope.get("query_string")):
@@ -260,12 +273,40 @@ class HotPath:
         else:
             outcome = endpoint.cache.get(prepared.key)
             if outcome is None:
-                return None
+                return functools.partial(self._miss, endpoint, sparql, wanted.get(b"accept"),
+                                         wanted.get(b"if-none-match"), prepared, started)
             status, body, rows = 200, outcome.body, outcome.rows
             headers = outcome_headers(endpoint, prepared, outcome, hit=True)
+        return self._finish(sparql, started, status, headers, body, rows)
+
+    def _miss(self, endpoint, sparql, accept, if_none_match, prepared, started):
+        """Run the query (on a thread): the answer, or the error, as the app writes them."""
+        from werkzeug.exceptions import InternalServerError
+
+        from . import answer_query
+
+        try:
+            answer = answer_query(endpoint, sparql, accept, if_none_match, self.base_iri, prepared)
+        except HttpError as error:
+            return self._finish(sparql, started, *_problem(error), None)
+        except Exception:  # a server fault: logged, and answered 500, as the framework does
+            self.app.logger.exception("Exception on /sparql [GET]")
+            return self._finish(sparql, started, *_problem(HttpError(500, InternalServerError.description)), None)
+        return self._finish(sparql, started, answer.status, answer.headers, answer.body, answer.rows)
+
+    def _finish(self, sparql, started, status, headers, body, rows):
+        import time
+
+        from . import cors_headers, log_request, query_hash
+
         headers = {**headers, **cors_headers(self.app.config)}
         log_request("GET", "/sparql", status, (time.perf_counter() - started) * 1000, query_hash(sparql.text), rows)
         return status, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()], body
+
+
+def _problem(error: HttpError) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and body the app's error handler answers an HttpError with."""
+    return error.status, {**error.headers, "Content-Type": PROBLEM_JSON}, error.body()
 
 
 def create_front(config: dict | None = None) -> Front:

@@ -37,6 +37,7 @@ astana_kg.server.errors.HttpError: none of the media types accepted (application
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pyoxigraph as ox
@@ -141,10 +142,23 @@ def choose(kind: str, accept: str | None, format_name: str | list[str] | None = 
     ``format_name``: what the format parameters name (one value, or all of them), which overrides
     ``accept``.
     """
-    candidates = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
     names = [name for name in ([format_name] if isinstance(format_name, str) else format_name or []) if name]
     if names:  # an empty one names nothing: the Accept header decides
         return _named(kind, names)
+    fmt = _accepted(kind, accept)
+    if fmt is None:
+        raise not_acceptable(accept or "", [f.media_type for f in (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS)])
+    return fmt
+
+
+@functools.lru_cache(maxsize=512)  # clients send few distinct Accept headers, again and again
+def _accepted(kind: str, accept: str | None):
+    """The format of ``kind`` an Accept header prefers, or None.
+
+    >>> _accepted("solutions", "text/*;q=0.9, application/json").name, _accepted("graph", "image/png")
+    ('SPARQL Results in JSON', None)
+    """
+    candidates = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
     for media_range, q in parse_accept(accept):
         if q <= 0:
             continue
@@ -155,7 +169,7 @@ def choose(kind: str, accept: str | None, format_name: str | list[str] | None = 
         for fmt in candidates:
             if any(_matches(media_range, name) for name in _aliases(fmt)[1:]):
                 return fmt
-    raise not_acceptable(accept or "", [f.media_type for f in candidates])
+    return None
 
 
 def _named(kind: str, names: list[str]):
