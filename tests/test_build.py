@@ -1,5 +1,8 @@
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,21 @@ def test_the_summary_gives_triples_per_graph_entities_per_class_and_time_per_sta
     assert "akg:Person" in summary and "akg:GuarantorRole" in summary
     for stage in ("load", "validate", "reason", "write"):
         assert f"s  {stage}" in summary
+
+
+def test_the_build_command_leaves_at_once_with_its_whole_summary_written_to_a_pipe(project_copy):
+    # The command line ends the process without freeing the build's objects: what it printed into
+    # a pipe (buffered, not line by line) must still be all there, and the build in place.
+    server = Path(cli.__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(server), os.environ.get("PYTHONPATH")])))
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "astana_kg.cli", "build", "--root", str(project_copy),
+                           "--out", str(project_copy / "build")], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("built ") and lines[-1].endswith("s  write")
+    assert "astana-kg build: write" in done.stderr
+    assert (project_copy / "build" / DUMP_NAME).is_file()
 
 
 def test_a_quote_missing_from_its_source_stops_the_build_naming_file_and_claim(project_copy, capsys):
