@@ -74,6 +74,7 @@ class Inputs:
     claims: list[Claim]
     graphs: dict[URIRef, Graph]
     files: list[Path] = field(default_factory=list)
+    terms: Terms = field(default_factory=lambda: Terms())  # each term as N-Quads writes it, for every stage
 
     def source_graphs(self) -> dict[URIRef, Graph]:
         return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
@@ -358,14 +359,54 @@ def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
-    """Every quad of every graph as N-Quads, one per line, sorted: the same input gives the same bytes."""
-    lines: set[str] = set()
-    for name, graph in graphs.items():  # a graph at a time: no list of every quad at once
-        iri = ox.NamedNode(str(name))
-        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), iri) for s, p, o in graph]
-        lines.update(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+class Terms(dict):
+    """rdflib terms as pyoxigraph writes them in N-Triples and N-Quads, each term converted once (a
+    build writes a million quads of a few hundred thousand distinct terms).
+
+    >>> terms = Terms()
+    >>> terms[Literal('say "yes"', lang="EN")], terms[URIRef("urn:a")]
+    ('"say \\\\"yes\\\\""@en', '<urn:a>')
+    """
+
+    def __missing__(self, term) -> str:
+        text = self[term] = str(to_oxigraph(term))
+        return text
+
+
+def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> list[str]:
+    """Every quad of every graph as an N-Quads line (without its newline), in no order: the lines
+    pyoxigraph's N-Quads serializer writes.
+
+    >>> g = Graph()
+    >>> g.add((URIRef("urn:a"), URIRef("urn:p"), Literal("two\\nlines")))  # doctest: +ELLIPSIS
+    <Graph ...>
+    >>> print(nquads_lines({URIRef("urn:g"): g})[0])
+    <urn:a> <urn:p> "two\\nlines" <urn:g> .
+    """
+    terms = Terms() if terms is None else terms
+    lines: list[str] = []
+    for name, graph in graphs.items():
+        tail = f" {terms[name]} ."
+        lines.extend(f"{terms[s]} {terms[p]} {terms[o]}{tail}" for s, p, o in graph)
+    return lines
+
+
+def ntriples(triples, terms: Terms | None = None) -> str:
+    """``triples`` as N-Triples, sorted: the same graph gives the same text.
+
+    >>> print(ntriples([(URIRef("urn:b"), RDF.type, URIRef("urn:C")), (URIRef("urn:a"), RDFS.label, Literal("a"))]), end="")
+    <urn:a> <http://www.w3.org/2000/01/rdf-schema#label> "a" .
+    <urn:b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C> .
+    """
+    terms = Terms() if terms is None else terms
+    return "".join(sorted(f"{terms[s]} {terms[p]} {terms[o]} .\n" for s, p, o in triples))
+
+
+def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:
+    """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
+    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes."""
+    lines = sorted(set(nquads_lines(graphs, terms)))
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
@@ -397,20 +438,15 @@ def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
         store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), {drafts_prefix})) }}")
 
 
-def dataset_store(graphs: dict[URIRef, Graph]) -> ox.Store:
+def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox.Store:
     """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
-    (bulk-loaded: each triple goes into its graph and into the default graph, which keeps one)."""
+    (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
+    terms = Terms() if terms is None else terms
+    lines = nquads_lines(graphs, terms)
+    merged = {line[:line.rindex(" <")] + " ." for line in lines}  # each triple of a named graph, once
     store = ox.Store()
-
-    def quads():
-        for name, graph in graphs.items():
-            iri = ox.NamedNode(str(name))
-            for s, p, o in graph:
-                s, p, o = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
-                yield ox.Quad(s, p, o, iri)
-                yield ox.Quad(s, p, o)
-
-    store.bulk_extend(quads())
+    for part in (lines, merged):
+        store.bulk_load("".join(line + "\n" for line in part).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     return store
 
 
@@ -525,7 +561,7 @@ def _install(out: Path, tmp: Path, label: str) -> Path:
 
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
-                extra_quads: list[ox.Quad] | None = None) -> Path:
+                extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
     the link ``out`` at it, and return its directory.
 
@@ -538,7 +574,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dump = sorted_nquads(graphs)
+        dump = sorted_nquads(graphs, terms)
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump + default_graph_lines(dump, drafts=False), format=ox.RdfFormat.N_QUADS)
@@ -679,7 +715,8 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     stages.begin("reason")
     try:
         inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
-                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept)
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept,
+                                             terms=inputs.terms)
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     except reasoning.UnsupportedSchema as error:
@@ -701,7 +738,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads)
+                            extra_quads=cache_quads, terms=inputs.terms)
     if kept is not None:
         kept.prune()
     stages.end()

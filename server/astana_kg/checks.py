@@ -176,6 +176,8 @@ def shape_runs(inputs) -> list[ShapeRun]:
     on its own (a minimum count is met within one source), and what several sources say of a
     node together is the reasoner's (functional properties, disjoint classes) and the violation
     queries' to check."""
+    from .build import ntriples
+
     types: dict = defaultdict(set)
     for graph in inputs.graphs.values():
         for s, o in graph.subject_objects(RDF.type):
@@ -194,7 +196,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
         nodes = {t for s, _, o in triples for t in (s, o) if not isinstance(t, Literal)}
         triples.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
         triples.update(hierarchy)
-        data = "".join(sorted(_nt_row(triple) for triple in triples))  # sorted: the same graph, the same text
+        data = ntriples(triples, inputs.terms)  # sorted: the same graph, the same text
         pointed = {o for o in graph.objects() if isinstance(o, URIRef)} - focus
         return ShapeRun(name, data, frozenset(str(n) for n in focus | pointed), frozenset(str(n) for n in focus))
 
@@ -322,7 +324,7 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
     from .build import dataset_store
 
-    store = dataset_store(inputs.graphs)
+    store = dataset_store(inputs.graphs, inputs.terms)
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
     for path in files:
