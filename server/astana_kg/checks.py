@@ -188,11 +188,14 @@ def shape_runs(inputs) -> list[ShapeRun]:
     for name in (WIKIDATA_GRAPH, PROVENANCE_GRAPH):
         if name in inputs.graphs:
             shared += inputs.graphs[name]
+    about: dict = defaultdict(list)  # the shared triples by subject, looked up for each node of each run
+    for triple in shared:
+        about[triple[0]].append(triple)
     runs, described = [], set()
 
     def run(name, graph: Graph, focus: set) -> ShapeRun:
         triples = set(graph)
-        triples.update(t for node in focus for t in shared.triples((node, None, None)))
+        triples.update(t for node in focus for t in about.get(node, ()))
         nodes = {t for s, _, o in triples for t in (s, o) if not isinstance(t, Literal)}
         triples.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
         triples.update(hierarchy)

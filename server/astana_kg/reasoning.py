@@ -397,16 +397,34 @@ def fed_to(source: Graph, shared: Graph, terms) -> Graph:
     >>> sorted(str(s)[4:] + " " + str(p)[4:] for s, p, o in fed_to(source, shared, set()))
     ['record aligned', 'record basis', 'russia code']
     """
-    nodes = {s for s in source.subjects()} | {o for p, o in source.predicate_objects() if p != RDF.type}
+    return fed_from(source, CurationIndex(shared), terms)
+
+
+class CurationIndex:
+    """The curation graph's triples by subject, and its subjects by the nodes they point at: what
+    :func:`fed_to` looks up for each node of each source, indexed once."""
+
+    def __init__(self, shared: Graph):
+        self.about: dict = {}
+        self.pointing: dict = {}
+        for triple in shared:
+            self.about.setdefault(triple[0], []).append(triple)
+            self.pointing.setdefault(triple[2], set()).add(triple[0])
+
+
+def fed_from(source: Graph, index: CurationIndex, terms) -> Graph:
+    """:func:`fed_to`, with the curation graph indexed."""
+    nodes = {s for s, _, _ in source} | {o for _, p, o in source if p != RDF.type}
     nodes = {n for n in nodes if not isinstance(n, Literal) and n not in terms}
     fed = Graph()
     records = set()
     for node in nodes:
-        fed += shared.triples((node, None, None))
-        for record in shared.subjects(None, node):
-            records.add(record)
+        for triple in index.about.get(node, ()):
+            fed.add(triple)
+        records.update(index.pointing.get(node, ()))
     for record in records - nodes:
-        fed += shared.triples((record, None, None))
+        for triple in index.about.get(record, ()):
+            fed.add(triple)
     return fed
 
 
@@ -459,8 +477,9 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     known = {_triple(q) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     known |= set(ontology)
     inferred, everything = {}, set(shared_entailed)
+    index = CurationIndex(curation)
     for name, graph in sources.items():
-        new = _entailed_by_source(rules, graph, fed_to(graph, curation, rules.terms), cache, terms)
+        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms)
         everything |= new
         kept = _kept(new - known, rules.terms)
         if len(kept):
