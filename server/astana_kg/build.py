@@ -616,8 +616,9 @@ class BuildResult:
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
         lines.append("entities per class (asserted or inferred):")
-        typed = {(s, o) for graph in self.graphs.values() for s, o in graph.subject_objects(RDF.type)
-                 if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA))}
+        akg, data = str(AKG), str(DATA)  # terms are strings: no str() of a million of them
+        typed = {(s, o) for graph in self.graphs.values() for s, _, o in graph.triples((None, RDF.type, None))
+                 if isinstance(o, URIRef) and o.startswith(akg) and s.startswith(data)}
         counts = Counter(o for _, o in typed)
         for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
