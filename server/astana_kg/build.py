@@ -368,8 +368,32 @@ class Terms(dict):
     ('"say \\\\"yes\\\\""@en', '<urn:a>')
     """
 
+    def __init__(self):
+        super().__init__()
+        self.written: dict[int, tuple[Graph, list[str]]] = {}
+
     def __missing__(self, term) -> str:
         text = self[term] = str(to_oxigraph(term))
+        return text
+
+    def triples(self, graph) -> list[str]:
+        """The triples of ``graph`` as ``S P O`` text: for an rdflib graph, made once and kept (a
+        build reads each graph in several stages and changes none once made; iterating an rdflib
+        graph costs more than the text), for any other iterable of triples, made each time.
+
+        >>> terms, g = Terms(), Graph()
+        >>> g.add((URIRef("urn:a"), RDF.type, URIRef("urn:C")))  # doctest: +ELLIPSIS
+        <Graph ...>
+        >>> terms.triples(g), terms.triples(g) is terms.triples(g)
+        (['<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C>'], True)
+        """
+        if not isinstance(graph, Graph):
+            return [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
+        seen = self.written.get(id(graph))
+        if seen is not None and seen[0] is graph:
+            return seen[1]
+        text = [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
+        self.written[id(graph)] = (graph, text)
         return text
 
 
@@ -387,7 +411,7 @@ def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> lis
     lines: list[str] = []
     for name, graph in graphs.items():
         tail = f" {terms[name]} ."
-        lines.extend(f"{terms[s]} {terms[p]} {terms[o]}{tail}" for s, p, o in graph)
+        lines.extend(triple + tail for triple in terms.triples(graph))
     return lines
 
 
@@ -399,7 +423,7 @@ def ntriples(triples, terms: Terms | None = None) -> str:
     <urn:b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C> .
     """
     terms = Terms() if terms is None else terms
-    return "".join(sorted(f"{terms[s]} {terms[p]} {terms[o]} .\n" for s, p, o in triples))
+    return "".join(sorted(triple + " .\n" for triple in terms.triples(triples)))
 
 
 def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:

@@ -327,7 +327,7 @@ def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
 
     terms = Terms() if terms is None else terms
     store = ox.Store()
-    text = "".join(f"{terms[s]} {terms[p]} {terms[o]} .\n" for graph in graphs for s, p, o in graph)
+    text = "".join(triple + " .\n" for graph in graphs for triple in terms.triples(graph))
     store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
     size = None
     while size != len(store):
@@ -444,13 +444,17 @@ def _ntriples(triples, terms) -> bytes:
     return ntriples(triples, terms).encode()
 
 
-def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache, terms=None) -> set:
+def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
+    """The rules and the ontology's facts as the keys of the cache's entries read them."""
+    return "\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms)
+
+
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache, terms=None, rules_text=None) -> set:
     """What the rules add to one source graph and the curation triples it is fed (from ``cache``
-    when it holds the same rules, graph and triples)."""
+    when it holds the same rules, graph and triples; ``rules_text``: :func:`_rules_text`, if made)."""
     if cache is None:
         return entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-    key = cache.key("\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms),
-                    _ntriples(graph, terms), _ntriples(fed, terms))
+    key = cache.key(*(rules_text or _rules_text(rules, terms)), _ntriples(graph, terms), _ntriples(fed, terms))
     entry = cache.get("reason", key)
     if entry is not None:
         return pickle.loads(entry)
@@ -478,8 +482,9 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     known |= set(ontology)
     inferred, everything = {}, set(shared_entailed)
     index = CurationIndex(curation)
+    rules_text = _rules_text(rules, terms) if cache is not None else None
     for name, graph in sources.items():
-        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms)
+        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms, rules_text)
         everything |= new
         kept = _kept(new - known, rules.terms)
         if len(kept):
