@@ -30,6 +30,29 @@ def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
     assert info["quads"] == len(lines)
 
 
+def test_the_dump_holds_the_lines_pyoxigraphs_serializer_writes_even_for_a_literal_with_a_line_separator(built):
+    # The build writes each term once as text; the dump must be what pyoxigraph's N-Quads
+    # serializer makes of the same graphs, including literals with quotes, newlines and languages.
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    from astana_kg.build import sorted_nquads, to_oxigraph
+
+    graphs = dict(built.graphs)
+    tricky = graphs[URIRef("urn:x-test:tricky")] = type(next(iter(graphs.values())))()
+    for number, text in enumerate(['say "yes"', "two\nlines\r", "tab\tand \\ and \x01", "é ‘quoted’ \u2028"]):
+        tricky.add((URIRef(f"urn:x-test:{number}"), URIRef("urn:x-test:p"), Literal(text, lang="EN-gb")))
+        tricky.add((URIRef(f"urn:x-test:{number}"), URIRef("urn:x-test:q"), Literal(text)))
+    expected = set()
+    for name, graph in graphs.items():
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name))) for s, p, o in graph]
+        expected.update(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n")[:-1])
+    dump = sorted_nquads(graphs)
+    assert dump == ("\n".join(sorted(expected)) + "\n").encode("utf-8")
+    # A line separator that N-Quads does not escape (U+2028) stays inside its line.
+    assert '<urn:x-test:3> <urn:x-test:q> "é ‘quoted’ \u2028" <urn:x-test:tricky> .\n'.encode("utf-8") in dump
+
+
 def test_two_builds_of_the_same_input_are_byte_identical(built, root, tmp_path):
     again = build(tmp_path / "again", root)
     assert (again.out / DUMP_NAME).read_bytes() == (built.out / DUMP_NAME).read_bytes()
