@@ -599,6 +599,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     tmp.mkdir()
     try:
         dump = sorted_nquads(graphs, terms)
+        if terms is not None:
+            terms.written.clear()  # the graphs' text is in the dump now: not kept while the downloads are made
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump + default_graph_lines(dump, drafts=False), format=ox.RdfFormat.N_QUADS)
