@@ -323,12 +323,11 @@ def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
     """A store whose default graph holds ``graphs`` and everything the rules add to them, until
     nothing new follows; what was added is also in the graph ``ENTAILED``. ``terms``: a
     :class:`astana_kg.build.Terms` that has written some of their terms already."""
-    from .build import Terms
+    from .build import Terms, load_lines
 
     terms = Terms() if terms is None else terms
     store = ox.Store()
-    text = "".join(triple + " .\n" for graph in graphs for triple in terms.triples(graph))
-    store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    load_lines(store, (triple + " ." for graph in graphs for triple in terms.triples(graph)), ox.RdfFormat.N_TRIPLES)
     size = None
     while size != len(store):
         size = len(store)
