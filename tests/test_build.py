@@ -1,5 +1,8 @@
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,29 @@ def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
     assert info["quads"] == len(lines)
 
 
+def test_the_dump_holds_the_lines_pyoxigraphs_serializer_writes_even_for_a_literal_with_a_line_separator(built):
+    # The build writes each term once as text; the dump must be what pyoxigraph's N-Quads
+    # serializer makes of the same graphs, including literals with quotes, newlines and languages.
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    from astana_kg.build import sorted_nquads, to_oxigraph
+
+    graphs = dict(built.graphs)
+    tricky = graphs[URIRef("urn:x-test:tricky")] = type(next(iter(graphs.values())))()
+    for number, text in enumerate(['say "yes"', "two\nlines\r", "tab\tand \\ and \x01", "é ‘quoted’ \u2028"]):
+        tricky.add((URIRef(f"urn:x-test:{number}"), URIRef("urn:x-test:p"), Literal(text, lang="EN-gb")))
+        tricky.add((URIRef(f"urn:x-test:{number}"), URIRef("urn:x-test:q"), Literal(text)))
+    expected = set()
+    for name, graph in graphs.items():
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(name))) for s, p, o in graph]
+        expected.update(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n")[:-1])
+    dump = sorted_nquads(graphs)
+    assert dump == ("\n".join(sorted(expected)) + "\n").encode("utf-8")
+    # A line separator that N-Quads does not escape (U+2028) stays inside its line.
+    assert '<urn:x-test:3> <urn:x-test:q> "é ‘quoted’ \u2028" <urn:x-test:tricky> .\n'.encode("utf-8") in dump
+
+
 def test_two_builds_of_the_same_input_are_byte_identical(built, root, tmp_path):
     again = build(tmp_path / "again", root)
     assert (again.out / DUMP_NAME).read_bytes() == (built.out / DUMP_NAME).read_bytes()
@@ -38,6 +64,21 @@ def test_the_summary_gives_triples_per_graph_entities_per_class_and_time_per_sta
     assert "akg:Person" in summary and "akg:GuarantorRole" in summary
     for stage in ("load", "validate", "reason", "write"):
         assert f"s  {stage}" in summary
+
+
+def test_the_build_command_leaves_at_once_with_its_whole_summary_written_to_a_pipe(project_copy):
+    # The command line ends the process without freeing the build's objects: what it printed into
+    # a pipe (buffered, not line by line) must still be all there, and the build in place.
+    server = Path(cli.__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(server), os.environ.get("PYTHONPATH")])))
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "astana_kg.cli", "build", "--root", str(project_copy),
+                           "--out", str(project_copy / "build")], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("built ") and lines[-1].endswith("s  write")
+    assert "astana-kg build: write" in done.stderr
+    assert (project_copy / "build" / DUMP_NAME).is_file()
 
 
 def test_a_quote_missing_from_its_source_stops_the_build_naming_file_and_claim(project_copy, capsys):

@@ -97,6 +97,19 @@ def test_a_rebuild_from_the_cache_writes_the_bytes_of_a_clean_build(rebuild):
     assert (rebuild.edited.out / "unlinked.tsv").read_bytes() == (rebuild.clean.out / "unlinked.tsv").read_bytes()
 
 
+def test_a_rebuild_from_the_cache_writes_every_file_of_a_clean_build_byte_for_byte(rebuild):
+    # The dump, the TriG and Turtle downloads, the build info and the pages beside them: all but
+    # the store (a database, whose files record how it was written).
+    def files(build_dir: Path) -> dict[str, bytes]:
+        return {str(path.relative_to(build_dir)): path.read_bytes() for path in sorted(build_dir.rglob("*"))
+                if path.is_file() and path.relative_to(build_dir).parts[0] != "store"}
+
+    edited, clean = files(rebuild.edited.out), files(rebuild.clean.out)
+    assert len(edited) > 10 and "astana-kg.trig" in edited
+    assert sorted(edited) == sorted(clean)
+    assert [name for name in edited if edited[name] != clean[name]] == []
+
+
 def test_a_build_keeps_only_the_entries_it_used(rebuild):
     directory = cache_directory(rebuild.project / "build")
     for stage in ("claims", "reason"):

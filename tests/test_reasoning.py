@@ -336,3 +336,20 @@ def test_no_entity_of_the_graph_is_inferred_a_skos_concept(built):
     assert (DATA["astana-meeting-july"], AKG.possiblySameEventAs, DATA["astana-round-5"]) in closure
     assert (DATA["astana-round-5"], AKG.possiblySameEventAs, DATA["astana-meeting-july"]) in inferred(built)
     assert not [s for s in closure.subjects(RDF.type, SKOS.Concept) if str(s).startswith(str(DATA))]
+
+
+def test_the_reasoners_store_keeps_the_labels_of_the_blank_nodes_it_is_given():
+    # The store is loaded from N-Triples text; a blank node must stay the node the graphs (and the
+    # ontology's closure, which the findings are looked up in) name by that label.
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    from astana_kg.reasoning import saturate
+
+    data = Graph()
+    data.add((BNode("kept-label"), RDF.type, AKG.Person))
+    data.add((DATA["somebody"], AKG.roleOf, BNode("kept-label")))
+    store = saturate(compile_rules(ontology()), data)
+    blank = ox.BlankNode("kept-label")
+    assert ox.Quad(blank, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(AKG.Person))) in store
+    assert ox.Quad(ox.NamedNode(str(DATA["somebody"])), ox.NamedNode(str(AKG.roleOf)), blank) in store

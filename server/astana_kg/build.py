@@ -74,6 +74,7 @@ class Inputs:
     claims: list[Claim]
     graphs: dict[URIRef, Graph]
     files: list[Path] = field(default_factory=list)
+    terms: Terms = field(default_factory=lambda: Terms())  # each term as N-Quads writes it, for every stage
 
     def source_graphs(self) -> dict[URIRef, Graph]:
         return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
@@ -366,14 +367,78 @@ def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def sorted_nquads(graphs: dict[URIRef, Graph]) -> bytes:
-    """Every quad of every graph as N-Quads, one per line, sorted: the same input gives the same bytes."""
-    lines: set[str] = set()
-    for name, graph in graphs.items():  # a graph at a time: no list of every quad at once
-        iri = ox.NamedNode(str(name))
-        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), iri) for s, p, o in graph]
-        lines.update(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+class Terms(dict):
+    """rdflib terms as pyoxigraph writes them in N-Triples and N-Quads, each term converted once (a
+    build writes a million quads of a few hundred thousand distinct terms).
+
+    >>> terms = Terms()
+    >>> terms[Literal('say "yes"', lang="EN")], terms[URIRef("urn:a")]
+    ('"say \\\\"yes\\\\""@en', '<urn:a>')
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.written: dict[int, tuple[Graph, list[str]]] = {}
+
+    def __missing__(self, term) -> str:
+        text = self[term] = str(to_oxigraph(term))
+        return text
+
+    def triples(self, graph) -> list[str]:
+        """The triples of ``graph`` as ``S P O`` text: for an rdflib graph, made once and kept (a
+        build reads each graph in several stages and changes none once made; iterating an rdflib
+        graph costs more than the text), for any other iterable of triples, made each time.
+
+        >>> terms, g = Terms(), Graph()
+        >>> g.add((URIRef("urn:a"), RDF.type, URIRef("urn:C")))  # doctest: +ELLIPSIS
+        <Graph ...>
+        >>> terms.triples(g), terms.triples(g) is terms.triples(g)
+        (['<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C>'], True)
+        """
+        if not isinstance(graph, Graph):
+            return [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
+        seen = self.written.get(id(graph))
+        if seen is not None and seen[0] is graph:
+            return seen[1]
+        text = [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
+        self.written[id(graph)] = (graph, text)
+        return text
+
+
+def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> list[str]:
+    """Every quad of every graph as an N-Quads line (without its newline), in no order: the lines
+    pyoxigraph's N-Quads serializer writes.
+
+    >>> g = Graph()
+    >>> g.add((URIRef("urn:a"), URIRef("urn:p"), Literal("two\\nlines")))  # doctest: +ELLIPSIS
+    <Graph ...>
+    >>> print(nquads_lines({URIRef("urn:g"): g})[0])
+    <urn:a> <urn:p> "two\\nlines" <urn:g> .
+    """
+    terms = Terms() if terms is None else terms
+    lines: list[str] = []
+    for name, graph in graphs.items():
+        tail = f" {terms[name]} ."
+        lines.extend(triple + tail for triple in terms.triples(graph))
+    return lines
+
+
+def ntriples(triples, terms: Terms | None = None) -> str:
+    """``triples`` as N-Triples, sorted: the same graph gives the same text.
+
+    >>> print(ntriples([(URIRef("urn:b"), RDF.type, URIRef("urn:C")), (URIRef("urn:a"), RDFS.label, Literal("a"))]), end="")
+    <urn:a> <http://www.w3.org/2000/01/rdf-schema#label> "a" .
+    <urn:b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C> .
+    """
+    terms = Terms() if terms is None else terms
+    return "".join(sorted(triple + " .\n" for triple in terms.triples(triples)))
+
+
+def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:
+    """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
+    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes."""
+    lines = sorted(set(nquads_lines(graphs, terms)))
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
@@ -405,20 +470,34 @@ def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
         store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), {drafts_prefix})) }}")
 
 
-def dataset_store(graphs: dict[URIRef, Graph]) -> ox.Store:
+def load_lines(store: ox.Store, lines, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
+    """Add N-Quads (or N-Triples) ``lines``, without their newlines, to ``store``: in bulk, but for
+    the lines with a blank node, which keep its label (a bulk load gives blank nodes new ones, and
+    the stores of the checks and the reasoner meet the graphs' blank nodes by theirs).
+
+    >>> store = ox.Store()
+    >>> load_lines(store, ["<urn:a> <urn:p> _:b1 .", "<urn:a> <urn:p> <urn:c> ."], ox.RdfFormat.N_TRIPLES)
+    >>> sorted(str(quad.object) for quad in store)
+    ['<urn:c>', '_:b1']
+    """
+    plain, blank = [], []
+    for line in lines:
+        (blank if "_:" in line else plain).append(line)
+    if plain:
+        store.bulk_load("".join(line + "\n" for line in plain).encode("utf-8"), format=format)
+    if blank:
+        store.extend(ox.parse("".join(line + "\n" for line in blank).encode("utf-8"), format=format))
+
+
+def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox.Store:
     """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
-    (bulk-loaded: each triple goes into its graph and into the default graph, which keeps one)."""
+    (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
+    terms = Terms() if terms is None else terms
+    lines = nquads_lines(graphs, terms)
+    merged = {line[:line.rindex(" <")] + " ." for line in lines}  # each triple of a named graph, once
     store = ox.Store()
-
-    def quads():
-        for name, graph in graphs.items():
-            iri = ox.NamedNode(str(name))
-            for s, p, o in graph:
-                s, p, o = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
-                yield ox.Quad(s, p, o, iri)
-                yield ox.Quad(s, p, o)
-
-    store.bulk_extend(quads())
+    for part in (lines, merged):
+        load_lines(store, part)
     return store
 
 
@@ -533,7 +612,7 @@ def _install(out: Path, tmp: Path, label: str) -> Path:
 
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
-                extra_quads: list[ox.Quad] | None = None) -> Path:
+                extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
     the link ``out`` at it, and return its directory.
 
@@ -546,7 +625,9 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dump = sorted_nquads(graphs)
+        dump = sorted_nquads(graphs, terms)
+        if terms is not None:
+            terms.written.clear()  # the graphs' text is in the dump now: not kept while the downloads are made
         (tmp / DUMP_NAME).write_bytes(dump)
         store = ox.Store(str(tmp / STORE_NAME))
         store.bulk_load(dump + default_graph_lines(dump, drafts=False), format=ox.RdfFormat.N_QUADS)
@@ -588,8 +669,9 @@ class BuildResult:
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
         lines.append("entities per class (asserted or inferred):")
-        typed = {(s, o) for graph in self.graphs.values() for s, o in graph.subject_objects(RDF.type)
-                 if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA))}
+        akg, data = str(AKG), str(DATA)  # terms are strings: no str() of a million of them
+        typed = {(s, o) for graph in self.graphs.values() for s, _, o in graph.triples((None, RDF.type, None))
+                 if isinstance(o, URIRef) and o.startswith(akg) and s.startswith(data)}
         counts = Counter(o for _, o in typed)
         for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
@@ -687,7 +769,8 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     stages.begin("reason")
     try:
         inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
-                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept)
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept,
+                                             terms=inputs.terms)
     except reasoning.InconsistentData as error:
         raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
     except reasoning.UnsupportedSchema as error:
@@ -709,7 +792,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads)
+                            extra_quads=cache_quads, terms=inputs.terms)
     if kept is not None:
         kept.prune()
     stages.end()

@@ -215,6 +215,8 @@ def shape_runs(inputs) -> list[ShapeRun]:
     on its own (a minimum count is met within one source), and what several sources say of a
     node together is the reasoner's (functional properties, disjoint classes) and the violation
     queries' to check."""
+    from .build import ntriples
+
     types: dict = defaultdict(set)
     for graph in inputs.graphs.values():
         for s, o in graph.subject_objects(RDF.type):
@@ -225,15 +227,18 @@ def shape_runs(inputs) -> list[ShapeRun]:
     for name in (WIKIDATA_GRAPH, PROVENANCE_GRAPH):
         if name in inputs.graphs:
             shared += inputs.graphs[name]
+    about: dict = defaultdict(list)  # the shared triples by subject, looked up for each node of each run
+    for triple in shared:
+        about[triple[0]].append(triple)
     runs, described = [], set()
 
     def run(name, graph: Graph, focus: set) -> ShapeRun:
         triples = set(graph)
-        triples.update(t for node in focus for t in shared.triples((node, None, None)))
+        triples.update(t for node in focus for t in about.get(node, ()))
         nodes = {t for s, _, o in triples for t in (s, o) if not isinstance(t, Literal)}
         triples.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
         triples.update(hierarchy)
-        data = "".join(sorted(_nt_row(triple) for triple in triples))  # sorted: the same graph, the same text
+        data = ntriples(triples, inputs.terms)  # sorted: the same graph, the same text
         pointed = {o for o in graph.objects() if isinstance(o, URIRef)} - focus
         return ShapeRun(name, data, frozenset(str(n) for n in focus | pointed), frozenset(str(n) for n in focus))
 
@@ -361,7 +366,7 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
     from .build import dataset_store
 
-    store = dataset_store(inputs.graphs)
+    store = dataset_store(inputs.graphs, inputs.terms)
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
     for path in files:

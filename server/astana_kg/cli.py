@@ -7,7 +7,9 @@ node and rule), 2 any other error.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +32,8 @@ def _failed(name: str, error: Exception, expected: tuple[type, ...], unusable: i
 
 def _cmd_build(args) -> int:
     """Build, with a progress bar per stage on a terminal and a line per stage otherwise (on stderr)."""
+    if getattr(args, "leave", False):
+        gc.disable()  # the process ends after the build: no collection walks what it made
     try:
         with report_for(sys.stderr) as report:
             result = build(Path(args.out), Path(args.root) if args.root else None, report=report,
@@ -39,7 +43,19 @@ def _cmd_build(args) -> int:
         return _failed("build", error, (InvalidInput, InconsistentData), INVALID_INPUT, ERROR,
                        "invalid input, nothing was written\n")
     print(result.summary())
+    if getattr(args, "leave", False):
+        _leave(BUILT)
     return BUILT
+
+
+def _leave(status: int) -> None:
+    """End the process now, with ``status``, once its output is flushed: a build holds millions of
+    objects (the rdflib graphs of every source), and freeing them one by one as the interpreter
+    exits took 14 s of a 90 s rebuild of 500 articles. Only the command line leaves so (``main``
+    called without arguments); the build is in place before."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _cmd_draft(args) -> int:
@@ -314,7 +330,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the command line's, after which ``build`` ends the
+    process as soon as it has built, see :func:`_leave`)."""
     args = parser().parse_args(argv)
+    args.leave = argv is None
     if getattr(args, "sparql", "").startswith("@"):
         args.sparql = Path(args.sparql[1:]).read_text(encoding="utf-8")
     return args.func(args)

@@ -50,7 +50,6 @@ import pyoxigraph as ox
 from owlrl.Namespaces import ERRNS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-from rdflib.plugins.serializers.nt import _nt_row
 
 from .namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 
@@ -335,14 +334,15 @@ def _triple(quad) -> tuple:
     return (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
 
 
-def saturate(rules: Rules, *graphs) -> ox.Store:
+def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
     """A store whose default graph holds ``graphs`` and everything the rules add to them, until
-    nothing new follows; what was added is also in the graph ``ENTAILED``."""
-    from .build import to_oxigraph
+    nothing new follows; what was added is also in the graph ``ENTAILED``. ``terms``: a
+    :class:`astana_kg.build.Terms` that has written some of their terms already."""
+    from .build import Terms, load_lines
 
+    terms = Terms() if terms is None else terms
     store = ox.Store()
-    store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-                 for graph in graphs for s, p, o in graph)
+    load_lines(store, (triple + " ." for graph in graphs for triple in terms.triples(graph)), ox.RdfFormat.N_TRIPLES)
     size = None
     while size != len(store):
         size = len(store)
@@ -411,16 +411,34 @@ def fed_to(source: Graph, shared: Graph, terms) -> Graph:
     >>> sorted(str(s)[4:] + " " + str(p)[4:] for s, p, o in fed_to(source, shared, set()))
     ['record aligned', 'record basis', 'russia code']
     """
-    nodes = {s for s in source.subjects()} | {o for p, o in source.predicate_objects() if p != RDF.type}
+    return fed_from(source, CurationIndex(shared), terms)
+
+
+class CurationIndex:
+    """The curation graph's triples by subject, and its subjects by the nodes they point at: what
+    :func:`fed_to` looks up for each node of each source, indexed once."""
+
+    def __init__(self, shared: Graph):
+        self.about: dict = {}
+        self.pointing: dict = {}
+        for triple in shared:
+            self.about.setdefault(triple[0], []).append(triple)
+            self.pointing.setdefault(triple[2], set()).add(triple[0])
+
+
+def fed_from(source: Graph, index: CurationIndex, terms) -> Graph:
+    """:func:`fed_to`, with the curation graph indexed."""
+    nodes = {s for s, _, _ in source} | {o for _, p, o in source if p != RDF.type}
     nodes = {n for n in nodes if not isinstance(n, Literal) and n not in terms}
     fed = Graph()
     records = set()
     for node in nodes:
-        fed += shared.triples((node, None, None))
-        for record in shared.subjects(None, node):
-            records.add(record)
+        for triple in index.about.get(node, ()):
+            fed.add(triple)
+        records.update(index.pointing.get(node, ()))
     for record in records - nodes:
-        fed += shared.triples((record, None, None))
+        for triple in index.about.get(record, ()):
+            fed.add(triple)
     return fed
 
 
@@ -433,48 +451,59 @@ class Inferred:
     together: int
 
 
-def _ntriples(triples) -> bytes:
+def _ntriples(triples, terms) -> bytes:
     """Triples as sorted N-Triples: the same graph gives the same bytes."""
-    return "".join(sorted(_nt_row(triple) for triple in triples)).encode()
+    from .build import ntriples
+
+    return ntriples(triples, terms).encode()
 
 
-def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache) -> set:
+def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
+    """The rules and the ontology's facts as the keys of the cache's entries read them."""
+    return "\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms)
+
+
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache, terms=None, rules_text=None) -> set:
     """What the rules add to one source graph and the curation triples it is fed (from ``cache``
-    when it holds the same rules, graph and triples)."""
+    when it holds the same rules, graph and triples; ``rules_text``: :func:`_rules_text`, if made)."""
     if cache is None:
-        return entailed(saturate(rules, rules.facts, graph, fed))
-    key = cache.key("\n".join(rules.updates.values()).encode(), _ntriples(rules.facts),
-                    _ntriples(graph), _ntriples(fed))
+        return entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
+    key = cache.key(*(rules_text or _rules_text(rules, terms)), _ntriples(graph, terms), _ntriples(fed, terms))
     entry = cache.get("reason", key)
     if entry is not None:
         return pickle.loads(entry)
-    new = entailed(saturate(rules, rules.facts, graph, fed))
+    new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
     cache.put("reason", key, pickle.dumps(new))
     return new
 
 
-def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None) -> Inferred:
+def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None) -> Inferred:
     """The inferred graph of each source graph in ``sources`` (``graph/inferred/NNN``), and
     ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
     only from several graphs together; raise :class:`InconsistentData` if the union of
     everything is inconsistent. ``cache`` (a :class:`astana_kg.cache.Cache`) keeps what each
-    source entails."""
+    source entails; ``terms`` (a :class:`astana_kg.build.Terms`), the build's terms as N-Triples writes them."""
+    from .build import Terms
+
+    terms = Terms() if terms is None else terms
     rules = compile_rules(ontology)
     curation = Graph()
     for graph in shared.values():
         curation += graph
-    store = saturate(rules, rules.facts, curation)
+    store = saturate(rules, rules.facts, curation, terms=terms)
     shared_entailed = entailed(store)
     known = {_triple(q) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     known |= set(ontology)
     inferred, everything = {}, set(shared_entailed)
+    index = CurationIndex(curation)
+    rules_text = _rules_text(rules, terms) if cache is not None else None
     for name, graph in sources.items():
-        new = _entailed_by_source(rules, graph, fed_to(graph, curation, rules.terms), cache)
+        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms, rules_text)
         everything |= new
         kept = _kept(new - known, rules.terms)
         if len(kept):
             inferred[inferred_graph_name(name)] = kept
-    union = saturate(rules, rules.facts, curation, *sources.values(), everything)
+    union = saturate(rules, rules.facts, curation, *sources.values(), everything, terms=terms)
     findings = contradictions(rules, union, [curation, *sources.values()])
     if findings:
         raise InconsistentData(findings)
