@@ -240,7 +240,7 @@ def compile_rules(ontology: Graph) -> Rules:
     INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } }
     WHERE { VALUES (?p) { (<urn:locatedIn>) } ?x ?p ?y . ?y ?p ?z . FILTER NOT EXISTS { ?x ?p ?z . } }
     """
-    key = hashlib.sha256(_ntriples(ontology)).digest()
+    key = hashlib.sha256(_ntriples(ontology, None)).digest()
     if key not in _COMPILED:
         _COMPILED.clear()  # one ontology at a time: a process builds one project
         _COMPILED[key] = _compile_rules(ontology)
