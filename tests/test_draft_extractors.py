@@ -235,13 +235,17 @@ def test_a_round_takes_the_weekday_or_relative_day_of_its_own_verb_against_the_d
     ("Russia and Turkey signed a memorandum on Thursday.", [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
     ("The memorandum was signed on Thursday in the capital.", [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
     ("The truce took effect on Friday.", [("truce-2016", "inForceFrom", "2019-06-07", "Friday", "Certain")]),
+    ("Envoys attended the signing of a memorandum on safe zones on Thursday.",
+     [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
+    ("The memorandum came in force on June 8.", [("memo", "inForceFrom", "2019-06-08", "June 8", "Probable")]),
     ("The second round of talks opened on Wednesday. The memorandum was signed the next day.",
      [("round-2", "startDate", "2019-06-05", "Wednesday", "Certain"),
       ("memo", "signedOn", "2019-06-06", "the next day", "Probable")]),
     ("The second round of talks opened on Tuesday and closed on Thursday. The memorandum was signed a day after the talks began.",
      [("round-2", "startDate", "2019-06-04", "Tuesday", "Certain"),
       ("memo", "signedOn", "2019-06-05", "a day after", "Probable")]),
-], ids=["signed a memorandum on", "was signed on", "took effect on", "the next day", "a day after the talks began"])
+], ids=["signed a memorandum on", "was signed on", "took effect on", "the signing of", "came in force on", "the next day",
+        "a day after the talks began"])
 def test_agreements_take_the_day_of_their_signing_or_taking_effect_and_relative_days_count_from_an_event_before(
         gazetteer, body, expected):
     assert event_days(body, gazetteer) == expected
@@ -255,8 +259,10 @@ def test_agreements_take_the_day_of_their_signing_or_taking_effect_and_relative_
     "The second round of talks opened after Sergey Lavrov arrived on Friday.",
     "He was speaking a day after the second round of talks came to an end.",
     "The memorandum was signed the next day.",
+    "Envoys met during the second round of talks in the capital on June 4.",
 ], ids=["said on Friday that", "opened, X said on Friday", "On Friday, X said", "spoke of the round on Friday",
-        "another clause's weekday", "a day after the round, no day given it", "the next day, no day before"])
+        "another clause's weekday", "a day after the round, no day given it", "the next day, no day before",
+        "one day during the round"])
 def test_a_weekday_or_relative_day_outside_the_events_own_clause_dates_no_event(gazetteer, body):
     assert event_days(body, gazetteer) == []
 

@@ -80,8 +80,8 @@ _COURSE = {
     "start": r"opened|opens|began|begun|begins|started|starts|kicked off|got under ?way|convened|resumed",
     "end": r"ended|ends|closed|closes|concluded|wrapped up|came to an end|finished",
     "whole": r"held|took place|takes place|met",
-    "signed": r"signed|inked|reached|adopted|agreed(?: on| upon)?",
-    "force": r"took effect|takes effect|came into (?:force|effect)|entered into force|went into effect",
+    "signed": r"signed|inked|reached|adopted|agreed(?: on| upon)?|(?:signing|signature) of",
+    "force": r"took effect|takes effect|c(?:ame|omes) in(?:to)? (?:force|effect)|enter(?:ed|s) into force|went into effect",
 }
 _VERB_OF = re.compile(r"\b(?:" + "|".join(rf"(?P<{kind}>{words})" for kind, words in _COURSE.items()) + r")\b")
 #: The properties a day gives an event, by the kind of event and of verb (None: a date in the
@@ -95,7 +95,8 @@ _TO_VERB = re.compile(r"(?:\s+(?:in|of|on|at|between|among|with|for|from|over)\b
                       r"(?:\s*,?\s*(?:which|that)\b)?(?:\s+(?:was|were|is|are|has|have|had|been|being|will|would|"
                       r"officially|formally|finally|also|eventually|successfully|then|only))*\s+$")
 #: Between a verb and the event it takes as object: "signed a memorandum", "opened the fourth round".
-_TO_OBJECT = re.compile(r"\s+(?:the|a|an|its|their)?\s*(?:[a-z][\w-]*\s+){0,2}$")
+_TO_OBJECT = re.compile(r"\s+(?:(?:the|a|an|its|their)\s+)?(?:(?!(?:during|at|in|on|of|for|with|after|before|about|over|"
+                        r"from|to|by|since|until)\b)[a-z][\w-]*\s+){0,2}$")
 #: Words that close a clause: punctuation, relative and subordinating words, "and"/"but" (a range
 #: of weekdays, "on Wednesday and Thursday", is one date phrase here).
 _BOUNDARY = re.compile(r"[,;:()“”\"«»—]|\s[–-]\s|\b(?:that|which|who|when|while|because|but|and|as|after|before|since|"
@@ -157,9 +158,10 @@ def _tie(text: str, mention, masked: str, offset: int, items) -> tuple[str | Non
     A phrase is the event's own when it is in the verb phrase of the event's verb (after the event,
     "the round opened on Wednesday", "talks that began on Wednesday", or taking it as object,
     "signed a memorandum on Thursday"), when it opens the sentence whose main verb is the event's
-    ("On May 4, Russia, Turkey and Iran signed a memorandum"), or, a day or range printed, when it
-    is in a round's noun phrase ("the round of talks on May 3-4"; a weekday there may be another
-    verb's: "spoke of the round on Friday"). A phrase of a reporting clause ("Lavrov said on Friday
+    ("On May 4, Russia, Turkey and Iran signed a memorandum"), or, a range of days printed, when it
+    is in a round's noun phrase ("the round of talks on May 3-4"; one day there may be a day of
+    the round, "during the round on May 4", and a weekday another verb's, "spoke of the round on
+    Friday"). A phrase of a reporting clause ("Lavrov said on Friday
     that the round had opened") is not: the clause of a speech verb ends the event's."""
     local = slice(mention.end - offset, None)
     verb, kind, where = None, None, ""
@@ -179,7 +181,7 @@ def _tie(text: str, mention, masked: str, offset: int, items) -> tuple[str | Non
     own = [item for item in items if tail_from <= item[0] < tail_to]
     if verb is not None:
         if own:
-            return kind, f"in the verb phrase ‘{text[offset + verb.start():offset + verb.end()]}’ of the event", own[:1]
+            return kind, f"in the event’s own phrase, ‘{text[offset + verb.start():offset + verb.end()]}’", own[:1]
         first = items[0] if items else None
         subject_at = min(mention.start - offset, verb.start())
         if first is not None and _FRONTED.fullmatch(masked[:first[0] - offset]) and re.match(r"\s*,?\s", masked[first[1] - offset:]) and not _SPEECH.search(masked, first[1] - offset, subject_at) \
@@ -188,7 +190,7 @@ def _tie(text: str, mention, masked: str, offset: int, items) -> tuple[str | Non
     if _kind(mention.entity) == "round" and not getattr(mention, "again", False):
         before = masked[:mention.start - offset]
         clause_start = max([m.end() for m in _BOUNDARY.finditer(before)] + [0])
-        modifier = [item for item in items if mention.end <= item[0] and item[2][0].kind in ("day", "range") and re.fullmatch(
+        modifier = [item for item in items if mention.end <= item[0] and item[2][0].kind == "range" and re.fullmatch(
             r"(?:\s+(?:in|of|on|at)\s+[^,;:()“”\"«»]{0,60}?)?\s+(?:on|of|from)\s+", text[mention.end:item[0]])
             and not _BOUNDARY.search(masked, mention.end - offset, item[0] - offset)]
         if modifier and not _SPEECH.search(before, clause_start):
