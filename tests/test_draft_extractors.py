@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 
 from astana_kg.claims import load_claim_file, load_sources
 from astana_kg.draft import review
@@ -206,13 +208,13 @@ def test_a_round_with_a_day_range_gets_its_first_and_last_day(gazetteer):
 DATELINE = "Talks on safe zones go on in the capital\n\nMINSK, June 9, 2019. /BelTA/. "
 
 
-def event_days(body, gazetteer):
+def event_days(body, gazetteer, graph=None):
     """(entity name, property, day, phrase, certainty) of every event date of an article with the
     dateline above."""
     text = DATELINE + body
     _, mentions = linked(text, gazetteer)
     return [(fact.entity.name, prop, str(value), phrase.phrase, certainty)
-            for fact in event_dates(text, mentions, metadata(text, 2019)) for prop, value, phrase, certainty, _ in fact.dates]
+            for fact in event_dates(text, mentions, metadata(text, 2019), graph) for prop, value, phrase, certainty, _ in fact.dates]
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -265,6 +267,18 @@ def test_agreements_take_the_day_of_their_signing_or_taking_effect_and_relative_
         "one day during the round"])
 def test_a_weekday_or_relative_day_outside_the_events_own_clause_dates_no_event(gazetteer, body):
     assert event_days(body, gazetteer) == []
+
+
+def test_a_day_that_would_put_a_rounds_first_day_after_its_last_is_left_out(gazetteer):
+    """The build's date-order shape refuses a first day after a last one, whether both are drafted
+    or the last is the reviewed graph's."""
+    assert event_days("The second round of talks ended on Wednesday. The round opened on Thursday.", gazetteer) == [
+        ("round-2", "endDate", "2019-06-05", "Wednesday", "Certain")]
+    reviewed = Graph()
+    reviewed.add((DATA("round-2"), AKG.endDate, Literal("2019-06-04", datatype=XSD.date)))
+    assert event_days("The second round of talks opened on Thursday.", gazetteer, reviewed) == []
+    assert event_days("The second round of talks opened on Monday.", gazetteer, reviewed) == [
+        ("round-2", "startDate", "2019-06-03", "Monday", "Certain")]
 
 
 def test_a_speakers_weekday_dates_the_statement_and_the_rounds_own_phrase_dates_the_round(project, gazetteer):

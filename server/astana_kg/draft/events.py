@@ -198,12 +198,26 @@ def _tie(text: str, mention, masked: str, offset: int, items) -> tuple[str | Non
     return None
 
 
-def event_dates(text: str, mentions: list[Mention], meta) -> list[EventFact]:
+def _contradicts(entity, prop: str, value, drafted, graph) -> bool:
+    """Whether a first day would fall after a last day the event has (drafted before in the article,
+    or reviewed in ``graph``), or a last day before a first: the build's date-order shape refuses it."""
+    other = {"startDate": "endDate", "endDate": "startDate"}.get(prop)
+    if other is None:
+        return False
+    days = [v for e, p, v in drafted if e is entity and p == other]
+    if graph is not None:
+        days += [o.toPython() for o in graph.objects(entity.iri, AKG[other])]
+    return any(not hasattr(day, "year") or (value > day if prop == "startDate" else value < day) for day in days)
+
+
+def event_dates(text: str, mentions: list[Mention], meta, graph=None) -> list[EventFact]:
     """Dates of rounds and agreements from the phrases of their own clauses (see :func:`_tie`): a
     day, a range ("May 3-4"), a weekday or a pair of them ("on Wednesday and Thursday"), resolved
     against the article's day as statements' are; "yesterday"; "the next day" or "a day after the
     talks began", counted from a day the article gave an event before; and month bounds ("last
-    December") of the ceasefire or agreement a sentence names."""
+    December") of the ceasefire or agreement a sentence names. A day that would put an event's
+    first day after its last (those drafted before, and those the reviewed ``graph`` gives it) is
+    left out: the clause was misread, or the article contradicts the graph."""
     facts = []
     reference = meta.published or meta.anchor
     drafted: list[tuple[object, str, object]] = []  # (entity, property, day) in reading order
@@ -227,7 +241,8 @@ def event_dates(text: str, mentions: list[Mention], meta) -> list[EventFact]:
                 verb, how, [(begin, finish, phrases)] = tie
                 properties = _PROPERTIES.get((kind, verb))
                 days = _days(text, phrases, finish, s_end, meta, drafted, kind) if properties else None
-                if days:
+                if days and not any(_contradicts(m.entity, prop, days["end" if prop == "endDate" else "start"][0], drafted, graph)
+                                    for prop in properties):
                     dates = []
                     for prop in properties:
                         value, phrase, certainty, comment = days["end" if prop == "endDate" else "start"]

@@ -159,7 +159,7 @@ class Writer:
         found = find_statements(text, mentions, titles, self.linker)
         self.statement_claims(found, meta)
         self.role_claims(roles)
-        for fact in events_module.event_dates(text, mentions, meta):
+        for fact in events_module.event_dates(text, mentions, meta, self.gazetteer.graph):
             lines = [f"{term(fact.entity)} akg:{p} {day(v)} ;\n  " + derivation(p, d.phrase, v, c, comment)
                      for p, v, d, c, comment in fact.dates]
             self.add(fact.span, " .\n".join(lines) + " .", [term(fact.entity)], fact.confidence, fact.why, [fact.entity])
