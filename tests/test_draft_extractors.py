@@ -246,8 +246,10 @@ def test_a_round_takes_the_weekday_or_relative_day_of_its_own_verb_against_the_d
     ("The second round of talks opened on Tuesday and closed on Thursday. The memorandum was signed a day after the talks began.",
      [("round-2", "startDate", "2019-06-04", "Tuesday", "Certain"),
       ("memo", "signedOn", "2019-06-05", "a day after", "Probable")]),
+    ("The memorandum was signed a day after the talks began on Tuesday.",
+     [("memo", "signedOn", "2019-06-05", "a day after", "Probable")]),
 ], ids=["signed a memorandum on", "was signed on", "took effect on", "the signing of", "came in force on", "the next day",
-        "a day after the talks began"])
+        "a day after the talks began", "a day after a weekday of the clause"])
 def test_agreements_take_the_day_of_their_signing_or_taking_effect_and_relative_days_count_from_an_event_before(
         gazetteer, body, expected):
     assert event_days(body, gazetteer) == expected

@@ -101,6 +101,8 @@ _TO_OBJECT = re.compile(r"\s+(?:(?:the|a|an|its|their)\s+)?(?:(?!(?:during|at|in
 #: of weekdays, "on Wednesday and Thursday", is one date phrase here).
 _BOUNDARY = re.compile(r"[,;:()“”\"«»—]|\s[–-]\s|\b(?:that|which|who|when|while|because|but|and|as|after|before|since|"
                        r"until|whereas|although|though|if)\b")
+#: Between a round and a range of its noun phrase: "the round of talks in Astana on May 3-4".
+_NOUN_MODIFIER = re.compile(r"(?:\s+(?:in|of|on|at)\s+[^,;:()“”\"«»]{0,60}?)?\s+(?:on|of|from)\s+")
 #: A sentence opening on its date: "On Wednesday, ...", "Also on May 4 ...", "Yesterday, ...".
 _FRONTED = re.compile(r"(?:(?:Also|Earlier|Later|Late|Then)\s+)?(?:[Oo]n\s+)?$")
 #: A round named again: "the round", "the talks", "the negotiations" (the last round named before).
@@ -161,38 +163,40 @@ def _tie(text: str, mention, masked: str, offset: int, items) -> tuple[str | Non
     ("On May 4, Russia, Turkey and Iran signed a memorandum"), or, a range of days printed, when it
     is in a round's noun phrase ("the round of talks on May 3-4"; one day there may be a day of
     the round, "during the round on May 4", and a weekday another verb's, "spoke of the round on
-    Friday"). A phrase of a reporting clause ("Lavrov said on Friday
-    that the round had opened") is not: the clause of a speech verb ends the event's."""
-    local = slice(mention.end - offset, None)
-    verb, kind, where = None, None, ""
-    for m in _VERB_OF.finditer(masked, mention.end - offset):
-        if m.start() - (mention.end - offset) > 160:
+    Friday"). A phrase of a reporting clause ("Lavrov said on Friday that the round had opened")
+    is not: the clause of a speech verb ends the event's."""
+    start, end = mention.start - offset, mention.end - offset  # offsets in ``masked``
+    verb, after = None, True
+    for m in _VERB_OF.finditer(masked, end):
+        if m.start() - end > 160:
             break
-        if _TO_VERB.fullmatch(masked[local][:m.start() - (mention.end - offset)]) and not _SPEECH.search(
-                masked, mention.end - offset, m.start()):
-            verb, kind, where = m, m.lastgroup, "after"
+        if _TO_VERB.fullmatch(masked[end:m.start()]) and not _SPEECH.search(masked, end, m.start()):
+            verb = m
             break
     if verb is None:
-        for m in _VERB_OF.finditer(masked, 0, mention.start - offset):
-            if _TO_OBJECT.fullmatch(masked[m.end():mention.start - offset]):
-                verb, kind, where = m, m.lastgroup, "before"
-    tail_from = offset + (verb.end() if verb is not None and where == "after" else mention.end - offset)
-    tail_to = _clause_end(masked, offset, tail_from)
-    own = [item for item in items if tail_from <= item[0] < tail_to]
+        for m in _VERB_OF.finditer(masked, 0, start):
+            if _TO_OBJECT.fullmatch(masked[m.end():start]):
+                verb, after = m, False
     if verb is not None:
+        words = text[offset + verb.start():offset + verb.end()]
+        tail_from = offset + (verb.end() if after else end)
+        tail_to = _clause_end(masked, offset, tail_from)
+        own = [item for item in items if tail_from <= item[0] < tail_to]
         if own:
-            return kind, f"in the event’s own phrase, ‘{text[offset + verb.start():offset + verb.end()]}’", own[:1]
+            return verb.lastgroup, f"in the event’s own phrase, ‘{words}’", own[:1]
         first = items[0] if items else None
-        subject_at = min(mention.start - offset, verb.start())
-        if first is not None and _FRONTED.fullmatch(masked[:first[0] - offset]) and re.match(r"\s*,?\s", masked[first[1] - offset:]) and not _SPEECH.search(masked, first[1] - offset, subject_at) \
-                and not re.search(r"\b(?:that|which|who)\b|[;:“”\"«»]", masked[first[1] - offset:subject_at]):
-            return kind, f"opening the sentence whose verb ‘{text[offset + verb.start():offset + verb.end()]}’ is the event’s", [first]
+        subject = min(start, verb.start())
+        if first is not None and _FRONTED.fullmatch(masked[:first[0] - offset]) \
+                and re.match(r"\s*,?\s", masked[first[1] - offset:]) \
+                and not _SPEECH.search(masked, first[1] - offset, subject) \
+                and not re.search(r"\b(?:that|which|who)\b|[;:“”\"«»]", masked[first[1] - offset:subject]):
+            return verb.lastgroup, f"opening the sentence whose verb ‘{words}’ is the event’s", [first]
     if _kind(mention.entity) == "round" and not getattr(mention, "again", False):
-        before = masked[:mention.start - offset]
+        before = masked[:start]
         clause_start = max([m.end() for m in _BOUNDARY.finditer(before)] + [0])
-        modifier = [item for item in items if mention.end <= item[0] and item[2][0].kind == "range" and re.fullmatch(
-            r"(?:\s+(?:in|of|on|at)\s+[^,;:()“”\"«»]{0,60}?)?\s+(?:on|of|from)\s+", text[mention.end:item[0]])
-            and not _BOUNDARY.search(masked, mention.end - offset, item[0] - offset)]
+        modifier = [item for item in items if mention.end <= item[0] and item[2][0].kind == "range"
+                    and _NOUN_MODIFIER.fullmatch(text[mention.end:item[0]])
+                    and not _BOUNDARY.search(masked, end, item[0] - offset)]
         if modifier and not _SPEECH.search(before, clause_start):
             return None, "in the event’s own noun phrase", modifier[:1]
     return None
@@ -289,7 +293,8 @@ def _days(text, phrases, finish, s_end, meta, drafted, kind) -> dict | None:
             base = _base(text, first, finish, s_end, meta, drafted)
             if base is None:
                 return None
-            value, comment, certainty = base[0] + timedelta(days=OFFSETS[first.word]), f"‘{first.phrase}’ counted from {base[1]}", "Probable"
+            value, certainty = base[0] + timedelta(days=OFFSETS[first.word]), "Probable"
+            comment = f"‘{first.phrase}’ counted from {base[1]}"
         return {"start": (value, first, certainty, comment), "end": (value, first, certainty, comment)}
     return None
 
@@ -300,7 +305,8 @@ def _base(text, phrase, finish, s_end, meta, drafted):
     clause names ("a day after the talks began"/"ended"), else the last day it gave an event."""
     rest = text[finish:s_end]
     following = next((d for d in find_dates(text, meta.year, finish, s_end) if d.kind != "month"), None)
-    if following is not None and not _BOUNDARY.search(text, finish, following.begin) and phrase.word in ("a day after", "the day before", "a day earlier"):
+    if following is not None and phrase.word in ("a day after", "the day before", "a day earlier") \
+            and not _BOUNDARY.search(text, finish, following.begin):
         if following.kind in ("day", "range") and following.start:
             return following.start, f"‘{following.phrase}’, {following.start.isoformat()}"
         resolved = resolve(following, meta) if following.kind == "weekday" else None
