@@ -13,6 +13,10 @@ Measures (targets in brackets):
 - statement dates: of the curated statements matched, those whose draft has the same akg:statedOn
   (or, like the curated one, none) [>= 0.9]
 - publication date and publisher: the draft's akg:publishedOn and akg:publisher equal the curated ones
+- event dates: the days (akg:startDate, akg:endDate, akg:signedOn, akg:inForceFrom) drafted for
+  rounds and agreements, against the curated ones: a drafted day is right when the curated file
+  gives the node that property with that day; recall is over the curated days of rounds and
+  agreements (the events the drafts date). precision, recall (no target: measured)
 - roles: curated roles (class, holder, context; positions: class and holder) that the draft has. recall [>= 0.7]
 - quotes: drafted claims whose quote the build finds as the claim says [100 %]
 - seconds: drafting one article (linking tables loaded once per leave-one-out run) [< 2 s]
@@ -76,6 +80,16 @@ def statements(claims) -> dict[URIRef, dict]:
                     if hits:
                         entry["spans"].append((claim.start + hits[0][0], claim.start + hits[0][1]))
     return {node: entry for node, entry in found.items() if entry["speaker"] is not None}
+
+
+EVENT_DATES = (AKG.startDate, AKG.endDate, AKG.signedOn, AKG.inForceFrom)
+DATED_EVENTS = (AKG.NegotiationRound, AKG.Agreement, AKG.Memorandum, AKG.Ceasefire)
+
+
+def event_dates(graph: Graph, types: Graph) -> set[tuple]:
+    """(node, property, day) of the days a graph gives rounds and agreements (typed in ``types``)."""
+    return {(s, p, str(o)) for p in EVENT_DATES for s, o in graph.subject_objects(p)
+            if any((s, RDF.type, cls) in types for cls in DATED_EVENTS)}
 
 
 def roles(graph: Graph) -> set[tuple]:
@@ -178,6 +192,15 @@ def evaluate_seed(root: Path, seed: str, gazetteer, workdir: Path) -> dict:
     def role_match(d, g):
         return d[0] == g[0] and same(d[1], g[1]) and (g[2] is None or d[2] is not None and same(d[2], g[2]))
 
+    types = gold + mine + gazetteer.graph
+    gold_days, draft_days = event_dates(gold, types), event_dates(mine, types)
+
+    def day_match(d, g):
+        return d[1:] == g[1:] and same(d[0], g[0])
+
+    days_right = [d for d in draft_days if any(day_match(d, g) for g in gold_days)]
+    days_found = [g for g in gold_days if any(day_match(d, g) for d in draft_days)]
+
     roles_found = [g for g in gold_roles if any(role_match(d, g) for d in draft_roles)]
     roles_right = [d for d in draft_roles if any(role_match(d, g) for g in gold_roles)]
     return {
@@ -189,6 +212,9 @@ def evaluate_seed(root: Path, seed: str, gazetteer, workdir: Path) -> dict:
         "statement_dates": _ratio(dates_right, len(found)), "dates": f"{dates_right}/{len(found)}",
         "publication_date_right": published[0] == published[1], "publication_date": f"{published[1]} (curated {published[0]})",
         "publisher_right": publisher_right,
+        "event_dates_precision": _ratio(len(days_right), len(draft_days)),
+        "event_dates_recall": _ratio(len(days_found), len(gold_days)),
+        "event_dates": f"{len(days_found)}/{len(gold_days)} curated, {len(days_right)}/{len(draft_days)} drafted",
         "roles_recall": _ratio(len(roles_found), len(gold_roles)), "roles_precision": _ratio(len(roles_right), len(draft_roles)),
         "roles": f"{len(roles_found)}/{len(gold_roles)} curated, {len(roles_right)}/{len(draft_roles)} drafted",
         "quotes_accepted": _ratio(accepted, drafted_claims) if not error else 0.0, "quotes": f"{accepted}/{drafted_claims}",
@@ -214,7 +240,7 @@ def run(root: Path | None = None) -> dict:
 
 COLUMNS = [("entities_f1", "ent F1"), ("statements_precision", "st P"), ("statements_recall", "st R"),
            ("statement_dates", "dates"), ("publication_date_right", "pub date"), ("publisher_right", "publisher"),
-           ("roles_recall", "roles R"), ("quotes_accepted", "quotes"), ("seconds", "s")]
+           ("roles_recall", "roles R"), ("event_dates_precision", "ev P"), ("event_dates_recall", "ev R"), ("quotes_accepted", "quotes"), ("seconds", "s")]
 
 
 def table(results: dict) -> str:
@@ -224,7 +250,7 @@ def table(results: dict) -> str:
             cells = " ".join(f"{float(row[k]):9.2f}" for k, _ in COLUMNS)
             lines.append(f"{name:14s} {row['seed']:>4s}  {cells}")
             lines.append(f"{'':20s}entities {row['entities']}; statements {row['statements']}; dates {row['dates']}; "
-                         f"roles {row['roles']}; quotes {row['quotes']}; published {row['publication_date']}"
+                         f"roles {row['roles']}; event dates {row['event_dates']}; quotes {row['quotes']}; published {row['publication_date']}"
                          + (f"; LOAD ERROR {row['load_error']}" if row["load_error"] else ""))
     mean = results["mean"]
     lines.append(f"{'mean (l-o-o)':14s} {'':>4s}  " + " ".join(f"{mean[k]:9.2f}" for k, _ in COLUMNS))

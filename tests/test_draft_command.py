@@ -230,6 +230,24 @@ def test_several_articles_take_consecutive_ids_each_with_its_report_and_quotes_t
 
 
 
+def test_the_command_line_program_takes_articles_before_between_and_after_the_options(project_copy, articles):
+    first, second, third = map(str, articles)
+    done = subprocess.run([sys.executable, "-m", "astana_kg.cli", "draft", first, "--id", "005", second,
+                           "--root", str(project_copy), third], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "drafted 3 of 3 articles" in done.stdout
+    for source_id, path in zip(("005", "006", "007"), articles):
+        copied = next((project_copy / "data/sources").glob(f"{source_id}_*.txt"))
+        assert copied.read_bytes() == path.read_bytes()
+
+
+def test_the_command_line_program_still_refuses_an_unknown_option_among_the_articles(project_copy, articles):
+    done = subprocess.run([sys.executable, "-m", "astana_kg.cli", "draft", str(articles[0]), "--id", "005", "--bogus",
+                           str(articles[1]), "--root", str(project_copy)], capture_output=True, text=True)
+    assert done.returncode == 2 and "unrecognized arguments: --bogus" in done.stderr
+    assert not list((project_copy / "data/sources").glob("005_*.txt"))
+
+
 def without_created(claim_file: str) -> str:
     """A claim file without its ``created`` line (the time it was drafted at)."""
     return re.sub(r'^created: .*\n', "", claim_file, count=1, flags=re.MULTILINE)

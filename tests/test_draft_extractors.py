@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 
 from astana_kg.claims import load_claim_file, load_sources
 from astana_kg.draft import review
@@ -36,6 +38,7 @@ KNOWN_FACTS = """
       id:sergey-lavrov a akg:Person ; rdfs:label "Sergey Lavrov"@en .
       id:truce-2016 a akg:Ceasefire ; rdfs:label "nationwide truce of 2016"@en ; skos:altLabel "ceasefire regime"@en .
       id:round-2 a akg:NegotiationRound ; rdfs:label "second round of the Astana talks"@en .
+      id:memo a akg:Memorandum ; rdfs:label "memorandum on safe zones"@en .
       id:process a akg:PeaceProcess ; rdfs:label "Astana peace process"@en ; skos:altLabel "Astana talks"@en .
       id:kazakhstan a akg:State ; rdfs:label "Kazakhstan"@en .
       id:role-guarantor-russia a akg:GuarantorRole ; akg:roleOf id:russia ; akg:roleIn id:truce-2016 .
@@ -196,9 +199,105 @@ def test_an_office_keeps_the_sources_own_title(gazetteer):
 def test_a_round_with_a_day_range_gets_its_first_and_last_day(gazetteer):
     text = "The second round of talks on March 3-4 ended."
     _, mentions = linked(text, gazetteer)
-    [fact] = event_dates(text, mentions, 2019, None)
+    [fact] = event_dates(text, mentions, metadata(text, 2019))
     assert fact.entity.name == "round-2"
     assert [(p, v) for p, v, *_ in fact.dates] == [("startDate", date(2019, 3, 3)), ("endDate", date(2019, 3, 4))]
+
+
+#: A dateline that prints its year: Sunday 9 June 2019 (Wednesday is the 5th, Thursday the 6th).
+DATELINE = "Talks on safe zones go on in the capital\n\nMINSK, June 9, 2019. /BelTA/. "
+
+
+def event_days(body, gazetteer, graph=None):
+    """(entity name, property, day, phrase, certainty) of every event date of an article with the
+    dateline above."""
+    text = DATELINE + body
+    _, mentions = linked(text, gazetteer)
+    return [(fact.entity.name, prop, str(value), phrase.phrase, certainty)
+            for fact in event_dates(text, mentions, metadata(text, 2019), graph) for prop, value, phrase, certainty, _ in fact.dates]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("The second round of talks opened on Wednesday.", [("startDate", "2019-06-05", "Wednesday")]),
+    ("The second round of talks, which began on Wednesday, drew observers.", [("startDate", "2019-06-05", "Wednesday")]),
+    ("The second round of talks that ended on Thursday left no text.", [("endDate", "2019-06-06", "Thursday")]),
+    ("The second round of talks was held on Wednesday and Thursday.",
+     [("startDate", "2019-06-05", "Wednesday"), ("endDate", "2019-06-06", "Thursday")]),
+    ("On Wednesday, the second round of talks opened in the capital.", [("startDate", "2019-06-05", "Wednesday")]),
+    ("The second round of talks closed yesterday.", [("endDate", "2019-06-08", "yesterday")]),
+    ("Delegates came for the second round of talks. The round opened on Wednesday.",
+     [("startDate", "2019-06-05", "Wednesday")]),
+], ids=["opened on", "which began on", "that ended on", "held on two weekdays", "fronted weekday", "yesterday",
+        "the round named again"])
+def test_a_round_takes_the_weekday_or_relative_day_of_its_own_verb_against_the_dateline(gazetteer, body, expected):
+    assert event_days(body, gazetteer) == [("round-2", p, v, phrase, "Certain") for p, v, phrase in expected]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Russia and Turkey signed a memorandum on Thursday.", [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
+    ("The memorandum was signed on Thursday in the capital.", [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
+    ("The truce took effect on Friday.", [("truce-2016", "inForceFrom", "2019-06-07", "Friday", "Certain")]),
+    ("Envoys attended the signing of a memorandum on safe zones on Thursday.",
+     [("memo", "signedOn", "2019-06-06", "Thursday", "Certain")]),
+    ("The memorandum came in force on June 8.", [("memo", "inForceFrom", "2019-06-08", "June 8", "Probable")]),
+    ("The second round of talks opened on Wednesday. The memorandum was signed the next day.",
+     [("round-2", "startDate", "2019-06-05", "Wednesday", "Certain"),
+      ("memo", "signedOn", "2019-06-06", "the next day", "Probable")]),
+    ("The second round of talks opened on Tuesday and closed on Thursday. The memorandum was signed a day after the talks began.",
+     [("round-2", "startDate", "2019-06-04", "Tuesday", "Certain"),
+      ("memo", "signedOn", "2019-06-05", "a day after", "Probable")]),
+    ("The memorandum was signed a day after the talks began on Tuesday.",
+     [("memo", "signedOn", "2019-06-05", "a day after", "Probable")]),
+], ids=["signed a memorandum on", "was signed on", "took effect on", "the signing of", "came in force on", "the next day",
+        "a day after the talks began", "a day after a weekday of the clause"])
+def test_agreements_take_the_day_of_their_signing_or_taking_effect_and_relative_days_count_from_an_event_before(
+        gazetteer, body, expected):
+    assert event_days(body, gazetteer) == expected
+
+
+@pytest.mark.parametrize("body", [
+    "Sergey Lavrov said on Friday that the second round of talks had opened.",
+    "The second round of talks opened, Sergey Lavrov said on Friday.",
+    "On Friday, Sergey Lavrov said the second round of talks had opened.",
+    "Sergey Lavrov spoke of the second round of talks on Friday.",
+    "The second round of talks opened after Sergey Lavrov arrived on Friday.",
+    "He was speaking a day after the second round of talks came to an end.",
+    "The memorandum was signed the next day.",
+    "Envoys met during the second round of talks in the capital on June 4.",
+], ids=["said on Friday that", "opened, X said on Friday", "On Friday, X said", "spoke of the round on Friday",
+        "another clause's weekday", "a day after the round, no day given it", "the next day, no day before",
+        "one day during the round"])
+def test_a_weekday_or_relative_day_outside_the_events_own_clause_dates_no_event(gazetteer, body):
+    assert event_days(body, gazetteer) == []
+
+
+def test_a_day_that_would_put_a_rounds_first_day_after_its_last_is_left_out(gazetteer):
+    """The build's date-order shape refuses a first day after a last one, whether both are drafted
+    or the last is the reviewed graph's."""
+    assert event_days("The second round of talks ended on Wednesday. The round opened on Thursday.", gazetteer) == [
+        ("round-2", "endDate", "2019-06-05", "Wednesday", "Certain")]
+    reviewed = Graph()
+    reviewed.add((DATA("round-2"), AKG.endDate, Literal("2019-06-04", datatype=XSD.date)))
+    assert event_days("The second round of talks opened on Thursday.", gazetteer, reviewed) == []
+    assert event_days("The second round of talks opened on Monday.", gazetteer, reviewed) == [
+        ("round-2", "startDate", "2019-06-03", "Monday", "Certain")]
+
+
+def test_a_speakers_weekday_dates_the_statement_and_the_rounds_own_phrase_dates_the_round(project, gazetteer):
+    text = (DATELINE + "The second round of talks opened on Wednesday in the capital.\n\n"
+            "Sergey Lavrov said on Friday that the round had opened in good spirits.\n")
+    draft = draft_article(text, "902", "data/sources/902_round.txt", gazetteer, today=date(2019, 7, 1))
+    (project / "data/sources/902_round.txt").write_text(text, encoding="utf-8")
+    path = project / "data/claims/902.yaml"
+    path.write_text(render(draft, "902_round.txt"), encoding="utf-8")
+    facts = [claim.facts for claim in load_claim_file(path, load_sources(project / "data/sources"))]
+    assert [(s, str(o)) for g in facts for s, o in g.subject_objects(AKG.startDate)] == [(DATA("round-2"), "2019-06-05")]
+    assert [str(o) for g in facts for o in g.objects(None, AKG.endDate)] == []
+    assert [str(o) for g in facts for o in g.objects(None, AKG.statedOn)] == ["2019-06-07"]
+    phrases = {(str(g.value(d, AKG.forProperty)), str(g.value(d, AKG.phrase)), str(g.value(d, AKG.certainty)))
+               for g in facts for d in g.subjects(AKG.forProperty, None)}
+    assert (str(AKG.startDate), "Wednesday", str(AKG.Certain)) in phrases
+    assert (str(AKG.statedOn), "Friday", str(AKG.Certain)) in phrases
 
 
 # --- the writer and review -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ quality = benchmark("draft_quality")
 #: The measured means, less a little (each at or above its target): a change that lowers one below
 #: its floor is a regression, even while the mean still meets the target.
 FLOORS = {"entities_f1": 0.9, "statements_precision": 0.9, "statements_recall": 0.86, "statement_dates": 0.97,
-          "roles_recall": 0.73, "quotes_accepted": 1.0}
+          "roles_recall": 0.73, "quotes_accepted": 1.0, "event_dates_precision": 0.95, "event_dates_recall": 0.5}
 
 
 @pytest.fixture(scope="module")

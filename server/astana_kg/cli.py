@@ -213,10 +213,30 @@ def _cmd_default_graph(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A command's parser; with ``intermixed=True`` its positional arguments may come anywhere
+    among its options (``astana-kg draft a.txt --id 005 b.txt``), as ``parse_intermixed_args``
+    takes them, also when the command is reached through the subcommands."""
+
+    def __init__(self, *args, intermixed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.intermixed = intermixed
+        self._parsing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if not self.intermixed or self._parsing:  # the intermixed parse calls this twice itself
+            return super().parse_known_args(args, namespace)
+        self._parsing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._parsing = False
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="astana-kg", description=__doc__.splitlines()[0])
     root.add_argument("--version", action="version", version=f"astana-kg {__version__}")
-    commands = root.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     b = commands.add_parser("build", help="validate, reason and build the store and dump")
     b.add_argument("--out", default=str(project_root() / "build"),
@@ -229,7 +249,7 @@ def parser() -> argparse.ArgumentParser:
                    help="neither read nor write the cache of each source's stages (.NAME.cache/ beside --out)")
     b.set_defaults(func=_cmd_build)
 
-    d = commands.add_parser("draft", help="copy articles into the sources and draft their claims for review",
+    d = commands.add_parser("draft", intermixed=True, help="copy articles into the sources and draft their claims for review",
                             description="Copy ARTICLE byte for byte to data/sources/NNN_<stem>.txt (and its checksum "
                                         "list) and write data/claims/NNN.yaml: claims with verbatim quotes, each "
                                         "status: draft with a confidence and why. Several articles take consecutive "

@@ -117,6 +117,51 @@ def resolve_weekday(name: str, reference: date, before: bool) -> date:
     return reference - timedelta(days=delta) if before else reference + timedelta(days=(target - reference.weekday()) % 7)
 
 
+#: Days a relative phrase counts from its base day.
+OFFSETS = {"yesterday": -1, "the day before": -1, "a day earlier": -1, "today": 0, "earlier today": 0,
+           "a day after": 1, "the next day": 1, "the following day": 1}
+#: Relative phrases that count from the article's day (the others, from a day the text gives before).
+FROM_ARTICLE = ("yesterday", "today", "earlier today")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A phrase's day, how it was found (the derivation's comment) and its certainty."""
+
+    value: date
+    how: str
+    certainty: str
+
+
+def resolve(d: DatePhrase, meta) -> Resolved | None:
+    """The day a weekday or a relative phrase names, counted from the article's day.
+
+    ``meta`` is the article's metadata (:func:`astana_kg.draft.source.metadata`): a weekday is the
+    one on or before the dateline's day (``meta.published``) or, in an article without one, on or
+    after the latest day it prints (``meta.anchor``); "yesterday" and "today" need the dateline.
+    Certain where the dateline prints its year, else Probable; "a day after" is Probable.
+
+    >>> from types import SimpleNamespace
+    >>> meta = SimpleNamespace(published=date(2017, 5, 5), anchor=None, certainty="Certain", year=2017,
+    ...                        year_basis="the year 2017 the article prints")
+    >>> [day] = find_dates("It opened on Wednesday.", 2017)
+    >>> resolve(day, meta)
+    Resolved(value=datetime.date(2017, 5, 3), how='‘Wednesday’ resolved against the dateline’s day, 2017-05-05 (the year 2017 the article prints)', certainty='Certain')
+    """
+    reference = meta.published or meta.anchor
+    basis = "the dateline’s day" if meta.published else "the latest day the article prints"
+    certainty = "Certain" if meta.published and meta.certainty == "Certain" else "Probable"
+    if d.kind == "weekday" and reference:
+        return Resolved(resolve_weekday(d.phrase, reference, before=meta.published is not None),
+                        f"‘{d.phrase}’ resolved against {basis}, {reference.isoformat()} ({meta.year_basis})", certainty)
+    if d.kind == "relative" and reference:
+        if d.word in FROM_ARTICLE and not meta.published:
+            return None
+        return Resolved(reference + timedelta(days=OFFSETS[d.word]), f"‘{d.phrase}’ counted from {basis}, {reference.isoformat()}",
+                        "Probable" if d.word == "a day after" else certainty)
+    return None
+
+
 def month_bounds(phrase: DatePhrase, reference: date) -> tuple[date, date]:
     """The first and last day of the month a phrase such as "last December" names: the latest such
     month before ``reference`` ("last", or a month after the reference's) or of its year."""

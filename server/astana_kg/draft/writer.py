@@ -7,7 +7,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from rdflib import Literal
 from rdflib.namespace import XSD
@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 from ..claims import find_quote
 from ..namespaces import AKG, BASE, DATA
 from . import events as events_module
-from .dates import find_dates, resolve_weekday
+from .dates import find_dates, resolve
 from .linking import Gazetteer, Linker, Mention
 from .quotes import Statement, statements as find_statements
 from .roles import RoleFinder
@@ -159,11 +159,10 @@ class Writer:
         found = find_statements(text, mentions, titles, self.linker)
         self.statement_claims(found, meta)
         self.role_claims(roles)
-        reference = meta.published or meta.anchor
-        for fact in events_module.event_dates(text, mentions, meta.year, reference):
+        for fact in events_module.event_dates(text, mentions, meta, self.gazetteer.graph):
             lines = [f"{term(fact.entity)} akg:{p} {day(v)} ;\n  " + derivation(p, d.phrase, v, c, comment)
                      for p, v, d, c, comment in fact.dates]
-            self.add(fact.span, " .\n".join(lines) + " .", [term(fact.entity)], 0.5, fact.why, [fact.entity])
+            self.add(fact.span, " .\n".join(lines) + " .", [term(fact.entity)], fact.confidence, fact.why, [fact.entity])
             self.counts["event_dates"] += len(fact.dates)
         if not meta.published:
             self.undated_source(meta, found)
@@ -206,23 +205,14 @@ class Writer:
         """The facts dating a statement from a phrase inside ``span``, and whether to the day."""
         phrases = [d for d in find_dates(self.text, meta.year, *span)
                    if not (statement.words and statement.words[0] <= d.begin < statement.words[1])]
-        reference = meta.published or meta.anchor
-        basis = "the dateline’s day" if meta.published else "the latest day the article prints"
         certainty = "Certain" if meta.published and meta.certainty == "Certain" else "Probable"
         for d in phrases:
             value, how = None, ""
-            if d.kind == "weekday" and reference:
-                value = resolve_weekday(d.phrase, reference, before=meta.published is not None)
-                how = f"‘{d.phrase}’ resolved against {basis}, {reference.isoformat()} ({meta.year_basis})"
-            elif d.kind == "relative" and reference:
-                offset = {"yesterday": -1, "the day before": -1, "a day earlier": -1, "today": 0, "earlier today": 0,
-                          "a day after": 1, "the next day": 1, "the following day": 1}[d.word]
-                if d.word in ("yesterday", "today", "earlier today") and not meta.published:
+            if d.kind in ("weekday", "relative"):
+                resolved = resolve(d, meta)
+                if resolved is None:
                     continue
-                value = reference + timedelta(days=offset)
-                how = f"‘{d.phrase}’ counted from {basis}, {reference.isoformat()}"
-                if d.word == "a day after":
-                    certainty = "Probable"
+                value, how, certainty = resolved.value, resolved.how, resolved.certainty
             elif d.kind == "day" and d.start:
                 value, how = d.start, f"the day the attribution prints ({meta.year_basis})" if not d.year_given else "the day printed"
             if value:
