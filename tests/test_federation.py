@@ -577,3 +577,14 @@ def test_an_unreachable_wikidata_without_a_cache_is_a_bad_gateway_naming_it(buil
 def test_fetch_refuses_identifiers_that_are_not_wikidata_iris():
     with pytest.raises(ValueError):
         wikidata.with_values(queries.load("wikidata/labels").text, "item", ["http://example.org/> } ?s ?p ?o {"])
+
+
+def test_a_cached_label_with_a_line_separator_is_read_back_whole(tmp_path):
+    # U+2028 and U+0085 stay unescaped in N-Quads: a quad must not be split at them.
+    graph = ox.NamedNode(wikidata.CACHE_GRAPH)
+    quads = [ox.Quad(ox.NamedNode("http://www.wikidata.org/entity/Q1"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                     ox.Literal(f"one{separator}two", language="en"), graph) for separator in ("\u2028", "\u0085")]
+    path = tmp_path / "cache.nq"
+    wikidata.write_cache(quads, path)
+    read, _ = wikidata.read_cache(path)
+    assert sorted(map(str, read)) == sorted(map(str, quads))

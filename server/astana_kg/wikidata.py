@@ -228,7 +228,9 @@ def fetch(endpoint: str, items: list[str], properties: list[str], *, timeout: fl
 def write_cache(quads: list[ox.Quad], path: Path) -> None:
     """Write the quads as sorted N-Quads (atomically: a partial file never replaces a good one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = sorted(set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()))
+    # One quad per "\n": N-Quads escapes line feeds and carriage returns, not U+2028 or U+0085,
+    # which str.splitlines would also split at.
+    lines = sorted(set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n")[:-1]))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
