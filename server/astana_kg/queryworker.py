@@ -13,7 +13,8 @@ still running after ``long_after`` seconds moves to one of a few long-query slot
 CPU priority, and gives its place back to the queries that follow; when every long slot is taken,
 it is stopped and answered 503 with Retry-After. Past its deadline a query is stopped (503).
 
-This module is kept light: query processes import only it (and ``astana_kg.isolation``).
+This module is kept light: query processes import only it and the plain modules it names
+(``astana_kg.isolation``, ``astana_kg.prefixes``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
+
+from .prefixes import TURTLE_PREFIXES
 
 
 
@@ -189,19 +192,6 @@ def evaluate_update(store: ox.Store, job: Job) -> Outcome:
         store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, default))
     store.flush()
     return Outcome(b"", "", "update", 0, False)
-
-
-#: Prefixes written in Turtle and TriG answers (the project's own and the common vocabularies).
-TURTLE_PREFIXES = {
-    "akg": "https://w3id.org/astana-kg/ontology#", "id": "https://w3id.org/astana-kg/id/",
-    "graph": "https://w3id.org/astana-kg/graph/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
-    "time": "http://www.w3.org/2006/time#", "dcterms": "http://purl.org/dc/terms/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#", "void": "http://rdfs.org/ns/void#",
-    "wd": "http://www.wikidata.org/entity/",
-}
 
 
 def serialize_graph(triples: list, fmt) -> bytes:

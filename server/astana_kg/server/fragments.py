@@ -43,7 +43,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from . import negotiation, origin
 from .errors import HttpError, bad_request, not_acceptable
-from ..queryworker import TURTLE_PREFIXES
+from ..prefixes import TURTLE_PREFIXES
 
 blueprint = Blueprint("fragments", __name__)
 

@@ -48,7 +48,7 @@ from markupsafe import Markup, escape
 from .. import queries as query_files
 from ..graph import Ambiguous, NotFound
 from ..paths import project_root
-from ..queryworker import TURTLE_PREFIXES
+from ..prefixes import TURTLE_PREFIXES
 from . import origin
 from .api import graph as knowledge_graph
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
