@@ -279,7 +279,7 @@ class ServiceProxy:
     def _answer_from_cache(self, handler, body: bytes | None) -> tuple[int, bytes, str]:
         """Evaluate a SPARQL Protocol query request on the cache: (status, body, media type)."""
         from ..queryworker import Job, NotAcceptable
-        from . import sparqltext
+        from .. import sparqltext
 
         pool = self._cache_pool()
         if pool is None:
