@@ -36,7 +36,7 @@ def test_the_dump_holds_the_lines_pyoxigraphs_serializer_writes_even_for_a_liter
     import pyoxigraph as ox
     from rdflib import Literal, URIRef
 
-    from astana_kg.build import sorted_nquads, to_oxigraph
+    from astana_kg.rdftext import sorted_nquads, to_oxigraph
 
     graphs = dict(built.graphs)
     tricky = graphs[URIRef("urn:x-test:tricky")] = type(next(iter(graphs.values())))()

@@ -35,7 +35,7 @@ import pytest
 from astana_kg import cli, queries, wikidata
 from astana_kg.build import build, materialize_default_graph
 from astana_kg.server import create_app
-from astana_kg.server.federation import USER_AGENT
+from astana_kg.wikidata import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_endpoints  # noqa: E402
 from helpers_server import astana_kg_server, executable, oxigraph_server  # noqa: E402

@@ -1,6 +1,6 @@
 """Validation of the build's input: closed vocabulary, SHACL shapes, and violation queries.
 
-Every failure raises :class:`astana_kg.build.InvalidInput` with a report a person can act on:
+Every failure raises :class:`astana_kg.rdftext.InvalidInput` with a report a person can act on:
 which node, which rule, why, and the claim (file and line) the node comes from.
 """
 
@@ -23,11 +23,10 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.serializers.nt import _nt_row
 
 from .namespaces import AKG, GRAPH, PROVENANCE_GRAPH, WIKIDATA_GRAPH
+from .rdftext import InvalidInput, dataset_store, ntriples
 
 
 def _invalid(report: str):
-    from .build import InvalidInput  # the build owns the exit-status mapping
-
     return InvalidInput(report)
 
 
@@ -215,8 +214,6 @@ def shape_runs(inputs) -> list[ShapeRun]:
     on its own (a minimum count is met within one source), and what several sources say of a
     node together is the reasoner's (functional properties, disjoint classes) and the violation
     queries' to check."""
-    from .build import ntriples
-
     types: dict = defaultdict(set)
     for graph in inputs.graphs.values():
         for s, o in graph.subject_objects(RDF.type):
@@ -364,8 +361,6 @@ def run_violation_queries(inputs, checks_dir: Path) -> None:
     files = sorted(checks_dir.glob("*-violation.rq"))
     if not files:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
-    from .build import dataset_store
-
     store = dataset_store(inputs.graphs, inputs.terms)
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []

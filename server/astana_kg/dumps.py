@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .paths import BASE
-from .queryworker import TURTLE_PREFIXES
+from .prefixes import TURTLE_PREFIXES
 from .paths import DUMP_NAME
 
 TRIG_NAME = "astana-kg.trig"

@@ -13,7 +13,8 @@ still running after ``long_after`` seconds moves to one of a few long-query slot
 CPU priority, and gives its place back to the queries that follow; when every long slot is taken,
 it is stopped and answered 503 with Retry-After. Past its deadline a query is stopped (503).
 
-This module is kept light: query processes import only it (and ``astana_kg.isolation``).
+This module is kept light: query processes import only it and the plain modules it names
+(``astana_kg.isolation``, ``astana_kg.prefixes``, ``astana_kg.problems``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
+
+from .prefixes import TURTLE_PREFIXES
+from .problems import Problem, bad_gateway, service_unavailable, syntax_error
 
 
 
@@ -189,19 +193,6 @@ def evaluate_update(store: ox.Store, job: Job) -> Outcome:
         store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, default))
     store.flush()
     return Outcome(b"", "", "update", 0, False)
-
-
-#: Prefixes written in Turtle and TriG answers (the project's own and the common vocabularies).
-TURTLE_PREFIXES = {
-    "akg": "https://w3id.org/astana-kg/ontology#", "id": "https://w3id.org/astana-kg/id/",
-    "graph": "https://w3id.org/astana-kg/graph/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
-    "time": "http://www.w3.org/2006/time#", "dcterms": "http://purl.org/dc/terms/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#", "void": "http://rdfs.org/ns/void#",
-    "wd": "http://www.wikidata.org/entity/",
-}
 
 
 def serialize_graph(triples: list, fmt) -> bytes:
@@ -481,8 +472,7 @@ class QueryPool:
         worker.kill()
 
     def run(self, job: Job, timeout: float) -> Outcome:
-        """Run ``job``; its outcome, or the HttpError that answers it."""
-        from .server.errors import bad_gateway, service_unavailable, syntax_error, HttpError
+        """Run ``job``; its outcome, or the Problem that answers it."""
 
         deadline = time.monotonic() + timeout
         for attempt in (1, 2):
@@ -494,11 +484,11 @@ class QueryPool:
                     continue  # the process was killed from outside: run the job again on a fresh one
                 if died.reason == "memory":
                     mb = (self.options.memory_bytes or 0) // (1024 * 1024)
-                    raise HttpError(503, f"the {job.operation} needed more memory than the {mb} MB each one may "
+                    raise Problem(503, f"the {job.operation} needed more memory than the {mb} MB each one may "
                                          "use, and was stopped; narrow it (LIMIT, fewer variables, more selective "
                                          "patterns)", limit="memory", memory_mb=mb) from None
                 if died.reason == "stack":
-                    raise HttpError(400, f"the {job.operation} is nested too deeply to evaluate") from None
+                    raise Problem(400, f"the {job.operation} is nested too deeply to evaluate") from None
                 raise service_unavailable(f"the query process stopped while running the {job.operation} "
                                           f"({died.reason}); it was replaced", 1) from None
         if status == "ok":
@@ -510,16 +500,14 @@ class QueryPool:
         if status == "remote":
             raise bad_gateway(f"a remote SERVICE or LOAD failed: {value}")
         if status == "failed":
-            raise HttpError(400, f"the {job.operation} could not be applied: {value}")
+            raise Problem(400, f"the {job.operation} could not be applied: {value}")
         if status == "memory":
             mb = (self.options.memory_bytes or 0) // (1024 * 1024)
-            raise HttpError(503, f"the {job.operation} needed more memory than the {mb} MB each one may use, "
+            raise Problem(503, f"the {job.operation} needed more memory than the {mb} MB each one may use, "
                                  "and was stopped", limit="memory", memory_mb=mb)
         raise RuntimeError(value)
 
     def _run_once(self, job: Job, deadline: float, timeout: float):
-        from .server.errors import service_unavailable
-
         if not self.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise service_unavailable(f"all {self.size} query processes stayed busy for {timeout:g} s", int(timeout) or 1)
         slot_held, long_held = True, False

@@ -52,6 +52,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
+from .rdftext import Terms, load_lines, ntriples
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
 REFLEXIVE_TRIVIAL = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
@@ -337,9 +338,7 @@ def _triple(quad) -> tuple:
 def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
     """A store whose default graph holds ``graphs`` and everything the rules add to them, until
     nothing new follows; what was added is also in the graph ``ENTAILED``. ``terms``: a
-    :class:`astana_kg.build.Terms` that has written some of their terms already."""
-    from .build import Terms, load_lines
-
+    :class:`astana_kg.rdftext.Terms` that has written some of their terms already."""
     terms = Terms() if terms is None else terms
     store = ox.Store()
     load_lines(store, (triple + " ." for graph in graphs for triple in terms.triples(graph)), ox.RdfFormat.N_TRIPLES)
@@ -453,8 +452,6 @@ class Inferred:
 
 def _ntriples(triples, terms) -> bytes:
     """Triples as sorted N-Triples: the same graph gives the same bytes."""
-    from .build import ntriples
-
     return ntriples(triples, terms).encode()
 
 
@@ -482,9 +479,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
     only from several graphs together; raise :class:`InconsistentData` if the union of
     everything is inconsistent. ``cache`` (a :class:`astana_kg.cache.Cache`) keeps what each
-    source entails; ``terms`` (a :class:`astana_kg.build.Terms`), the build's terms as N-Triples writes them."""
-    from .build import Terms
-
+    source entails; ``terms`` (a :class:`astana_kg.rdftext.Terms`), the build's terms as N-Triples writes them."""
     terms = Terms() if terms is None else terms
     rules = compile_rules(ontology)
     curation = Graph()

@@ -47,9 +47,10 @@ import urllib.parse
 
 import pyoxigraph as ox
 
+from . import sparqltext
 from .paths import BASE
 from .queryworker import Job, Outcome, QueryPool, evaluate
-from .server.errors import HttpError, bad_gateway, forbidden, service_unavailable
+from .problems import Problem, bad_gateway, forbidden, service_unavailable
 
 #: The graph an external engine holds the merge of the named graphs in (the embedded store's default graph).
 DEFAULT_GRAPH = BASE + "graph/default"
@@ -78,7 +79,7 @@ class Deadline:
         return self.left() <= 0
 
 
-class DeadlinePassed(HttpError):
+class DeadlinePassed(Problem):
     """503: the query ran past its deadline in the engine (the connection to it is closed)."""
 
     def __init__(self, deadline: Deadline):
@@ -233,7 +234,6 @@ class RemoteStore:
         """The results of ``query``, as ``pyoxigraph.Store.query`` gives them; ``kind`` ("solutions",
         "boolean" or "graph"), when known, says which formats to ask for."""
         from .graph import bind_values
-        from .server import sparqltext
 
         if substitutions:
             query = bind_values(query, {variable.value: term for variable, term in substitutions.items()})
@@ -311,7 +311,7 @@ class RemoteStore:
             detail = response.read(2000).decode("utf-8", "replace").strip()
             connection.close()
             if response.status == 400:
-                raise HttpError(400, f"the store's engine refused the query: {detail}")
+                raise Problem(400, f"the store's engine refused the query: {detail}")
             raise bad_gateway( f"the store at {self.url} answered {response.status}: {detail[:500]}")
         if response.getheader("X-SQL-State"):  # Virtuoso's "anytime" answer: what it found before its own limit
             state = response.getheader("X-SQL-State")
@@ -333,10 +333,8 @@ def check_functions(text: str) -> None:
     >>> check_functions('PREFIX b: <bif:> SELECT (b:http_get("http://127.0.0.1:9/") AS ?x) {}')
     Traceback (most recent call last):
     ...
-    astana_kg.server.errors.HttpError: the function <bif:http_get> is refused: ...
+    astana_kg.problems.Problem: the function <bif:http_get> is refused: ...
     """
-    from .server import sparqltext
-
     for iri, start in sparqltext.function_calls(text):
         if not iri.startswith(ALLOWED_FUNCTIONS) or ":" not in iri:
             raise forbidden(f"the function <{iri}> is refused: queries run in the store's engine, where a function "
@@ -373,7 +371,7 @@ class RemotePool:
         bound = _Bound(self.store, deadline, checked.kind)
         try:
             return evaluate(bound, job)
-        except HttpError:
+        except Problem:
             raise
         except (SyntaxError, OSError, ValueError) as error:
             if deadline.passed():

@@ -39,11 +39,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import __version__
 from . import queries as query_files
 from .paths import BASE
 from .paths import project_root
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
+#: How the endpoint names itself to Wikidata and to the SERVICE endpoints it calls for its users.
+USER_AGENT = (f"astana-kg/{__version__} (https://w3id.org/astana-kg/; SPARQL endpoint federating on behalf "
+              "of its users)")
 CACHE_GRAPH = BASE + "graph/cache/wikidata"
 CHECKED_GRAPH = BASE + "graph/cache/wikidata-checked"
 #: The cache graphs, the one that answers first: a fetched copy wins over the checked claims.
@@ -173,8 +177,6 @@ def linked_items(store: ox.Store) -> list[str]:
 
 def select(endpoint: str, text: str, timeout: float = 60.0) -> list[tuple[str, str, ox.Literal | ox.NamedNode]]:
     """POST a SELECT ?item ?property ?value query to ``endpoint`` with a descriptive User-Agent."""
-    from .server.federation import USER_AGENT
-
     request = urllib.request.Request(
         endpoint, data=urllib.parse.urlencode({"query": text}).encode("utf-8"), method="POST",
         headers={"User-Agent": USER_AGENT, "Accept": "application/sparql-results+json",

@@ -16,7 +16,7 @@ The views parse parameters and call :func:`call`, which turns the graph's errors
 >>> parse_int({"limit": "0"}, "limit", 50, 1, 500)
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: limit='0' must be a whole number from 1 to 500
+astana_kg.problems.Problem: limit='0' must be a whole number from 1 to 500
 """
 
 from __future__ import annotations

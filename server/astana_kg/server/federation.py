@@ -36,15 +36,11 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from .. import __version__
-from ..wikidata import WIKIDATA_ENDPOINT, cache_graph_of
+from ..wikidata import USER_AGENT, WIKIDATA_ENDPOINT, cache_graph_of
 from .errors import HttpError, forbidden
 
 #: The mirror value that answers from the offline Wikidata cache.
 CACHE = "cache"
-
-USER_AGENT = (f"astana-kg/{__version__} (https://w3id.org/astana-kg/; SPARQL endpoint federating on behalf "
-              "of its users)")
 
 #: How the query engine reports an error answer of a SERVICE endpoint.
 _ENGINE_ERROR = re.compile(r"Error (\d{3}) ([^\n]*?) returned by (\S+) with payload:\n?(.*)", re.DOTALL)
@@ -279,7 +275,7 @@ class ServiceProxy:
     def _answer_from_cache(self, handler, body: bytes | None) -> tuple[int, bytes, str]:
         """Evaluate a SPARQL Protocol query request on the cache: (status, body, media type)."""
         from ..queryworker import Job, NotAcceptable
-        from . import sparqltext
+        from .. import sparqltext
 
         pool = self._cache_pool()
         if pool is None:

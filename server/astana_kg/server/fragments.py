@@ -43,7 +43,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from . import negotiation, origin
 from .errors import HttpError, bad_request, not_acceptable
-from ..queryworker import TURTLE_PREFIXES
+from ..prefixes import TURTLE_PREFIXES
 
 blueprint = Blueprint("fragments", __name__)
 
@@ -86,7 +86,7 @@ def parse_term(value: str | None, position: str):
     >>> parse_term('"x', "object")
     Traceback (most recent call last):
     ...
-    astana_kg.server.errors.HttpError: object='"x' is not a valid literal: write "text", "text"@lang or "text"^^datatype
+    astana_kg.problems.Problem: object='"x' is not a valid literal: write "text", "text"@lang or "text"^^datatype
     """
     if value is None:
         return None
@@ -309,7 +309,7 @@ def parse_page(value: str | None) -> int:
     >>> parse_page("0")
     Traceback (most recent call last):
     ...
-    astana_kg.server.errors.HttpError: page='0' is not a page number (a whole number from 1 to 100000)
+    astana_kg.problems.Problem: page='0' is not a page number (a whole number from 1 to 100000)
     """
     if value is None or value == "":
         return 1

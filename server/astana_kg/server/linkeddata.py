@@ -48,7 +48,7 @@ from markupsafe import Markup, escape
 from .. import queries as query_files
 from ..graph import Ambiguous, NotFound
 from ..paths import project_root
-from ..queryworker import TURTLE_PREFIXES
+from ..prefixes import TURTLE_PREFIXES
 from . import origin
 from .api import graph as knowledge_graph
 from .errors import PROBLEM_JSON, HttpError, not_acceptable
@@ -192,7 +192,7 @@ def choose_variant(accept: str | None, variants: tuple[Variant, ...] = VARIANTS)
     >>> choose_variant("image/png").status
     Traceback (most recent call last):
     ...
-    astana_kg.server.errors.HttpError: none of the media types accepted (image/png) can be produced; supported: text/html, ...
+    astana_kg.problems.Problem: none of the media types accepted (image/png) can be produced; supported: text/html, ...
     """
     ranges = parse_accept(accept)
     chosen, chosen_q = None, 0.0

@@ -32,7 +32,7 @@ range accepts nothing (406 where the header is all there is to go by).
 >>> choose("graph", "application/sparql-results+json")
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: none of the media types accepted (application/sparql-results+json) can be produced; supported: text/turtle, ...
+astana_kg.problems.Problem: none of the media types accepted (application/sparql-results+json) can be produced; supported: text/turtle, ...
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _named(kind: str, names: list[str]):
     >>> _named("solutions", ["turtle"])
     Traceback (most recent call last):
     ...
-    astana_kg.server.errors.HttpError: the format 'turtle' is an RDF graph format, and a SELECT or ASK query answers solutions: use json, xml, csv or tsv (or their media types)
+    astana_kg.problems.Problem: the format 'turtle' is an RDF graph format, and a SELECT or ASK query answers solutions: use json, xml, csv or tsv (or their media types)
     """
     other = "solutions" if kind == "graph" else "graph"
     chosen: dict = {}

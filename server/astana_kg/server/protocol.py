@@ -16,15 +16,15 @@ carry only the dataset and the other parameters (``format``, ``timeout``).
 >>> parse("PUT", "", None, b"").status
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: PUT is not allowed here; use GET or POST
+astana_kg.problems.Problem: PUT is not allowed here; use GET or POST
 >>> parse("POST", "query=ASK%20%7B%7D", "application/sparql-query", b"SELECT * {}")
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: the request has conflicting forms: a POST carries its operation in the body, but the URL also holds 'query='; put only the dataset and other parameters in the URL
+astana_kg.problems.Problem: the request has conflicting forms: a POST carries its operation in the body, but the URL also holds 'query='; put only the dataset and other parameters in the URL
 >>> parse("GET", "query=ASK%7B%7D&default-graph-uri=http%3A%2F%2F%5B", None, b"")
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: default-graph-uri='http://[' is not a valid absolute IRI: ...
+astana_kg.problems.Problem: default-graph-uri='http://[' is not a valid absolute IRI: ...
 """
 
 from __future__ import annotations

@@ -12,16 +12,16 @@ that was checked; and the query processes cannot reach the network but through t
 >>> check("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "query", [])
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: SERVICE <http://127.0.0.1:9/> is not on this endpoint's federation allow-list
+astana_kg.problems.Problem: SERVICE <http://127.0.0.1:9/> is not on this endpoint's federation allow-list
 >>> check("SELECT * WHERE { #\\rSERVICE <http://127.0.0.1:9/> { ?s ?p ?o }\\n}", "query", [])
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: SERVICE <http://127.0.0.1:9/> is not on this endpoint's federation allow-list
+astana_kg.problems.Problem: SERVICE <http://127.0.0.1:9/> is not on this endpoint's federation allow-list
 """
 
 from __future__ import annotations
 
-from . import sparqltext
+from .. import sparqltext
 from .errors import forbidden
 
 #: A text whose nesting can reach the engine's limit has more opening brackets than this in all.

@@ -15,15 +15,15 @@ starts an operation's pattern.
 >>> apply_dataset("DELETE WHERE { ?s ?p ?o }", ["http://ex/g"], [])
 Traceback (most recent call last):
 ...
-astana_kg.server.errors.HttpError: using-graph-uri and using-named-graph-uri cannot apply to the DELETE WHERE shorthand (which takes no USING clause); write it as DELETE { ... } WHERE { ... }
+astana_kg.problems.Problem: using-graph-uri and using-named-graph-uri cannot apply to the DELETE WHERE shorthand (which takes no USING clause); write it as DELETE { ... } WHERE { ... }
 """
 
 from __future__ import annotations
 
 import re
 
+from .. import sparqltext
 from .errors import bad_request
-from . import sparqltext
 
 
 def apply_dataset(text: str, default_graphs: list[str], named_graphs: list[str]) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import bad_request
+from .problems import bad_request
 
 #: Deeper nesting of ``{``, ``(`` and ``[`` than this is refused before the engine sees it (its
 #: recursive-descent parser overflows its stack past about 2,000 levels).
