@@ -169,7 +169,8 @@ def _cmd_serve(args) -> int:
     # granian: connections are read and written by an event loop in Rust, and the front
     # (astana_kg.server.front) reads request bodies on an event loop too, so slow and idle
     # clients hold no Python thread; the threads run the app on complete requests only.
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+    # (astana_kg.server.launch: granian, with the app's modules imported once before the workers fork.)
+    command = [sys.executable, "-m", "astana_kg.server.launch", "--interface", "asgi", "--factory",
                "--workers", str(workers),
                "--host", args.host, "--port", str(args.port), "--no-ws", "--log-level", "warning",
                # A client has this long to send a request's headers (on a new or a kept-alive connection).
