@@ -9,11 +9,16 @@ so that its passes do not write to them and copy them page by page into every wo
 
 Importing them starts no thread and opens nothing (the app reads its configuration and opens
 the store in ``create_front``, in each worker).
+
+A worker holds the stop signals it receives while it starts (``front.hold_stop_signals``): a
+SIGTERM sent to the server while a worker is being replaced still stops that worker at once.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import sys
 
 #: Imported before the workers are forked (what ``front:create_front`` would import in each).
@@ -30,8 +35,23 @@ def preload() -> None:
     gc.freeze()
 
 
+def _hold_stop_signals_in_worker() -> None:
+    from astana_kg.server import front
+
+    front.hold_stop_signals()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, front.STOP_SIGNALS)  # one sent meanwhile is held now
+
+
 def main() -> None:
     preload()
+    from astana_kg.server import front
+
+    # From its first instant, a worker keeps a stop signal that comes before granian listens for
+    # it (the handlers it inherits from this process would lose it), and acts on it at start-up.
+    # The signals are blocked across the fork, so that none falls between fork and handler.
+    os.register_at_fork(before=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, front.STOP_SIGNALS),
+                        after_in_parent=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, front.STOP_SIGNALS),
+                        after_in_child=_hold_stop_signals_in_worker)
     from granian.cli import entrypoint
 
     sys.argv[0] = "granian"
