@@ -164,10 +164,13 @@ def _cmd_serve(args) -> int:
             return ERROR
         env.update(ASTANA_KG_ALLOW_UPDATE="1", ASTANA_KG_UPDATE_TOKEN=token)
         workers = 1  # one writer: the store is opened read-write by a single process
+    # Each worker keeps a cache of its own: the budget is shared out, so more workers take no more memory.
+    env["ASTANA_KG_CACHE_BYTES"] = str(args.cache_mb * 1024 * 1024 // max(1, workers))
     # granian: connections are read and written by an event loop in Rust, and the front
     # (astana_kg.server.front) reads request bodies on an event loop too, so slow and idle
     # clients hold no Python thread; the threads run the app on complete requests only.
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+    # (astana_kg.server.launch: granian, with the app's modules imported once before the workers fork.)
+    command = [sys.executable, "-m", "astana_kg.server.launch", "--interface", "asgi", "--factory",
                "--workers", str(workers),
                "--host", args.host, "--port", str(args.port), "--no-ws", "--log-level", "warning",
                # A client has this long to send a request's headers (on a new or a kept-alive connection).
@@ -302,6 +305,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--byte-cap", type=int, default=32 * 1024 * 1024,
                    help="most bytes of results returned (default 32 MiB)")
     s.add_argument("--max-request-bytes", type=int, default=1024 * 1024, help="request size limit (default 1 MB)")
+    s.add_argument("--cache-mb", type=int, default=64,
+                   help="memory for cached answers, in MiB, across all workers (default 64): each worker's "
+                        "cache holds its share")
     s.add_argument("--no-cors", dest="cors", action="store_false", help="do not send CORS headers")
     s.add_argument("--service-allow", nargs="*", default=["https://query.wikidata.org/sparql"],
                    help="endpoints a SERVICE clause may call (default: Wikidata's)")

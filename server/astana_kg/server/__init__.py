@@ -85,6 +85,7 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_BYTE_CAP": ("BYTE_CAP", int),
     "ASTANA_KG_NETWORK_ISOLATION": ("NETWORK_ISOLATION", str),
     "ASTANA_KG_CACHE_MAX_AGE": ("CACHE_MAX_AGE", int),
+    "ASTANA_KG_CACHE_BYTES": ("CACHE_BYTES", int),
     "ASTANA_KG_EAGER": ("EAGER", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
     "ASTANA_KG_SERVER_URL": ("SERVER_URL", origin.normalize),

@@ -32,6 +32,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import os
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -61,6 +63,7 @@ class Front:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    resend_held_stop_signal()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     self.executor.shutdown(wait=False, cancel_futures=True)
@@ -187,6 +190,34 @@ def _call_wsgi(app, environ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
             result.close()
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in started["headers"]]
     return int(started["status"].split(" ", 1)[0]), headers, payload
+
+
+#: The stop signals (SIGTERM, SIGINT) a worker received while it was starting, before granian
+#: listened for them.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_held_stop_signals: list[int] = []
+
+
+def hold_stop_signals() -> None:
+    """Keep the stop signals this process receives from now on, until :func:`resend_held_stop_signal`.
+
+    A worker forked by granian's main process inherits its handlers, which set the main process's
+    flags (in the worker's copy of them): a SIGTERM that comes while the worker is still making the
+    app (opening the store, starting its query processes) would be lost, and the worker would then
+    serve on until killed. The main process calls this in each worker as it is forked
+    (``astana_kg.server.launch``).
+    """
+    _held_stop_signals.clear()
+    for number in STOP_SIGNALS:
+        signal.signal(number, lambda received, frame: _held_stop_signals.append(received))
+
+
+def resend_held_stop_signal() -> None:
+    """Send this process again the first stop signal it held, once granian listens for it (at the
+    application's start-up): the worker then stops as it would have."""
+    if _held_stop_signals:
+        os.kill(os.getpid(), _held_stop_signals[0])
+        _held_stop_signals.clear()
 
 
 def _exit_worker() -> None:

@@ -1,0 +1,87 @@
+"""How `astana-kg serve` stops: SIGTERM to its process group ends every process of it promptly,
+also while granian is replacing a worker that died."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_server import astana_kg_server, server_group  # noqa: E402
+
+#: granian's --workers-kill-timeout in `astana-kg serve`: how long it waits for a worker that does not stop.
+KILL_TIMEOUT = 10.0
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"not within {timeout:g} s: {what}")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state first), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def living_in_group(group: int) -> list[int]:
+    """The processes of ``group`` that still run (a zombie has ended: it only waits to be reaped)."""
+    found = []
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        fields = _stat(pid)
+        if fields is not None and int(fields[2]) == group and fields[0] != "Z":
+            found.append(pid)
+    return found
+
+
+def server_workers(main: int) -> list[int]:
+    """The worker processes granian's main process runs (its children that are not query processes)."""
+    workers = []
+    for pid in living_in_group(main):
+        fields = _stat(pid)
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields is not None and int(fields[1]) == main and b"astana_kg.queryworker" not in command:
+            workers.append(pid)
+    return workers
+
+
+def test_sigterm_stops_the_server_at_once_while_a_killed_worker_is_being_replaced(built):
+    with astana_kg_server(built.out, workers=2) as base:
+        group = server_group(base)  # the main process leads the group
+        workers = wait_for(lambda: (lambda w: w if len(w) == 2 else None)(server_workers(group)), 30,
+                           "two workers")
+        os.kill(workers[0], signal.SIGKILL)
+        wait_for(lambda: (lambda w: len(w) == 2 and workers[0] not in w)(server_workers(group)), 30,
+                 "the killed worker replaced")
+        # The replacement is still making the app (the store, its query processes): stop the server now.
+        sent = time.monotonic()
+        os.killpg(group, signal.SIGTERM)
+        wait_for(lambda: not living_in_group(group), 2 * KILL_TIMEOUT, "the server's processes ended")
+        took = time.monotonic() - sent
+        assert took < KILL_TIMEOUT / 2, f"the server took {took:.1f} s to stop"
+
+
+def test_a_replacement_worker_sent_sigterm_while_it_starts_ends_instead_of_serving_on(built):
+    with astana_kg_server(built.out, workers=2) as base:
+        group = server_group(base)
+        workers = wait_for(lambda: (lambda w: w if len(w) == 2 else None)(server_workers(group)), 30,
+                           "two workers")
+        os.kill(workers[0], signal.SIGKILL)
+        replacement = wait_for(lambda: next((w for w in server_workers(group) if w not in workers), None), 30,
+                               "the killed worker's replacement")
+        os.kill(replacement, signal.SIGTERM)  # it is still making the app: granian does not listen yet
+        wait_for(lambda: replacement not in living_in_group(group), KILL_TIMEOUT / 2,
+                 "the replacement worker ended on SIGTERM")
