@@ -202,11 +202,21 @@ def build() -> None:
     write_stamp("build", {"inputs": inputs, "directory": str(link.resolve())})
 
 
+def keep_bytecode() -> None:
+    """Compiled modules go to ``.venv/pycache`` (PYTHONPYCACHEPREFIX), also where the environment
+    sets PYTHONDONTWRITEBYTECODE: every process the commands start (the build, the server and its
+    workers and query processes, each test worker) then reads the package's and the tests' bytecode
+    instead of compiling them again, and the checkout holds no ``__pycache__``."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(VENV / "pycache")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    keep_bytecode()
     try:
         if command == "run":
             install()
