@@ -10,14 +10,8 @@ import pytest
 from astana_kg import cli
 from astana_kg.build import DUMP_NAME, INFO_NAME, InvalidInput, build
 
-
-def append_claim(project, source_id: str, claim: str) -> tuple[Path, int]:
-    """Append ``claim`` to the source's claim file; return the file and its lines before the claim
-    (the claim's first line is the next one)."""
-    path = project / "data" / "claims" / f"{source_id}.yaml"
-    text = path.read_text(encoding="utf-8").rstrip("\n")
-    path.write_text(text + "\n" + claim, encoding="utf-8")
-    return path, len(text.splitlines())
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_project import append_claim, build_report  # noqa: E402
 
 
 def test_a_build_writes_the_store_the_sorted_dump_and_its_identity(built):
@@ -84,8 +78,7 @@ def test_the_build_command_leaves_at_once_with_its_whole_summary_written_to_a_pi
 def test_a_quote_missing_from_its_source_stops_the_build_naming_file_and_claim(project_copy, capsys):
     append_claim(project_copy, "002", '  - quote: "Lavrov resigned in protest"\n'
                                       '    facts: |\n      id:lavrov-resignation a akg:Event ; rdfs:label "resignation"@en .\n')
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "002.yaml:" in err and "'Lavrov resigned in protest'" in err and "not found verbatim" in err
     assert not (project_copy / "build").exists()
@@ -105,8 +98,7 @@ def test_a_role_without_a_holder_stops_the_build_naming_the_node_and_the_shape(p
 def test_an_unknown_wikidata_identifier_stops_the_build(project_copy, capsys):
     links = project_copy / "data" / "curation" / "wikidata-links.tsv"
     links.write_text(links.read_text() + "sergey-lavrov\tQ1234567\n")
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "wikidata-links.tsv:" in err and "Q1234567" in err and "not in data/wikidata/verified-qids.tsv" in err
 
@@ -117,8 +109,7 @@ def test_an_unknown_ontology_term_is_reported_at_the_line_of_the_claim_file_that
                                                      '      id:sergey-lavrov a akg:Person ;\n'        # lines + 3
                                                      '        rdfs:label "Sergey Lavrov"@en ;\n'      # lines + 4
                                                      '        a akg:Diplomat .\n')                   # lines + 5
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert f"{claims}:{lines + 5}: akg:Diplomat is not a term of the ontology" in err
     assert f"{claims}:{lines + 1}:" not in err
@@ -131,8 +122,7 @@ def test_part_of_between_two_events_stops_the_build_at_the_line_that_writes_it(p
                                                      '      id:astana-round-4-plenary-meeting a akg:Meeting ;\n'  # lines + 3
                                                      '        rdfs:label "plenary meeting"@en ;\n'          # lines + 4
                                                      '        akg:partOf id:astana-round-4 .\n')            # lines + 5
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "akg:partOf links a party to a party" in err
     assert "only an akg:Party is akg:partOf something" in err and "akg:partOf points to an akg:Party" in err
@@ -177,8 +167,7 @@ def test_missing_input_files_are_invalid_input_each_named(project_copy, capsys):
     identifiers = project_copy / "data" / "curation" / "identifiers.tsv"
     qids.unlink()
     identifiers.unlink()
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert err.startswith("astana-kg build: invalid input, nothing was written\nmissing input files:\n")
     assert f"  {qids}: no such file\n" in err and f"  {identifiers}: no such file\n" in err
@@ -189,8 +178,7 @@ def test_missing_input_files_are_invalid_input_each_named(project_copy, capsys):
 def test_a_deleted_claim_file_is_named_and_not_the_files_that_refer_to_its_entities(project_copy, capsys):
     claims = project_copy / "data" / "claims" / "003.yaml"
     claims.unlink()
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1
     assert f"  {claims}: no such file; it holds the claims of 003_6a7ef684703209c4.txt" in err
     assert "wikidata-links.tsv" not in err

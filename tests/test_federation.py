@@ -38,6 +38,7 @@ from astana_kg.server import create_app
 from astana_kg.wikidata import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_endpoints  # noqa: E402
+from helpers_project import build_report  # noqa: E402
 from helpers_server import astana_kg_server, executable, oxigraph_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -397,8 +398,7 @@ def test_a_checked_claim_with_an_unlisted_property_is_refused_naming_its_line(pr
 def test_a_build_without_the_checked_claims_file_is_invalid_input_naming_it(project_copy, capsys):
     claims = project_copy / "data" / "wikidata" / "verified-claims.tsv"
     claims.unlink()
-    status = cli.main(["build", "--root", str(project_copy), "--out", str(project_copy / "build")])
-    err = capsys.readouterr().err
+    status, err = build_report(project_copy, capsys)
     assert status == 1 and f"{claims}: no such file" in err, err
     assert not (project_copy / "build").exists()
 

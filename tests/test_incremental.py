@@ -16,6 +16,9 @@ from astana_kg import checks, cli
 from astana_kg.build import DUMP_NAME, InvalidInput, build
 from astana_kg.cache import cache_directory
 
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_project import append_claim  # noqa: E402
+
 INPUT_DIRS = ("ontology", "data", "shapes", "queries")
 
 #: A claim of source 002 about an event no other source names: it changes that source's graph only.
@@ -28,11 +31,6 @@ def copy_project(root: Path, directory: Path) -> Path:
     for name in INPUT_DIRS:
         shutil.copytree(root / name, directory / name)
     return directory
-
-
-def append_claim(project: Path, source_id: str, claim: str) -> None:
-    path = project / "data" / "claims" / f"{source_id}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + claim, encoding="utf-8")
 
 
 def dump_digest(result) -> str:

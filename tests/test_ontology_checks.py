@@ -1,19 +1,13 @@
 """What the ontology and the shapes refuse: each contradiction or ill-typed value in a broken copy
 of the input stops the build (exit status 1), and the report names what and where."""
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from astana_kg import cli
-
-
-def append_claim(project, source_id: str, claim: str) -> None:
-    path = project / "data" / "claims" / f"{source_id}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + claim, encoding="utf-8")
-
-
-def build_report(project, capsys) -> tuple[int, str]:
-    status = cli.main(["build", "--root", str(project), "--out", str(project / "build")])
-    return status, capsys.readouterr().err
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from helpers_project import append_claim, append_to_ontology, build_report  # noqa: E402
 
 
 def test_an_ill_typed_date_stops_the_build_though_no_range_declares_xsd_date(project_copy, capsys):
@@ -89,19 +83,15 @@ def test_an_event_located_at_a_person_stops_the_build_naming_the_shape(project_c
 
 
 def test_an_ontology_term_the_ontology_does_not_define_stops_the_build(project_copy, capsys):
-    ontology = project_copy / "ontology" / "astana-kg.ttl"
-    ontology.write_text(ontology.read_text(encoding="utf-8") + "\nakg:Person rdfs:subClassOf akg:Human .\n",
-                        encoding="utf-8")
+    append_to_ontology(project_copy, "akg:Person rdfs:subClassOf akg:Human .")
     status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "undefined-term-violation.rq" in err and "ontology#Human" in err
 
 
 def test_an_ontology_axiom_the_reasoner_cannot_compile_stops_the_build_naming_it(project_copy, capsys):
-    ontology = project_copy / "ontology" / "astana-kg.ttl"
-    ontology.write_text(ontology.read_text(encoding="utf-8") + "\n[ a owl:Restriction ; owl:onProperty akg:roleOf ; "
-                        "owl:hasValue <https://w3id.org/astana-kg/id/russia> ] rdfs:subClassOf akg:GuarantorRole .\n",
-                        encoding="utf-8")
+    append_to_ontology(project_copy, "[ a owl:Restriction ; owl:onProperty akg:roleOf ; "
+                       "owl:hasValue <https://w3id.org/astana-kg/id/russia> ] rdfs:subClassOf akg:GuarantorRole .")
     status, err = build_report(project_copy, capsys)
     assert status == 1, err
     assert "astana-kg.ttl" in err and "owl#hasValue" in err
@@ -110,9 +100,7 @@ def test_an_ontology_axiom_the_reasoner_cannot_compile_stops_the_build_naming_it
 
 def test_a_relative_iri_in_the_ontology_stops_the_build_naming_the_file(project_copy, capsys):
     # Resolved against the file's place, it would put the checkout's path into the published ontology.
-    path = project_copy / "ontology" / "astana-kg.ttl"
-    path.write_text(path.read_text(encoding="utf-8") + "\n<Mediator> a <http://www.w3.org/2002/07/owl#Class> .\n",
-                    encoding="utf-8")
+    append_to_ontology(project_copy, "<Mediator> a <http://www.w3.org/2002/07/owl#Class> .")
     status, err = build_report(project_copy, capsys)
     assert status == 1
     assert "astana-kg.ttl: a relative IRI, <Mediator>: every IRI must be absolute" in err
