@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .. import queries as query_files
 from ..paths import INFO_NAME, STORE_NAME, project_root
 from . import description, negotiation, origin, protocol, safety
-from .errors import PROBLEM_JSON, HttpError, forbidden, not_found, payload_too_large, syntax_error, unauthorized
+from .errors import HttpError, error_answer, forbidden, not_found, payload_too_large, syntax_error, unauthorized
 from ..queryworker import Job, NotAcceptable, Outcome, ProcessOptions, QueryPool, serialize_graph
 from .federation import ServiceProxy
 from .updates import apply_dataset, names_its_dataset
@@ -475,7 +475,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(HttpError)
     def http_error(error: HttpError):
-        return Response(error.body(), error.status, {**error.headers, "Content-Type": PROBLEM_JSON})
+        status, headers, body = error_answer(error)
+        return Response(body, status, headers)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error):

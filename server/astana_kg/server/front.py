@@ -37,7 +37,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from .errors import HttpError, PROBLEM_JSON, payload_too_large
+from .errors import HttpError, PROBLEM_JSON, error_answer, payload_too_large
 
 
 class Front:
@@ -319,10 +319,10 @@ class HotPath:
         try:
             answer = answer_query(endpoint, sparql, accept, if_none_match, self.base_iri, prepared)
         except HttpError as error:
-            return self._finish(sparql, started, *_problem(error), None)
+            return self._finish(sparql, started, *error_answer(error), None)
         except Exception:  # a server fault: logged, and answered 500, as the framework does
             self.app.logger.exception("Exception on /sparql [GET]")
-            return self._finish(sparql, started, *_problem(HttpError(500, InternalServerError.description)), None)
+            return self._finish(sparql, started, *error_answer(HttpError(500, InternalServerError.description)), None)
         return self._finish(sparql, started, answer.status, answer.headers, answer.body, answer.rows)
 
     def _finish(self, sparql, started, status, headers, body, rows):
@@ -333,11 +333,6 @@ class HotPath:
         headers = {**headers, **cors_headers(self.app.config)}
         log_request("GET", "/sparql", status, (time.perf_counter() - started) * 1000, query_hash(sparql.text), rows)
         return status, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()], body
-
-
-def _problem(error: HttpError) -> tuple[int, dict[str, str], bytes]:
-    """The status, headers and body the app's error handler answers an HttpError with."""
-    return error.status, {**error.headers, "Content-Type": PROBLEM_JSON}, error.body()
 
 
 def create_front(config: dict | None = None) -> Front:
