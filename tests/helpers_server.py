@@ -189,9 +189,10 @@ def listening_sockets(port: int) -> int | None:
 
 @contextlib.contextmanager
 def astana_kg_server(build_dir: Path | str, *args: str, workers: int = 1, query_workers: int = 1,
-                     timeout: float = 60.0):
+                     timeout: float = 60.0, env: dict | None = None):
     """`astana-kg serve --build BUILD_DIR` on a free 127.0.0.1 port; yields its base URL
-    (``http://127.0.0.1:PORT``) once ``/health`` answers and every worker listens.
+    (``http://127.0.0.1:PORT``) once ``/health`` answers and every worker listens. ``env``: the
+    server's environment, if not this process's.
 
     granian's workers each open a listening socket of their own (SO_REUSEPORT), one after the
     other: the first to listen answers ``/health`` while the others may still be starting."""
@@ -200,7 +201,7 @@ def astana_kg_server(build_dir: Path | str, *args: str, workers: int = 1, query_
         command = [executable("astana-kg"), "serve", "--build", str(build_dir), "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(workers), "--query-workers", str(query_workers), *args]
         deadline = time.monotonic() + timeout
-        with running(command, f"http://127.0.0.1:{port}/health", timeout=timeout) as process:
+        with running(command, f"http://127.0.0.1:{port}/health", timeout=timeout, env=env) as process:
             while (listening := listening_sockets(port)) is not None and listening < workers:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{listening} of the {workers} workers of {' '.join(command)} listen "

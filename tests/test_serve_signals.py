@@ -85,3 +85,17 @@ def test_a_replacement_worker_sent_sigterm_while_it_starts_ends_instead_of_servi
         os.kill(replacement, signal.SIGTERM)  # it is still making the app: granian does not listen yet
         wait_for(lambda: replacement not in living_in_group(group), KILL_TIMEOUT / 2,
                  "the replacement worker ended on SIGTERM")
+
+
+def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(built, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with astana_kg_server(built.out, workers=2, env={**os.environ, "TMPDIR": str(temporary)}) as base:
+        group = server_group(base)
+        wait_for(lambda: len(server_workers(group)) == 2, 30, "two workers")
+        made = wait_for(lambda: sorted(p.name for p in temporary.iterdir() if p.name.startswith("astana-kg-")),
+                        30, "the workers' federation sockets")
+        assert all(name.startswith("astana-kg-proxy-") for name in made), made
+        os.killpg(group, signal.SIGTERM)
+        wait_for(lambda: not living_in_group(group), 2 * KILL_TIMEOUT, "the server's processes ended")
+    assert not list(temporary.iterdir()), sorted(p.name for p in temporary.iterdir())

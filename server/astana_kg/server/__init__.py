@@ -452,6 +452,7 @@ def create_app(config: dict | None = None) -> Flask:
                 state["endpoint"] = Endpoint(app.config)
             return state["endpoint"]
 
+    endpoint.made = lambda: "endpoint" in state
     app.extensions["astana_kg"] = endpoint
     if app.config["EAGER"]:
         endpoint()  # open the store and start the query processes before the first request

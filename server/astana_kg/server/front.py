@@ -44,10 +44,11 @@ class Front:
     """ASGI over a WSGI app: bodies read on the event loop, the app run on a bounded thread pool."""
 
     def __init__(self, wsgi_app, max_body: int, body_timeout: float, threads: int, deadline: float = 60.0,
-                 on_stuck=None, hot_path=None):
+                 on_stuck=None, hot_path=None, on_close=None):
         """``deadline``: the longest a request may take in the app before the client is answered 503;
         ``on_stuck``: called when half the threads are held by requests past it (by default the
-        worker process exits, and the server starts another)."""
+        worker process exits, and the server starts another); ``on_close``: called when the server
+        stops the application (its query processes, sockets and temporary files are let go)."""
         self.app = wsgi_app
         self.max_body = max_body
         self.body_timeout = body_timeout
@@ -56,6 +57,7 @@ class Front:
         self.stuck = 0  # threads still running a request that was answered 503 at the deadline
         self.on_stuck = on_stuck or _exit_worker
         self.hot_path = hot_path  # answers some requests on the event loop (a cache hit), or returns None
+        self.on_close = on_close
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="astana-kg-app")
 
     async def __call__(self, scope, receive, send):
@@ -67,6 +69,8 @@ class Front:
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     self.executor.shutdown(wait=False, cancel_futures=True)
+                    if self.on_close is not None:
+                        self.on_close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
@@ -344,4 +348,12 @@ def create_front(config: dict | None = None) -> Front:
     # bounds everything else a request does (pages, fragments, the JSON API), with a margin.
     return Front(app, int(app.config["MAX_CONTENT_LENGTH"]), float(app.config["BODY_TIMEOUT"]),
                  int(app.config["APP_THREADS"]), deadline=float(app.config["QUERY_TIMEOUT"]) + 10,
-                 hot_path=HotPath(app) if app.config["EAGER"] else None)
+                 hot_path=HotPath(app) if app.config["EAGER"] else None, on_close=lambda: close_app(app))
+
+
+def close_app(app) -> None:
+    """Let go of what the app's endpoint holds, if it made one: its query processes, the
+    federation proxy's sockets, temporary stores."""
+    endpoint = app.extensions["astana_kg"]
+    if endpoint.made():
+        endpoint().close()
