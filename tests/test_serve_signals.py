@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import shutil
+import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, server_group  # noqa: E402
+from helpers_server import astana_kg_server, http_get, server_group  # noqa: E402
 
 #: granian's --workers-kill-timeout in `astana-kg serve`: how long it waits for a worker that does not stop.
 KILL_TIMEOUT = 10.0
@@ -87,9 +90,24 @@ def test_a_replacement_worker_sent_sigterm_while_it_starts_ends_instead_of_servi
                  "the replacement worker ended on SIGTERM")
 
 
-def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(built, tmp_path):
-    temporary = tmp_path / "tmp"
+def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(built):
+    # Short enough for a Unix socket's path (pytest's own temporary directories may not be).
+    temporary = Path(tempfile.mkdtemp(prefix="akg-tmp-", dir="/tmp"))
+    try:
+        _serve_and_stop(built, temporary)
+    finally:
+        shutil.rmtree(temporary)
+
+
+def test_a_server_whose_temporary_directory_is_too_deep_for_a_unix_socket_serves_and_cleans_up(tmp_path, built):
+    temporary = tmp_path / ("deep-" * 20)  # a socket's path in it would be longer than 107 bytes
     temporary.mkdir()
+    with astana_kg_server(built.out, env={**os.environ, "TMPDIR": str(temporary)}) as base:
+        status, _, body = http_get(f"{base}/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}), timeout=30)
+        assert status == 200 and b"true" in body, (status, body)
+
+
+def _serve_and_stop(built, temporary: Path) -> None:
     with astana_kg_server(built.out, workers=2, env={**os.environ, "TMPDIR": str(temporary)}) as base:
         group = server_group(base)
         wait_for(lambda: len(server_workers(group)) == 2, 30, "two workers")

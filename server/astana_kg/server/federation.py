@@ -130,6 +130,30 @@ def remote_contexts(data: bytes) -> list[str]:
     return found
 
 
+#: The longest path a Unix socket may have on Linux (``sun_path`` holds 108 bytes, with the final NUL).
+UNIX_PATH_MAX = 107
+
+
+def socket_directory(prefix: str, name: str) -> str:
+    """A new private directory for the Unix socket ``name``: in the temporary directory (``TMPDIR``),
+    or in ``/tmp`` when the socket's path there would be longer than a Unix socket's may be.
+
+    >>> import shutil, tempfile
+    >>> long = tempfile.mkdtemp(prefix="x" * 120)
+    >>> tempfile.tempdir, kept = long, tempfile.tempdir
+    >>> made = socket_directory("astana-kg-proxy-", "proxy.sock")
+    >>> tempfile.tempdir = kept
+    >>> made.startswith("/tmp/astana-kg-proxy-") and len(made + "/proxy.sock") <= UNIX_PATH_MAX
+    True
+    >>> os.rmdir(made); shutil.rmtree(long)
+    """
+    directory = tempfile.mkdtemp(prefix=prefix)
+    if len(os.fsencode(os.path.join(directory, name))) <= UNIX_PATH_MAX:
+        return directory
+    os.rmdir(directory)
+    return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+
+
 class ServiceProxy:
     """A loopback HTTP server that forwards SERVICE requests to their endpoint or its mirror."""
 
@@ -164,7 +188,7 @@ class ServiceProxy:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         # The same proxy on a Unix socket: what query processes in their own network reach.
-        self._socket_dir = tempfile.mkdtemp(prefix="astana-kg-proxy-")
+        self._socket_dir = socket_directory("astana-kg-proxy-", "proxy.sock")
         self.unix_path = os.path.join(self._socket_dir, "proxy.sock")
 
         class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
