@@ -14,7 +14,7 @@ import pytest
 from astana_kg import build as build_module
 from astana_kg import checks, cli
 from astana_kg.build import DUMP_NAME, InvalidInput, build
-from astana_kg.cache import cache_directory
+from astana_kg.cache import Cache, cache_directory
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_project import append_claim  # noqa: E402
@@ -121,6 +121,18 @@ def test_a_build_without_the_cache_neither_reads_nor_writes_it(rebuild):
     assert not cache_directory(rebuild.project / "clean").exists()
 
 
+def test_a_copy_of_the_project_elsewhere_reads_the_cached_claims_as_its_own_files(rebuild, tmp_path):
+    moved = copy_project(rebuild.project, tmp_path / "moved")
+    shutil.copytree(cache_directory(rebuild.project / "build"), cache_directory(moved / "build"))
+    cache = Cache(cache_directory(moved / "build"))
+    inputs = build_module.load_inputs(moved, cache=cache)
+    assert cache.counts["claims"] == {"hits": sources_of(moved), "misses": 0}
+    assert {claim.path.parent for claim in inputs.claims} == {moved / "data" / "claims"}
+    assert {claim.source.path.parent for claim in inputs.claims} == {moved / "data" / "sources"}
+    assert {claim.source.text for claim in inputs.claims} == {
+        path.read_text(encoding="utf-8") for path in (moved / "data" / "sources").glob("*.txt")}
+
+
 def test_a_changed_article_text_misses_the_cached_claims_of_its_claim_file(project_copy):
     out = project_copy / "build"
     build(out, project_copy)
@@ -144,7 +156,7 @@ def test_a_fault_in_a_cached_source_is_reported_again_without_the_build_redoing_
 
 
 def test_the_command_line_builds_without_the_cache_when_asked(project_copy, capsys):
-    out = project_copy / "build"
+    out = project_copy / "uncached"
     assert cli.main(["build", "--root", str(project_copy), "--out", str(out), "--no-cache"]) == 0
     assert "cache (hits/misses)" not in capsys.readouterr().out
     assert not cache_directory(out).exists()

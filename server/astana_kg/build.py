@@ -250,7 +250,7 @@ def _claims_entry(claims: list[Claim]) -> bytes:
 
 def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
     """Every claim of every claim file, in file order; each file's from the cache if it holds them
-    (the file's bytes and path, and the text of the source it names, unchanged), the others parsed
+    (the file's bytes and name, and the text of the source it names, unchanged), the others parsed
     (in a pool of processes when there are many); the first fault in file order is raised."""
     claims_dir = root / "data/claims"
     files = sorted(claims_dir.glob("*.yaml"))
@@ -258,12 +258,16 @@ def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
         return load_claims(claims_dir, sources)  # the error of an empty directory
     texts = {source.id: hashlib.sha256(source.text.encode()).hexdigest() for source in sources.values()}
     found: list[list[Claim] | None] = [None] * len(files)
-    keys = [cache.key(str(path).encode(), path.read_bytes()) if cache is not None else None for path in files]
+    # Keyed by the file's name, not its whole path: a copy of the project (another checkout, a
+    # moved directory) reuses the entries, which are given this project's paths when read.
+    keys = [cache.key(path.name.encode(), path.read_bytes()) if cache is not None else None for path in files]
     for index, key in enumerate(keys):
         entry = cache.get("claims", key) if cache is not None else None
         if entry is not None:
             source_id, text_digest, cached = pickle.loads(entry)
             if source_id is not None and texts.get(source_id) == text_digest:
+                for claim in cached:
+                    claim.path, claim.source = files[index], sources[source_id]
                 found[index] = cached
                 continue
             cache.miss("claims")

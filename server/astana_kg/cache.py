@@ -6,8 +6,9 @@ The cache is the directory ``.NAME.cache/`` beside the build link ``NAME`` (``bu
 ``.build.cache/``). Each entry is a file ``STAGE/KEY``, where ``KEY`` is the SHA-256 of the stage's
 input as the stage reads it, and of the code of this package:
 
-- ``claims``: a claim file's bytes and path (the entry also records the text digest of the source
-  the file names: a changed article text is a miss);
+- ``claims``: a claim file's bytes and name (the entry also records the text digest of the source
+  the file names: a changed article text is a miss; a copy of the project elsewhere hits, and the
+  claims read from the entry name the files of the project being built);
 - ``validate``: the exact graph the data shapes are run over for one source, and the shapes;
 - ``reason``: the source graph and the curation triples it is reasoned with, and the rules.
 
