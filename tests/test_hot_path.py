@@ -14,16 +14,34 @@ from astana_kg.server.front import Front, HotPath, call
 QUERY = "SELECT ?p ?o WHERE { <https://w3id.org/astana-kg/id/russia> ?p ?o }"  # several rows: cut at the cap of 1
 
 
-@pytest.fixture(params=[True, False], ids=["cors", "no-cors"])
-def front(built, request):
-    app = create_app({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1, "EAGER": True,
-                      "SERVER_URL": "http://127.0.0.1:8000/", "CORS": request.param, "ROW_CAP": 1})
+def fresh(front):
+    """``front`` as if just made: no cached answer, no view counted (its app and query processes
+    are made once per module: starting them is most of a test's time)."""
+    front.app.extensions["astana_kg"]().cache.clear()
+    front.views.clear()
+    return front
+
+
+def make_front(config: dict, hot: bool = True) -> Front:
+    app = create_app(dict(config))
     views = []
     app.before_request(lambda: views.append(1) and None)
-    front = Front(app, 1024 * 1024, 10.0, 2, hot_path=HotPath(app))
+    front = Front(app, 1024 * 1024, 10.0, 2, hot_path=HotPath(app) if hot else None)
     front.views = views
+    return front
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["cors", "no-cors"])
+def front_of_module(built, request):
+    front = make_front({"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1, "EAGER": True,
+                        "SERVER_URL": "http://127.0.0.1:8000/", "CORS": request.param, "ROW_CAP": 1})
     yield front
-    app.extensions["astana_kg"]().close()
+    front.app.extensions["astana_kg"]().close()
+
+
+@pytest.fixture
+def front(front_of_module):
+    return fresh(front_of_module)
 
 
 def get(front, query: str, *headers: tuple[bytes, bytes]):
@@ -64,23 +82,21 @@ def test_what_the_hot_path_cannot_read_goes_on_to_the_app(front):
     assert status == 200 and len(front.views) == 2
 
 
-@pytest.fixture(params=[True, False], ids=["cors", "no-cors"])
-def twins(built, request):
+@pytest.fixture(scope="module", params=[True, False], ids=["cors", "no-cors"])
+def twins_of_module(built, request):
     """Two fronts over two apps of one configuration: one with the hot path, one without it."""
     config = {"BUILD_DIR": str(built.out), "TESTING": True, "QUERY_WORKERS": 1, "EAGER": True,
               "SERVER_URL": "http://127.0.0.1:8000/", "CORS": request.param, "ROW_CAP": 1,
               "SERVICE_ALLOW": ["https://query.wikidata.org/sparql"]}
-    fronts = []
-    for hot in (True, False):
-        app = create_app(dict(config))
-        views = []
-        app.before_request(lambda views=views: views.append(1) and None)
-        front = Front(app, 1024 * 1024, 10.0, 2, hot_path=HotPath(app) if hot else None)
-        front.views = views
-        fronts.append(front)
+    fronts = [make_front(config, hot) for hot in (True, False)]
     yield fronts
     for front in fronts:
         front.app.extensions["astana_kg"]().close()
+
+
+@pytest.fixture
+def twins(twins_of_module):
+    return [fresh(front) for front in twins_of_module]
 
 
 MISSES = {  # a request's query parameters and Accept header, each answered by running a query
