@@ -40,8 +40,9 @@ TEST_CLIENTS = ROOT / "tests" / "js"
 BUILD_INPUTS = ("ontology", "data", "shapes", "queries", "var/wikidata-cache.nq", "server/astana_kg/*.py")
 #: pytest's options for the whole suite: one worker more than there are cores (at most 4), since
 #: many tests spend part of their time waiting on a server, a browser or a client they started;
-#: a test module's tests on one worker (they share the module's server and browser).
-PARALLEL = ("-n", str(min(4, (os.cpu_count() or 1) + 1)), "--dist", "loadfile")
+#: a test module's tests on one worker (they share the module's server and browser), handed out in
+#: the order the suite collects them (the slowest modules first: see tests/conftest.py).
+PARALLEL = ("-n", str(min(4, (os.cpu_count() or 1) + 1)), "--dist", "loadfile", "--no-loadscope-reorder")
 
 
 def sh(*command: str | Path) -> None:

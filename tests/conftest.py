@@ -23,6 +23,7 @@ from astana_kg.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402
+from helpers_comunica import Comunica  # noqa: E402
 from helpers_server import astana_kg_server, turn  # noqa: E402
 
 ROOT = project_root()
@@ -78,14 +79,26 @@ def pytest_configure(config):
     config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
 
 
+#: The test modules that take longest (each over 15 s on one worker of the whole suite), longest
+#: first. pytest-xdist hands out whole modules in the order they are collected (``dev.py`` turns off
+#: its own reordering, by number of tests): started first, none of them is left running alone at
+#: the end while the other workers have nothing to do. The list only orders the modules.
+SLOWEST_FIRST = ("test_fragments", "test_reasoning", "test_federation", "test_draft_command",
+                 "test_safety_availability", "test_incremental", "test_web_page", "test_draft_quality",
+                 "test_linked_data", "test_ontology_checks", "test_build")
+
+
 def pytest_collection_modifyitems(items):
     """Every test has a node id of its own: pytest-xdist hands tests to its workers by node id, and
     schemathesis names the tests of all the operations of an API with the same one (under pytest-xdist
-    one of them would run, the others not at all)."""
+    one of them would run, the others not at all). The slowest modules come first."""
     count = Counter(item.nodeid for item in items)
     for item in items:
         if count[item.nodeid] > 1:
             item._id = type(item.parent.id).parse(f"{item.parent.nodeid}::{item.name}")  # pytest 9's NodeId
+    rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem if item.path.parent.name == "tests" else "",
+                                         len(SLOWEST_FIRST)))  # a stable sort: each module's order kept
 
 
 @pytest.hookimpl(wrapper=True)
@@ -115,6 +128,14 @@ def server(built):
     """`astana-kg serve` over the session's build, as users run it; its base URL."""
     with astana_kg_server(built.out) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def comunica():
+    """Comunica, loaded once per test process: ``comunica(sources, query)`` (see helpers_comunica)."""
+    engine = Comunica()
+    yield engine
+    engine.close()
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,6 @@ FIXTURE_DIR = ROOT / "tests" / "fixtures" / "wikidata"
 FIXTURE = FIXTURE_DIR / "wikidata.trig"
 WIKIDATA = "https://query.wikidata.org/sparql"
 FEDERATED = queries.load_all("federated")
-COMUNICA = ROOT / "tests" / "js" / "node_modules" / ".bin" / "comunica-sparql"
 SERVICE_CLAUSE = re.compile(r"SERVICE\s*<https://query\.wikidata\.org/sparql>")
 CHECKED = "https://w3id.org/astana-kg/test/wikidata-fixture/checked"
 ILLUSTRATIVE = "https://w3id.org/astana-kg/test/wikidata-fixture/illustrative"
@@ -264,22 +263,13 @@ def test_federated_queries_are_listed_among_the_web_page_examples(ours):
 
 # --- Comunica over our endpoint and the stand-in ---------------------------------------------------
 
-def comunica(sources: list[str], text: str) -> bytes:
-    command = [str(COMUNICA), *[f"sparql@{s}" for s in sources], "-q", text, "-t", "application/sparql-results+json"]
-    result = subprocess.run(command, capture_output=True, timeout=180)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
-    answer = json.loads(result.stdout)
-    answer.pop("metadata", None)  # Comunica's own addition (request counts), after the results
-    return json.dumps(answer).encode("utf-8")
-
-
 COMUNICA_QUERIES = FEDERATED
 
 
 @pytest.mark.parametrize("query", COMUNICA_QUERIES, ids=[q.name for q in COMUNICA_QUERIES])
-def test_comunica_over_both_endpoints_agrees_with_the_service_query(ours, stand_in, query):
+def test_comunica_over_both_endpoints_agrees_with_the_service_query(ours, stand_in, comunica, query):
     endpoint, _ = stand_in
-    got = comunica([ours + "/sparql", endpoint], without_service(query.text))
+    got, _ = comunica([f"sparql@{ours}/sparql", f"sparql@{endpoint}"], without_service(query.text))
     # Rows compared as a multiset: Comunica does not keep the order of a federated ORDER BY tie.
     assert_same_answer(rows(got), query, ordered=False)
 

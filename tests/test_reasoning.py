@@ -306,8 +306,9 @@ skos:relatedMatch rdfs:subPropertyOf skos:mappingRelation , skos:related .
 """
 
 
-def with_skos_semantics(built) -> Graph:
-    """Every graph of the build with the SKOS axioms, closed under RDFS."""
+@pytest.fixture(scope="module")
+def skos_closure(built) -> Graph:
+    """Every graph of the build with the SKOS axioms, closed under RDFS (the tests only read it)."""
     union = Graph()
     for graph in built.graphs.values():
         union += graph
@@ -323,16 +324,16 @@ def test_the_wikidata_links_are_schema_same_as_and_the_output_has_no_skos_exact_
     assert len(set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))) >= 30
 
 
-def test_no_entity_linked_to_wikidata_is_inferred_a_skos_concept(built):
-    closure = with_skos_semantics(built)
+def test_no_entity_linked_to_wikidata_is_inferred_a_skos_concept(built, skos_closure):
+    closure = skos_closure
     linked = set(built.graphs[WIKIDATA_GRAPH].subjects(SDO.sameAs, None))
     assert DATA.russia in linked
     assert not {entity for entity in linked if (entity, RDF.type, SKOS.Concept) in closure}
 
 
-def test_no_entity_of_the_graph_is_inferred_a_skos_concept(built):
+def test_no_entity_of_the_graph_is_inferred_a_skos_concept(built, skos_closure):
     """Not by a Wikidata link, nor by the link of two events that may be one."""
-    closure = with_skos_semantics(built)
+    closure = skos_closure
     assert (DATA["astana-meeting-july"], AKG.possiblySameEventAs, DATA["astana-round-5"]) in closure
     assert (DATA["astana-round-5"], AKG.possiblySameEventAs, DATA["astana-meeting-july"]) in inferred(built)
     assert not [s for s in closure.subjects(RDF.type, SKOS.Concept) if str(s).startswith(str(DATA))]
