@@ -79,13 +79,13 @@ def pytest_configure(config):
     config.pluginmanager.register(SessionBuild(), "astana-kg-session-build")
 
 
-#: The test modules that take longest (each over 15 s on one worker of the whole suite), longest
+#: The test modules that take longest (each 15 s or more on one worker of the whole suite), longest
 #: first. pytest-xdist hands out whole modules in the order they are collected (``dev.py`` turns off
 #: its own reordering, by number of tests): started first, none of them is left running alone at
 #: the end while the other workers have nothing to do. The list only orders the modules.
-SLOWEST_FIRST = ("test_fragments", "test_reasoning", "test_federation", "test_draft_command",
-                 "test_safety_availability", "test_incremental", "test_web_page", "test_draft_quality",
-                 "test_linked_data", "test_ontology_checks", "test_build")
+SLOWEST_FIRST = ("test_reasoning", "test_safety_availability", "test_incremental", "test_federation",
+                 "test_fragments", "test_web_page", "test_json_api", "test_ontology_checks",
+                 "test_draft_quality", "test_draft_command")
 
 
 def pytest_collection_modifyitems(items):
