@@ -135,3 +135,20 @@ def test_a_miss_is_answered_without_the_framework_with_the_status_headers_and_bo
         assert again[1]["x-cache"] == "hit" and again[2] == answers[0][2]
     assert len(hot.views) == 0
 
+
+
+def test_each_query_request_writes_one_access_line_by_either_path(front, caplog):
+    """The hot path (a miss, then a hit) and the app (a POST) log the same line: method, path,
+    status, time, the query's hash, the rows."""
+    import hashlib
+    import re
+
+    caplog.set_level("INFO", logger="astana_kg.access")
+    get(front, QUERY)
+    get(front, QUERY)
+    asyncio.run(call(front, "POST", "/sparql", QUERY.encode(), headers=[(b"content-type", b"application/sparql-query")]))
+    lines = [record for record in caplog.records if record.name == "astana_kg.access"]
+    assert [record.levelname for record in lines] == ["INFO"] * 3
+    digest = hashlib.sha256(QUERY.encode()).hexdigest()[:12]
+    pattern = rf"(GET|POST) /sparql 200 \d+\.\dms query={digest} rows=1"
+    assert [re.fullmatch(pattern, record.getMessage()).group(1) for record in lines] == ["GET", "GET", "POST"]
