@@ -165,6 +165,40 @@ def test_a_query_process_killed_from_outside_is_retried_on_a_fresh_one(built):
         retrying.close()
 
 
+@pytest.mark.parametrize("long_slots", [0, 1])
+def test_concurrent_queries_keep_the_same_processes(built, long_slots):
+    """Jobs from more threads than there are processes: each is answered by one of the pool's
+    processes, and no process is started or stopped while they come (only the spare for long
+    slots, started once)."""
+    size = 2
+    busy = QueryPool(str(built.out / "store"), size, ProcessOptions(), long_slots=long_slots, long_after=60)
+    try:
+        busy.run(_job("ASK {}"), 30)
+        kept = size + (1 if long_slots else 0)
+        wait_for(lambda: len(busy.processes()["idle"]) == kept, 30, f"{kept} idle processes")
+        before = set(busy.processes()["idle"])
+        seen, errors = set(), []
+
+        def client(index: int) -> None:
+            try:
+                for n in range(40):
+                    assert busy.run(_job(f"# {index} {n}\nASK {{ ?s ?p ?o }}"), 30).body
+                    found = busy.processes()
+                    seen.update(found["idle"] + found["running"])
+            except BaseException as error:  # noqa: BLE001 (reported below)
+                errors.append(error)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not errors, errors
+        assert seen == before and set(busy.processes()["idle"]) == before
+    finally:
+        busy.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # A running server
 # ---------------------------------------------------------------------------------------------

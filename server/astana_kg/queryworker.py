@@ -401,6 +401,7 @@ class QueryPool:
         self.lock = threading.Lock()
         self.idle: list[_Worker] = []
         self.running: set[_Worker] = set()
+        self.long_running = 0  # of ``running``, the processes that hold a long slot
         self.starting = 0  # processes being started in the background
         self.slots = threading.BoundedSemaphore(size)
         self.long = threading.BoundedSemaphore(long_slots) if long_slots else None
@@ -433,7 +434,7 @@ class QueryPool:
                 self.idle.append(worker)
             return
         with self.lock:
-            if self.closed or len(self.idle) + self.starting >= self.size:
+            if self.closed or not self._short_of():
                 return
             self.starting += 1
 
@@ -444,29 +445,48 @@ class QueryPool:
                 worker = None
             with self.lock:
                 self.starting -= 1
-                if worker is not None and not self.closed and len(self.idle) < self.size:
+                if worker is not None and not self.closed and self._short_of():
                     self.idle.append(worker)
                     return
             if worker is not None:
                 worker.kill()
         threading.Thread(target=start, daemon=True).start()
 
+    def _short_of(self) -> bool:
+        """Whether the pool has fewer processes for queries as they come (idle, starting, running
+        without a long slot) than it keeps: ``size``, and one spare when jobs may move to long
+        slots. Called with the lock held."""
+        kept = len(self.idle) + self.starting + len(self.running) - self.long_running
+        return kept < self.size + (1 if self.long else 0)
+
     def _take(self) -> _Worker:
+        """An idle process (a new one if none is), counted as running."""
         with self.lock:
             worker = self.idle.pop() if self.idle else None
+            if worker is not None:
+                self.running.add(worker)
         if worker is None or not worker.alive():
             if worker is not None:
-                worker.kill()
+                self._retire(worker)
             worker = self._start()
+            with self.lock:
+                self.running.add(worker)
         return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop a process, no longer counted as running (so that a replacement is started)."""
+        with self.lock:
+            self.running.discard(worker)
+        worker.kill()
 
     def _give_back(self, worker: _Worker, rss: int | None) -> None:
         if rss is not None and rss > self.recycle_bytes:
-            worker.kill()
+            self._retire(worker)
             self._replenish()
             return
-        with self.lock:  # the idle list keeps one spare beyond ``size`` when jobs may move to long slots
-            if not self.closed and len(self.idle) < self.size + (1 if self.long else 0):
+        with self.lock:
+            self.running.discard(worker)
+            if not self.closed and self._short_of():
                 self.idle.append(worker)
                 return
         worker.kill()
@@ -514,8 +534,6 @@ class QueryPool:
         worker = running = None
         try:
             worker = self._take()
-            with self.lock:
-                self.running.add(worker)
             running = worker
             if self.long:
                 self._replenish()  # a spare, warm by the time this job might move to a long slot
@@ -527,19 +545,21 @@ class QueryPool:
             if first_wait is not None and not worker.answered(first_wait):
                 if time.monotonic() < deadline:
                     if not self.long.acquire(blocking=False):
-                        worker.kill()
+                        self._retire(worker)
                         self._replenish()
                         worker = None
                         raise service_unavailable(
                             f"the query was stopped after {self.long_after:g} s: {self.long_slots} long-running "
                             "queries are running already; retry later", 5)
                     long_held = True
+                    with self.lock:
+                        self.long_running += 1
                     worker.renice(19)  # behind every query that is not long-running
                     self.slots.release()  # the next query takes a fresh process
                     slot_held = False
                     self._replenish()
             if not worker.answered(deadline - time.monotonic()):
-                worker.kill()
+                self._retire(worker)
                 if not long_held:
                     self._replenish()
                 worker = None
@@ -559,6 +579,8 @@ class QueryPool:
         finally:
             with self.lock:
                 self.running.discard(running)
+                if long_held:
+                    self.long_running -= 1
             if worker is not None and worker.alive() and not long_held:
                 worker.kill()
                 self._replenish()
@@ -575,7 +597,7 @@ class QueryPool:
             pass
         reason = worker.why_dead()
         retry = reason == "signal 9" and not worker.killed_by_us
-        worker.kill()
+        self._retire(worker)
         if not long_held:
             self._replenish()
         return WorkerDied(reason, retry)
