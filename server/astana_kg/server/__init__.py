@@ -414,8 +414,8 @@ def cors_headers(config) -> dict[str, str]:
 def log_request(method: str, path: str, status: int, duration_ms: float, query_hash: str, rows) -> None:
     if access_log.isEnabledFor(logging.INFO):
         # The record is made here and handed to the logger's handlers: ``access_log.info`` would
-        # first look up the frame that called it (logging's findCaller), a tenth of the CPU of a
-        # light query's request; an access line names no source line.
+        # first walk the stack for the frame that called it (logging's findCaller), for a source
+        # line that an access line does not name.
         access_log.handle(access_log.makeRecord(
             access_log.name, logging.INFO, "", 0, "%s %s %d %.1fms query=%s rows=%s",
             (method, path, status, duration_ms, query_hash, "" if rows is None else rows), None))
