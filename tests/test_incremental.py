@@ -9,15 +9,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from astana_kg import build as build_module
 from astana_kg import checks, cli
-from astana_kg.build import DUMP_NAME, InvalidInput, build
+from astana_kg.build import DUMP_NAME, STORE_NAME, InvalidInput, build
 from astana_kg.cache import Cache, cache_directory
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_project import append_claim  # noqa: E402
+from helpers_project import append_claim, append_to_ontology  # noqa: E402
 
 INPUT_DIRS = ("ontology", "data", "shapes", "queries")
 
@@ -106,6 +109,58 @@ def test_a_rebuild_from_the_cache_writes_every_file_of_a_clean_build_byte_for_by
     assert len(edited) > 10 and "astana-kg.trig" in edited
     assert sorted(edited) == sorted(clean)
     assert [name for name in edited if edited[name] != clean[name]] == []
+
+
+def store_quads(build_dir: Path) -> tuple[set[str], dict[str, Graph]]:
+    """The quads of a build's store in the graphs without a blank node (as text), and the graphs
+    with one (a bulk load labels blank nodes its own way: those are compared as graphs, in which
+    the IRIs around the blank nodes tell them apart)."""
+    store = ox.Store.read_only(str(build_dir / STORE_NAME))
+    with_blank = {str(quad.graph_name) for quad in store
+                  if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)}
+    plain, blank = set(), {}
+    for quad in store:
+        name = str(quad.graph_name)
+        if name in with_blank:
+            blank.setdefault(name, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+        else:
+            plain.add(str(quad))
+    return plain, {name: Graph().parse(data="".join(lines), format="nt") for name, lines in blank.items()}
+
+
+def assert_same_store(got: Path, want: Path) -> None:
+    (got_plain, got_blank), (want_plain, want_blank) = store_quads(got), store_quads(want)
+    assert len(got_plain) > 10000 and got_plain == want_plain, (len(got_plain - want_plain), len(want_plain - got_plain))
+    assert sorted(got_blank) == sorted(want_blank)
+    assert all(isomorphic(got_blank[name], want_blank[name]) for name in got_blank)
+
+
+def test_a_rebuild_makes_its_store_from_the_last_one_and_holds_what_a_clean_build_holds(rebuild):
+    # A checkpoint of the last build's store: its files are hard links to that store's.
+    assert any(path.stat().st_nlink > 1 for path in (rebuild.edited.out / STORE_NAME).iterdir())
+    assert not any(path.stat().st_nlink > 1 for path in (rebuild.clean.out / STORE_NAME).iterdir())
+    assert_same_store(rebuild.edited.out, rebuild.clean.out)
+
+
+def test_a_rebuild_after_a_claim_is_taken_out_removes_its_quads_from_the_store(project_copy):
+    path, _ = append_claim(project_copy, "002", NEW_CLAIM)
+    build(project_copy / "build", project_copy)
+    path.write_text(path.read_text(encoding="utf-8").replace(NEW_CLAIM, ""), encoding="utf-8")
+    edited = build(project_copy / "build", project_copy)
+    clean = build(project_copy / "clean", project_copy, cache=False)
+    assert any(path.stat().st_nlink > 1 for path in (edited.out / STORE_NAME).iterdir())
+    assert_same_store(edited.out, clean.out)
+
+
+def test_a_rebuild_whose_changes_touch_a_blank_node_loads_its_store_anew(project_copy):
+    first = build(project_copy / "build", project_copy)
+    append_to_ontology(project_copy, "[ a owl:Restriction ; owl:onProperty akg:hasRole ;"
+                                     " owl:someValuesFrom akg:ProposerRole ] rdfs:subClassOf akg:Agent .")
+    edited = build(project_copy / "build", project_copy)
+    clean = build(project_copy / "clean", project_copy, cache=False)
+    assert first.out != edited.out
+    assert not any(path.stat().st_nlink > 1 for path in (edited.out / STORE_NAME).iterdir())
+    assert_same_store(edited.out, clean.out)
 
 
 def test_a_build_keeps_only_the_entries_it_used(rebuild):

@@ -38,7 +38,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
 
 from . import checks, dumps, labels, reasoning, wikidata
-from .cache import Cache, cache_directory
+from .cache import Cache, cache_directory, code_version
 from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
 from .namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
@@ -484,13 +484,70 @@ def _install(out: Path, tmp: Path, label: str) -> Path:
     return directory
 
 
+#: The share of the dump's lines a rebuild may change and still make its store from the last one.
+STORE_REUSE_AT_MOST = 0.1
+
+
+def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, extra_quads: list[ox.Quad],
+                         extra_graphs: list[str]) -> bool:
+    """Make the store at ``target`` from the store of the build the link ``out`` names: a copy of
+    it (a checkpoint: hard links to its files), changed by the lines in which the two dumps, and
+    the two default graphs made from them, differ, and given this build's ``extra_quads``. The
+    store then holds what a bulk load of this build's dump would.
+
+    False, with nothing made, where it cannot be done so: no previous build, one whose store was
+    made by other code, more than :data:`STORE_REUSE_AT_MOST` of the lines changed (a bulk load is
+    faster then), or a changed line with a blank node (a bulk load gives blank nodes labels of its
+    own, so a line of a dump does not name the store's)."""
+    try:
+        previous = out.resolve(strict=True) if out.is_symlink() else None
+        if previous is None:
+            return False
+        made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
+        if made.get("code") != code_version():
+            return False
+        old_dump = (previous / DUMP_NAME).read_bytes()
+    except (OSError, ValueError):
+        return False
+    old_lines, new_lines = set(old_dump.splitlines()), set(dump.splitlines())
+    old_default = set(default_graph_lines(old_dump, drafts=False).splitlines())
+    del old_dump
+    new_default = set(default.splitlines())
+    removed = (old_lines - new_lines) | (old_default - new_default)
+    added = (new_lines - old_lines) | (new_default - old_default)
+    del old_lines, new_lines, old_default, new_default
+    if len(removed) + len(added) > STORE_REUSE_AT_MOST * (dump.count(b"\n") or 1):
+        return False
+    if any(b"_:" in line for line in removed | added):
+        return False
+    if any(f" <{name}> .\n".encode() in dump for name in set(extra_graphs) | set(made.get("extra_graphs", []))):
+        return False  # a graph of the extra quads is also one of the dump's: cleared, it would lose them
+    try:
+        ox.Store.read_only(str(previous / STORE_NAME)).backup(str(target))
+    except OSError:  # the previous build removed meanwhile by another build
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    store = ox.Store(str(target))
+    for quad in ox.parse(b"".join(line + b"\n" for line in removed), format=ox.RdfFormat.N_QUADS):
+        store.remove(quad)
+    if added:
+        store.extend(ox.parse(b"".join(line + b"\n" for line in added), format=ox.RdfFormat.N_QUADS))
+    for name in made.get("extra_graphs", []):
+        store.clear_graph(ox.NamedNode(name))
+    store.extend(extra_quads)
+    store.flush()
+    return True
+
+
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
-                extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None) -> Path:
+                extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
+                reuse_store: bool = False) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
     the link ``out`` at it, and return its directory.
 
     ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
-    into the dump, nor into the default graph."""
+    into the dump, nor into the default graph. With ``reuse_store``, the store is made from the
+    store of the build ``out`` names now where that can be done (:func:`_store_from_previous`)."""
     out = output_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     prepare_output(out)
@@ -502,12 +559,18 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         if terms is not None:
             terms.written.clear()  # the graphs' text is in the dump now: not kept while the downloads are made
         (tmp / DUMP_NAME).write_bytes(dump)
-        store = ox.Store(str(tmp / STORE_NAME))
-        store.bulk_load(dump + default_graph_lines(dump, drafts=False), format=ox.RdfFormat.N_QUADS)
-        if extra_quads:
-            store.extend(extra_quads)
-        store.optimize()
-        del store
+        default = default_graph_lines(dump, drafts=False)
+        extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
+                               if isinstance(quad.graph_name, ox.NamedNode)})
+        if not (reuse_store and _store_from_previous(out, tmp / STORE_NAME, dump, default, extra_quads or [],
+                                                     extra_graphs)):
+            store = ox.Store(str(tmp / STORE_NAME))
+            store.bulk_load(dump + default, format=ox.RdfFormat.N_QUADS)
+            if extra_quads:
+                store.extend(extra_quads)
+            store.optimize()
+            del store
+        del default
         downloads, manifest = dumps.build_downloads(dump)
         for name, data in downloads.items():
             (tmp / name).write_bytes(data)
@@ -516,7 +579,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             if name in dumps.DOCUMENTS:
                 manifest.update(dumps.manifest({name: text.encode("utf-8")}))
         digest = hashlib.sha256(dump).hexdigest()
-        info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest)
+        info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest,
+                    store={"code": code_version(), "extra_graphs": extra_graphs})
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         return _install(out, tmp, digest[:12])
     finally:
@@ -665,7 +729,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads, terms=inputs.terms)
+                            extra_quads=cache_quads, terms=inputs.terms, reuse_store=kept is not None)
     if kept is not None:
         kept.prune()
     stages.end()
