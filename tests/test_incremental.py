@@ -44,6 +44,32 @@ def sources_of(project: Path) -> int:
     return len(list((project / "data" / "claims").glob("*.yaml")))
 
 
+def store_quads(build_dir: Path) -> tuple[set[str], dict[str, Graph]]:
+    """The quads of a build's store in the graphs without a blank node (as text), and the graphs
+    with one (a bulk load labels blank nodes its own way: those are compared as graphs, in which
+    the IRIs around the blank nodes tell them apart)."""
+    store = ox.Store.read_only(str(build_dir / STORE_NAME))
+    with_blank = {str(quad.graph_name) for quad in store
+                  if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)}
+    plain, blank = set(), {}
+    for quad in store:
+        name = str(quad.graph_name)
+        if name in with_blank:
+            blank.setdefault(name, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+        else:
+            plain.add(str(quad))
+    return plain, {name: Graph().parse(data="".join(lines), format="nt") for name, lines in blank.items()}
+
+
+def assert_same_store(got: Path, want: Path | tuple) -> None:
+    """``got``'s store holds the quads of ``want``'s (a build, or what store_quads read of one)."""
+    (got_plain, got_blank) = store_quads(got)
+    (want_plain, want_blank) = want if isinstance(want, tuple) else store_quads(want)
+    assert len(got_plain) > 10000 and got_plain == want_plain, (len(got_plain - want_plain), len(want_plain - got_plain))
+    assert sorted(got_blank) == sorted(want_blank)
+    assert all(isomorphic(got_blank[name], want_blank[name]) for name in got_blank)
+
+
 @dataclass
 class Rebuild:
     project: Path
@@ -52,6 +78,7 @@ class Rebuild:
     edited: object  # the build after editing one claim file
     clean: object  # the edited input built without the cache, elsewhere
     digests: list  # the SHA-256 of the dumps of the first build and of the unchanged one
+    first_store: tuple  # what the first build's store held (store_quads), read before it was removed
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +87,13 @@ def rebuild(root, tmp_path_factory) -> Rebuild:
     out = project / "build"
     first = build(out, project)
     digests = [dump_digest(first)]  # a build removes the one before the one it replaces: read it now
+    first_store = store_quads(first.out)
     unchanged = build(out, project)
     digests.append(dump_digest(unchanged))
     append_claim(project, "002", NEW_CLAIM)
     edited = build(out, project)
     clean = build(project / "clean", project, cache=False)
-    return Rebuild(project, first, unchanged, edited, clean, digests)
+    return Rebuild(project, first, unchanged, edited, clean, digests, first_store)
 
 
 def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
@@ -111,35 +139,16 @@ def test_a_rebuild_from_the_cache_writes_every_file_of_a_clean_build_byte_for_by
     assert [name for name in edited if edited[name] != clean[name]] == []
 
 
-def store_quads(build_dir: Path) -> tuple[set[str], dict[str, Graph]]:
-    """The quads of a build's store in the graphs without a blank node (as text), and the graphs
-    with one (a bulk load labels blank nodes its own way: those are compared as graphs, in which
-    the IRIs around the blank nodes tell them apart)."""
-    store = ox.Store.read_only(str(build_dir / STORE_NAME))
-    with_blank = {str(quad.graph_name) for quad in store
-                  if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)}
-    plain, blank = set(), {}
-    for quad in store:
-        name = str(quad.graph_name)
-        if name in with_blank:
-            blank.setdefault(name, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
-        else:
-            plain.add(str(quad))
-    return plain, {name: Graph().parse(data="".join(lines), format="nt") for name, lines in blank.items()}
-
-
-def assert_same_store(got: Path, want: Path) -> None:
-    (got_plain, got_blank), (want_plain, want_blank) = store_quads(got), store_quads(want)
-    assert len(got_plain) > 10000 and got_plain == want_plain, (len(got_plain - want_plain), len(want_plain - got_plain))
-    assert sorted(got_blank) == sorted(want_blank)
-    assert all(isomorphic(got_blank[name], want_blank[name]) for name in got_blank)
-
-
 def test_a_rebuild_makes_its_store_from_the_last_one_and_holds_what_a_clean_build_holds(rebuild):
     # A checkpoint of the last build's store: its files are hard links to that store's.
     assert any(path.stat().st_nlink > 1 for path in (rebuild.edited.out / STORE_NAME).iterdir())
     assert not any(path.stat().st_nlink > 1 for path in (rebuild.clean.out / STORE_NAME).iterdir())
     assert_same_store(rebuild.edited.out, rebuild.clean.out)
+
+
+def test_a_rebuild_of_the_same_input_makes_its_store_from_the_last_one_unchanged(rebuild):
+    assert any(path.stat().st_nlink > 1 for path in (rebuild.unchanged.out / STORE_NAME).iterdir())
+    assert_same_store(rebuild.unchanged.out, rebuild.first_store)
 
 
 def test_a_rebuild_after_a_claim_is_taken_out_removes_its_quads_from_the_store(project_copy):

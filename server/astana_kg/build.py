@@ -509,13 +509,16 @@ def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, e
         old_dump = (previous / DUMP_NAME).read_bytes()
     except (OSError, ValueError):
         return False
-    old_lines, new_lines = set(old_dump.splitlines()), set(dump.splitlines())
-    old_default = set(default_graph_lines(old_dump, drafts=False).splitlines())
+    if old_dump == dump:  # the same quads, and so the same default graph
+        removed, added = set(), set()
+    else:
+        old_lines, new_lines = set(old_dump.splitlines()), set(dump.splitlines())
+        old_default = set(default_graph_lines(old_dump, drafts=False).splitlines())
+        new_default = set(default.splitlines())
+        removed = (old_lines - new_lines) | (old_default - new_default)
+        added = (new_lines - old_lines) | (new_default - old_default)
+        del old_lines, new_lines, old_default, new_default
     del old_dump
-    new_default = set(default.splitlines())
-    removed = (old_lines - new_lines) | (old_default - new_default)
-    added = (new_lines - old_lines) | (new_default - old_default)
-    del old_lines, new_lines, old_default, new_default
     if len(removed) + len(added) > STORE_REUSE_AT_MOST * (dump.count(b"\n") or 1):
         return False
     if any(b"_:" in line for line in removed | added):
