@@ -114,9 +114,9 @@ def pytest_runtest_protocol(item, nextitem):
 @pytest.fixture
 def project_copy(tmp_path, built) -> Path:
     """A copy of the project's inputs that a test may break, with a copy of the session build's
-    cache where its build (``build``) looks for one: the cache is keyed by content, so a build
-    of the copy redoes what the test changed and takes the rest from the cache, as a user's
-    rebuild does (each claim file is parsed anew: its entries are keyed by its path too)."""
+    cache where its build (``build``) looks for one: the cache is keyed by content (and a claim
+    file's name), so a build of the copy redoes what the test changed and takes the rest from the
+    cache, as a user's rebuild does."""
     for name in INPUT_DIRS:
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copytree(cache_directory(built.link), cache_directory(tmp_path / "build"))

@@ -4,6 +4,8 @@ answered without the framework, with exactly the status, headers and body the ap
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import urllib.parse
 
 import pytest
@@ -136,13 +138,9 @@ def test_a_miss_is_answered_without_the_framework_with_the_status_headers_and_bo
     assert len(hot.views) == 0
 
 
-
 def test_each_query_request_writes_one_access_line_by_either_path(front, caplog):
     """The hot path (a miss, then a hit) and the app (a POST) log the same line: method, path,
     status, time, the query's hash, the rows."""
-    import hashlib
-    import re
-
     caplog.set_level("INFO", logger="astana_kg.access")
     get(front, QUERY)
     get(front, QUERY)

@@ -61,6 +61,11 @@ def store_quads(build_dir: Path) -> tuple[set[str], dict[str, Graph]]:
     return plain, {name: Graph().parse(data="".join(lines), format="nt") for name, lines in blank.items()}
 
 
+def store_shares_files(build_dir: Path) -> bool:
+    """Whether the build's store was made as a checkpoint of another's: some file is a hard link."""
+    return any(file.stat().st_nlink > 1 for file in (build_dir / STORE_NAME).iterdir())
+
+
 def assert_same_store(got: Path, want: Path | tuple) -> None:
     """``got``'s store holds the quads of ``want``'s (a build, or what store_quads read of one)."""
     (got_plain, got_blank) = store_quads(got)
@@ -140,14 +145,13 @@ def test_a_rebuild_from_the_cache_writes_every_file_of_a_clean_build_byte_for_by
 
 
 def test_a_rebuild_makes_its_store_from_the_last_one_and_holds_what_a_clean_build_holds(rebuild):
-    # A checkpoint of the last build's store: its files are hard links to that store's.
-    assert any(path.stat().st_nlink > 1 for path in (rebuild.edited.out / STORE_NAME).iterdir())
-    assert not any(path.stat().st_nlink > 1 for path in (rebuild.clean.out / STORE_NAME).iterdir())
+    assert store_shares_files(rebuild.edited.out)
+    assert not store_shares_files(rebuild.clean.out)
     assert_same_store(rebuild.edited.out, rebuild.clean.out)
 
 
 def test_a_rebuild_of_the_same_input_makes_its_store_from_the_last_one_unchanged(rebuild):
-    assert any(path.stat().st_nlink > 1 for path in (rebuild.unchanged.out / STORE_NAME).iterdir())
+    assert store_shares_files(rebuild.unchanged.out)
     assert_same_store(rebuild.unchanged.out, rebuild.first_store)
 
 
@@ -157,7 +161,7 @@ def test_a_rebuild_after_a_claim_is_taken_out_removes_its_quads_from_the_store(p
     path.write_text(path.read_text(encoding="utf-8").replace(NEW_CLAIM, ""), encoding="utf-8")
     edited = build(project_copy / "build", project_copy)
     clean = build(project_copy / "clean", project_copy, cache=False)
-    assert any(path.stat().st_nlink > 1 for path in (edited.out / STORE_NAME).iterdir())
+    assert store_shares_files(edited.out)
     assert_same_store(edited.out, clean.out)
 
 
@@ -168,7 +172,7 @@ def test_a_rebuild_whose_changes_touch_a_blank_node_loads_its_store_anew(project
     edited = build(project_copy / "build", project_copy)
     clean = build(project_copy / "clean", project_copy, cache=False)
     assert first.out != edited.out
-    assert not any(path.stat().st_nlink > 1 for path in (edited.out / STORE_NAME).iterdir())
+    assert not store_shares_files(edited.out)
     assert_same_store(edited.out, clean.out)
 
 
