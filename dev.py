@@ -37,7 +37,8 @@ TEST_CLIENTS = ROOT / "tests" / "js"
 
 #: What `astana-kg build` reads: its input directories, the offline Wikidata cache, and the
 #: package's own modules (not the web server's, nor the page's files).
-BUILD_INPUTS = ("ontology", "data", "shapes", "queries", "var/wikidata-cache.nq", "server/astana_kg/*.py")
+BUILD_INPUTS = ("ontology", "data", "shapes", "queries", "var/wikidata-cache.nq", "server/astana_kg/*.py",
+                "server/astana_kg/pipeline/*.py", "server/astana_kg/query/*.py")
 #: pytest's options for the whole suite: one worker more than there are cores (at most 4), since
 #: many tests spend part of their time waiting on a server, a browser or a client they started;
 #: a test module's tests on one worker (they share the module's server and browser), handed out in

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from astana_kg.build import build, project_root
+from astana_kg.pipeline.build import build, project_root
 
 TARGET_SECONDS = 30.0
 

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import yaml
 
-from astana_kg.claims import find_quote
+from astana_kg.pipeline.claims import find_quote
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -791,7 +791,7 @@ def measure(root: Path) -> str:
 
     from rdflib.namespace import RDF, RDFS
 
-    from astana_kg.build import load_inputs
+    from astana_kg.pipeline.build import load_inputs
     from astana_kg.namespaces import AKG
 
     inputs = load_inputs(root)

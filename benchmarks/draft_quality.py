@@ -35,8 +35,8 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from astana_kg.build import project_root
-from astana_kg.claims import find_quote, load_claim_file, load_sources
+from astana_kg.pipeline.build import project_root
+from astana_kg.pipeline.claims import find_quote, load_claim_file, load_sources
 from astana_kg.draft.linking import ENTITY_CLASSES, load_gazetteer
 from astana_kg.draft.text import fold
 from astana_kg.draft.writer import draft_article, render

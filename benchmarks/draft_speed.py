@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from astana_kg.claims import CurationError, load_claim_file, load_sources
+from astana_kg.pipeline.claims import CurationError, load_claim_file, load_sources
 from astana_kg.cli import main as astana_kg
 
 HERE = Path(__file__).resolve().parent

@@ -1,5 +1,5 @@
 """Time the build's reasoning, old and new, as the data grows: owlrl over the union of every graph
-(the old path) and the compiled rules source by source (:func:`astana_kg.reasoning.infer_by_source`),
+(the old path) and the compiled rules source by source (:func:`astana_kg.pipeline.reasoning.infer_by_source`),
 over 1, 2, 4 and 16 copies of the five sources and the curation graph, each copy under fresh IRIs.
 
     PYTHONPATH=server .venv/bin/python benchmarks/reasoning.py [--copies 1 2 4 16] [--owlrl-up-to 4]
@@ -16,9 +16,9 @@ import time
 
 from rdflib import Graph, URIRef
 
-from astana_kg.build import load_inputs, project_root
+from astana_kg.pipeline.build import load_inputs, project_root
 from astana_kg.namespaces import DATA, GRAPH, ONTOLOGY_GRAPH, WIKIDATA_GRAPH
-from astana_kg.reasoning import infer_by_source, owlrl_inferred
+from astana_kg.pipeline.reasoning import infer_by_source, owlrl_inferred
 
 
 def renamed(graph: Graph, copy: int) -> Graph:

@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (benchmarks/corpus.py)
 from endpoint import HOST, Server, free_port, http_get, row_count  # noqa: E402  (benchmarks/endpoint.py)
 
-from astana_kg.cache import cache_directory  # noqa: E402
+from astana_kg.pipeline.cache import cache_directory  # noqa: E402
 from astana_kg.paths import project_root  # noqa: E402
-from astana_kg.store import open_store  # noqa: E402
+from astana_kg.query.store import open_store  # noqa: E402
 
 #: Articles in the seeds: size 1x.
 SEED_ARTICLES = 5

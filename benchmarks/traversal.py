@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import astana_kg
-from astana_kg.graph import ID, NotFound
+from astana_kg.api.graph import ID, NotFound
 from astana_kg.paths import project_root
 
 TARGETS_MS = {"lookup by label": 2.0, "lookup by slug": 2.0, "lookup by Wikidata id": 2.0,

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from _pytest.doctest import DoctestItem
 
-from astana_kg.build import build, project_root
-from astana_kg.cache import cache_directory
-from astana_kg.store import open_store
+from astana_kg.pipeline.build import build, project_root
+from astana_kg.pipeline.cache import cache_directory
+from astana_kg.query.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import headless_chromium, skip_without_chromium  # noqa: E402

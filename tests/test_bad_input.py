@@ -28,12 +28,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from astana_kg.build import materialize_default_graph
+from astana_kg.pipeline.build import materialize_default_graph
 from astana_kg.paths import DUMP_NAME, INFO_NAME, STORE_NAME
-from astana_kg.server import config_from_environment, create_app, linkeddata, negotiation, origin
-from astana_kg.server.errors import HttpError
-from astana_kg.server.fragments import page_iri
-from astana_kg.server.overview import local_url
+from astana_kg.http import config_from_environment, create_app, linkeddata, negotiation, origin
+from astana_kg.http.errors import HttpError
+from astana_kg.http.fragments import page_iri
+from astana_kg.http.overview import local_url
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server, http_get  # noqa: E402

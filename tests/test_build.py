@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from astana_kg import cli
-from astana_kg.build import DUMP_NAME, INFO_NAME, InvalidInput, build
+from astana_kg.pipeline.build import DUMP_NAME, INFO_NAME, InvalidInput, build
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_project import append_claim, build_report  # noqa: E402
@@ -30,7 +30,7 @@ def test_the_dump_holds_the_lines_pyoxigraphs_serializer_writes_even_for_a_liter
     import pyoxigraph as ox
     from rdflib import Literal, URIRef
 
-    from astana_kg.rdftext import sorted_nquads, to_oxigraph
+    from astana_kg.pipeline.rdftext import sorted_nquads, to_oxigraph
 
     graphs = dict(built.graphs)
     tricky = graphs[URIRef("urn:x-test:tricky")] = type(next(iter(graphs.values())))()

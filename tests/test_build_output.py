@@ -15,11 +15,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 import astana_kg
-from astana_kg import build as build_module
+from astana_kg.pipeline import build as build_module
 from astana_kg import cli
-from astana_kg.build import DUMP_NAME, INFO_NAME, STORE_NAME, InvalidInput, build, write_build
+from astana_kg.pipeline.build import DUMP_NAME, INFO_NAME, STORE_NAME, InvalidInput, build, write_build
 from astana_kg.paths import builds_directory
-from astana_kg.server import create_app
+from astana_kg.http import create_app
 
 GRAPH = URIRef("https://w3id.org/astana-kg/graph/test")
 THING = URIRef("https://w3id.org/astana-kg/id/thing")
@@ -114,7 +114,7 @@ import sys
 from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
-from astana_kg import build
+from astana_kg.pipeline import build
 
 def stall(dump):  # the store is written: say so, then wait to be killed
     print("writing", flush=True)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from astana_kg.claims import CurationError, find_quote, load_claim_file, load_sources, source_graphs
+from astana_kg.pipeline.claims import CurationError, find_quote, load_claim_file, load_sources, source_graphs
 from astana_kg.namespaces import AKG, DATA, OA
 
 

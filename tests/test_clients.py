@@ -26,7 +26,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDF, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.Wrapper import _allowedFormats as SPARQLWRAPPER_FORMATS
 
-from astana_kg import queries
+from astana_kg.query import queries
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server, executable, oxigraph_server, sparql_get  # noqa: E402

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from astana_kg.build import project_root
+from astana_kg.pipeline.build import project_root
 
 CORPUS_PY = project_root() / "benchmarks" / "corpus.py"
 
@@ -61,7 +61,7 @@ def test_the_real_build_builds_and_validates_ten_generated_articles(built_corpus
 
 
 def test_every_quote_of_a_generated_article_occurs_in_its_text_where_its_claim_says(generated):
-    from astana_kg.claims import load_claims, load_sources
+    from astana_kg.pipeline.claims import load_claims, load_sources
 
     claims = load_claims(generated / "data/claims", load_sources(generated / "data/sources"))
     assert len({c.source.id for c in claims}) == 10
@@ -85,7 +85,7 @@ def test_generated_articles_are_shaped_like_the_seeds(generated):
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
-    from astana_kg.build import load_inputs
+    from astana_kg.pipeline.build import load_inputs
     from astana_kg.namespaces import AKG, DATA
 
     inputs = load_inputs(generated)

@@ -4,7 +4,7 @@ graph to say, so that a claim file drifting from its article fails here."""
 import pyoxigraph as ox
 import pytest
 
-from astana_kg.store import execute
+from astana_kg.query.store import execute
 
 PREFIXES = """PREFIX akg: <https://w3id.org/astana-kg/ontology#>
 PREFIX id: <https://w3id.org/astana-kg/id/>

@@ -31,7 +31,7 @@ class Project:
         self.site_packages = dev.VENV / "lib/python3.11/site-packages"
         for name, text in {"pyproject.toml": "[project]\nname = 'x'\n", "ontology/o.ttl": "o", "data/claims/000.yaml": "c",
                            "shapes/s.ttl": "s", "queries/checks/c-violation.rq": "q",
-                           "server/astana_kg/build.py": "b", "server/astana_kg/server/app.py": "a",
+                           "server/astana_kg/pipeline/build.py": "b", "server/astana_kg/http/app.py": "a",
                            "server/astana_kg/web/package-lock.json": "{}", "tests/js/package-lock.json": "{}",
                            ".venv/bin/python": "", "README.md": "r"}.items():
             self.write(name, text)
@@ -137,7 +137,7 @@ def test_a_second_build_of_unchanged_inputs_is_skipped(project):
 
 
 @pytest.mark.parametrize("name", ["ontology/o.ttl", "data/claims/000.yaml", "shapes/s.ttl",
-                                  "queries/checks/c-violation.rq", "server/astana_kg/build.py",
+                                  "queries/checks/c-violation.rq", "server/astana_kg/pipeline/build.py",
                                   "var/wikidata-cache.nq", "data/claims/001.yaml"])
 def test_the_build_runs_again_when_a_file_it_reads_changed_or_appeared(project, name):
     project.dev.build()
@@ -163,7 +163,7 @@ def test_the_build_runs_again_when_the_packages_of_the_venv_changed(project):
 
 def test_files_the_build_does_not_read_do_not_rebuild(project):
     project.dev.build()
-    project.write("server/astana_kg/server/app.py", "changed")
+    project.write("server/astana_kg/http/app.py", "changed")
     project.write("README.md", "changed")
     project.write("server/astana_kg/__pycache__/build.cpython-311.pyc", "bytes")
     project.dev.build()

@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from astana_kg.build import build, InvalidInput
-from astana_kg.claims import load_claim_file, load_sources
+from astana_kg.pipeline.build import build, InvalidInput
+from astana_kg.pipeline.claims import load_claim_file, load_sources
 from astana_kg.cli import main
 from astana_kg.namespaces import AKG, GRAPH
 from astana_kg.paths import DUMP_NAME, STORE_NAME, project_root
@@ -100,7 +100,7 @@ def test_include_drafts_builds_a_draft_into_its_own_graph_outside_the_default_gr
 
 
 def test_the_source_page_and_the_pages_of_its_nodes_carry_a_draft_mark(drafted_project, drafted_build, monkeypatch):
-    from astana_kg.server import create_app
+    from astana_kg.http import create_app
 
     monkeypatch.setenv("ASTANA_KG_ROOT", str(drafted_project))  # the server reads the article from the project
     app = create_app({"BUILD_DIR": str(drafted_build.out), "TESTING": True, "QUERY_WORKERS": 1})
@@ -166,7 +166,7 @@ def test_the_command_line_program_exits_1_for_a_missing_article(project_copy, tm
 @pytest.mark.parametrize("extra, message", [("status: reviewed", "the one status"), ("confidence: 1.5", "from 0 to 1"),
                                             ("confidence: yes", "from 0 to 1")])
 def test_the_claim_loader_refuses_a_status_other_than_draft_and_a_confidence_outside_0_to_1(tmp_path, extra, message):
-    from astana_kg.claims import CurationError
+    from astana_kg.pipeline.claims import CurationError
 
     (tmp_path / "005_a.txt").write_text("Russia and Iran met.", encoding="utf-8")
     path = tmp_path / "005.yaml"

@@ -11,7 +11,7 @@ import yaml
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
-from astana_kg.claims import load_claim_file, load_sources
+from astana_kg.pipeline.claims import load_claim_file, load_sources
 from astana_kg.draft import review
 from astana_kg.draft.dates import find_dates, month_bounds, resolve_weekday
 from astana_kg.draft.events import event_dates, event_mentions

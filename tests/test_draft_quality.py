@@ -55,7 +55,7 @@ def test_the_five_seeds_drafted_as_new_sources_pass_the_whole_build_with_include
     """Quotes, Turtle, vocabulary, shapes, checks: the build accepts every draft of every seed."""
     import shutil
 
-    from astana_kg.build import build
+    from astana_kg.pipeline.build import build
     from astana_kg.cli import main
 
     for name in ("ontology", "data", "shapes", "queries"):

@@ -7,10 +7,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from astana_kg.server import create_app
-from astana_kg.server.negotiation import choose
+from astana_kg.http import create_app
+from astana_kg.http.negotiation import choose
 
-GUARANTORS = (pytest.importorskip("astana_kg.queries").load("cq/01-guarantors").text)
+GUARANTORS = (pytest.importorskip("astana_kg.query.queries").load("cq/01-guarantors").text)
 LABEL = "SELECT ?l WHERE { <https://w3id.org/astana-kg/id/russia> <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 
 

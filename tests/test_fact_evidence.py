@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 
 import astana_kg
-from astana_kg.graph import AKG, ID
+from astana_kg.api.graph import AKG, ID
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import http_get  # noqa: E402

@@ -32,10 +32,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from astana_kg import cli, queries, wikidata
-from astana_kg.build import build, materialize_default_graph
-from astana_kg.server import create_app
-from astana_kg.wikidata import USER_AGENT
+from astana_kg import cli
+from astana_kg.query import queries
+from astana_kg.pipeline import wikidata
+from astana_kg.pipeline.build import build, materialize_default_graph
+from astana_kg.http import create_app
+from astana_kg.pipeline.wikidata import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_endpoints  # noqa: E402
 from helpers_project import build_report  # noqa: E402

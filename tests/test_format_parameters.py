@@ -1,12 +1,12 @@
 """The format parameters of a query request (``format=``, ``output=``, ``results=``), read as the
-plain functions of ``astana_kg.server.negotiation`` read them, over a table of what clients send."""
+plain functions of ``astana_kg.http.negotiation`` read them, over a table of what clients send."""
 
 from __future__ import annotations
 
 import pytest
 
-from astana_kg.server import negotiation
-from astana_kg.server.errors import HttpError
+from astana_kg.http import negotiation
+from astana_kg.http.errors import HttpError
 
 # (query string parameters, Accept, media type for SELECT/ASK, media type for CONSTRUCT/DESCRIBE);
 # None: refused with 406 for that kind.
@@ -69,7 +69,7 @@ def test_format_parameters_that_name_different_formats_are_a_400(kind):
 
 @pytest.fixture(scope="module")
 def client(built):
-    from astana_kg.server import create_app
+    from astana_kg.http import create_app
 
     return create_app({"BUILD_DIR": str(built.out), "QUERY_WORKERS": 1}).test_client()
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from astana_kg import queries
-from astana_kg.server import create_app
-from astana_kg.server.errors import HttpError
-from astana_kg.server.fragments import (DEFAULT_GRAPH_NAME, FOAF, HYDRA, PAGE_SIZE, RDF, SD, VOID, FragmentSource,
+from astana_kg.query import queries
+from astana_kg.http import create_app
+from astana_kg.http.errors import HttpError
+from astana_kg.http.fragments import (DEFAULT_GRAPH_NAME, FOAF, HYDRA, PAGE_SIZE, RDF, SD, VOID, FragmentSource,
                                         Pattern, answer_fragment, parse_page, parse_term, term_string)
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import http_get, sparql_get  # noqa: E402
@@ -166,7 +166,7 @@ def test_a_bindings_block_restricts_the_fragment_to_the_union_of_its_rows(store)
 @pytest.mark.parametrize("values", ["(?x) { (<not an iri>) }", "(?x { }", "(?x) { (<http://a> <http://b>) }",
                                     '(?x) { ("open) }', "?x { }"])
 def test_a_malformed_bindings_block_is_a_bad_request(values):
-    from astana_kg.server.fragments import parse_values
+    from astana_kg.http.fragments import parse_values
 
     with pytest.raises(HttpError) as error:
         parse_values(values)

@@ -24,8 +24,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from astana_kg import queries
-from astana_kg.server import create_app
+from astana_kg.query import queries
+from astana_kg.http import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import Canary  # noqa: E402

@@ -10,8 +10,8 @@ import urllib.parse
 
 import pytest
 
-from astana_kg.server import create_app
-from astana_kg.server.front import Front, HotPath, call
+from astana_kg.http import create_app
+from astana_kg.http.front import Front, HotPath, call
 
 QUERY = "SELECT ?p ?o WHERE { <https://w3id.org/astana-kg/id/russia> ?p ?o }"  # several rows: cut at the cap of 1
 

@@ -14,10 +14,11 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from astana_kg import build as build_module
-from astana_kg import checks, cli
-from astana_kg.build import DUMP_NAME, STORE_NAME, InvalidInput, build
-from astana_kg.cache import Cache, cache_directory
+from astana_kg.pipeline import build as build_module
+from astana_kg.pipeline import checks
+from astana_kg import cli
+from astana_kg.pipeline.build import DUMP_NAME, STORE_NAME, InvalidInput, build
+from astana_kg.pipeline.cache import Cache, cache_directory
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_project import append_claim, append_to_ontology  # noqa: E402

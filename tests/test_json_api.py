@@ -11,8 +11,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from astana_kg.server import create_app
-from astana_kg.server.api import OPENAPI_PATH
+from astana_kg.http import create_app
+from astana_kg.http.api import OPENAPI_PATH
 
 ID = "https://w3id.org/astana-kg/id/"
 AKG = "https://w3id.org/astana-kg/ontology#"

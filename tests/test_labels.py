@@ -5,9 +5,9 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
-from astana_kg import labels
+from astana_kg.pipeline import labels
 from astana_kg.namespaces import AKG, DATA, GRAPH, PROVENANCE_GRAPH
-from astana_kg.store import execute
+from astana_kg.query.store import execute
 
 PREFIXES = """PREFIX akg: <https://w3id.org/astana-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

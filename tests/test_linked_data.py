@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib.compare import to_isomorphic
 
-from astana_kg import queries
-from astana_kg.graph import Ambiguous, KnowledgeGraph
-from astana_kg.server import create_app, linkeddata
-from astana_kg.server.linkeddata import Span, highlight
+from astana_kg.query import queries
+from astana_kg.api.graph import Ambiguous, KnowledgeGraph
+from astana_kg.http import create_app, linkeddata
+from astana_kg.http.linkeddata import Span, highlight
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server, http_get  # noqa: E402

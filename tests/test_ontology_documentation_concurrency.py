@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from astana_kg.build import project_root
-from astana_kg.dumps import _import_ontpub, _pylode_turn
+from astana_kg.pipeline.build import project_root
+from astana_kg.pipeline.dumps import _import_ontpub, _pylode_turn
 
-DOCUMENT = ("from pathlib import Path; from astana_kg.dumps import ontology_html; "
+DOCUMENT = ("from pathlib import Path; from astana_kg.pipeline.dumps import ontology_html; "
             "html = ontology_html(Path({path!r})); print(len(html))")
 
 

@@ -21,11 +21,12 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from astana_kg import dumps, queries
+from astana_kg.pipeline import dumps
+from astana_kg.query import queries
 from astana_kg.paths import DUMP_NAME, INFO_NAME
-from astana_kg.server import create_app, overview
-from astana_kg.server.errors import HttpError
-from astana_kg.store import execute
+from astana_kg.http import create_app, overview
+from astana_kg.http.errors import HttpError
+from astana_kg.query.store import execute
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_browser import requested_hosts  # noqa: E402
@@ -263,7 +264,7 @@ def test_the_dump_files_are_the_same_bytes_each_time(built):
 
 
 def test_the_ontology_documentation_is_the_same_whatever_the_hash_seed(built, root):
-    script = ("import hashlib, sys; from pathlib import Path; from astana_kg import dumps; "
+    script = ("import hashlib, sys; from pathlib import Path; from astana_kg.pipeline import dumps; "
               "print(hashlib.sha256(dumps.ontology_html(Path(sys.argv[1])).encode()).hexdigest())")
     expected = hashlib.sha256((built.out / dumps.ONTOLOGY_HTML_NAME).read_bytes()).hexdigest()
     for seed in ("1", "2"):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from astana_kg.server import create_app
+from astana_kg.http import create_app
 
 #: One page of each kind: (kind, path).
 PAGE_KINDS = [

@@ -9,7 +9,7 @@ import re
 from rich.console import Console
 
 from astana_kg import cli
-from astana_kg.progress import LineReport, Stages, TerminalReport, report_for
+from astana_kg.pipeline.progress import LineReport, Stages, TerminalReport, report_for
 
 STAGES = ["load", "validate", "reason", "document", "write"]
 

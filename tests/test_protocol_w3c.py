@@ -27,7 +27,7 @@ from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.query import Result
 
-from astana_kg.server import create_app
+from astana_kg.http import create_app
 
 SUITE = Path(__file__).parent / "w3c" / "sparql11-protocol"
 MANIFEST = SUITE / "manifest.ttl"

@@ -1,6 +1,6 @@
 from rdflib.namespace import RDF
 
-from astana_kg.claims import load_sources
+from astana_kg.pipeline.claims import load_sources
 from astana_kg.namespaces import AKG, DATA, GRAPH, OA, PROV, PROVENANCE_GRAPH, WIKIDATA_GRAPH
 
 

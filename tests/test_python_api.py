@@ -1,4 +1,4 @@
-"""The Python API (astana_kg.graph): lookups, typed accessors checked against the sources,
+"""The Python API (astana_kg.api.graph): lookups, typed accessors checked against the sources,
 traversal, errors, and the same answers locally and from a running server."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import pyoxigraph as ox
 import pytest
 
 import astana_kg
-from astana_kg.graph import AKG, ID, Ambiguous, KnowledgeGraph, NotFound, _RemoteBackend
-from astana_kg.queries import load_all
+from astana_kg.api.graph import AKG, ID, Ambiguous, KnowledgeGraph, NotFound
+from astana_kg.query.queries import load_all
+from astana_kg.query.sparqltext import bind_values
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server  # noqa: E402
@@ -231,7 +232,7 @@ def test_every_api_query_has_a_title_and_runs(kg):
 def test_remote_binding_serializes_terms_and_cannot_be_escaped():
     text = "SELECT ?x ?o WHERE { ?x ?p ?o }"
     nasty = ox.Literal('" } } ; DROP ALL #\n')
-    bound = _RemoteBackend.bind(text, {"x": ox.NamedNode("https://w3id.org/astana-kg/id/russia"), "o": nasty})
+    bound = bind_values(text, {"x": ox.NamedNode("https://w3id.org/astana-kg/id/russia"), "o": nasty})
     parsed = ox.Store().query(bound)  # still one valid query, with the literal intact
     assert [v.value for v in parsed.variables] == ["x", "o"]
     assert str(nasty) in bound
@@ -276,6 +277,6 @@ def test_an_answer_cut_at_the_row_cap_is_fetched_in_pages(built, kg):
 
 
 def test_an_unreachable_endpoint_is_a_clear_error():
-    from astana_kg.graph import RemoteError
+    from astana_kg.api.graph import RemoteError
     with pytest.raises(RemoteError, match="cannot reach"):
         astana_kg.connect("http://127.0.0.1:9", timeout=2).entity("Russia")

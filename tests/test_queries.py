@@ -6,9 +6,9 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from astana_kg import queries
-from astana_kg.build import project_root
-from astana_kg.store import execute
+from astana_kg.query import queries
+from astana_kg.pipeline.build import project_root
+from astana_kg.query.store import execute
 
 ROOT = project_root()
 CQ = queries.load_all("cq")

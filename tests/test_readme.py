@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from astana_kg.store import run_query
+from astana_kg.query.store import run_query
 
 EXAMPLE = re.compile(r"An example: the guarantors.*?```sparql\n(?P<query>.*?)```\n\n```\n(?P<output>.*?)```", re.S)
 

@@ -3,11 +3,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SDO, SKOS, TIME
 
-from astana_kg.build import DUMP_NAME, project_root
+from astana_kg.pipeline.build import DUMP_NAME, project_root
 from astana_kg.namespaces import (
     AKG, DATA, GRAPH, INFERRED_GRAPHS, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SHARED_INFERRED_GRAPH, WD, WIKIDATA_GRAPH,
 )
-from astana_kg.reasoning import (
+from astana_kg.pipeline.reasoning import (
     InconsistentData, UnsupportedSchema, compile_rules, fed_to, infer, infer_by_source, inferred_graph_name,
     is_trivial, owlrl_inferred,
 )
@@ -345,7 +345,7 @@ def test_the_reasoners_store_keeps_the_labels_of_the_blank_nodes_it_is_given():
     import pyoxigraph as ox
     from rdflib import BNode
 
-    from astana_kg.reasoning import saturate
+    from astana_kg.pipeline.reasoning import saturate
 
     data = Graph()
     data.add((BNode("kept-label"), RDF.type, AKG.Person))

@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from astana_kg import sparqltext
-from astana_kg.queryworker import Job, ProcessOptions, QueryPool
-from astana_kg.server import create_app
-from astana_kg.server.errors import HttpError
+from astana_kg.query import sparqltext
+from astana_kg.query.worker import Job, ProcessOptions, QueryPool
+from astana_kg.http import create_app
+from astana_kg.http.errors import HttpError
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import Canary  # noqa: E402

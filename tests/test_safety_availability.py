@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from astana_kg.queryworker import Job, ProcessOptions, QueryPool
-from astana_kg.server.errors import HttpError
+from astana_kg.query.worker import Job, ProcessOptions, QueryPool
+from astana_kg.http.errors import HttpError
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_server import astana_kg_server, http_get, server_group, sparql_get  # noqa: E402
@@ -323,7 +323,7 @@ def _server_workers(group: int) -> list[int]:
     def is_worker(pid):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                return b"astana_kg.queryworker" not in cmdline.read() and pid != group
+                return b"astana_kg.query.worker" not in cmdline.read() and pid != group
         except OSError:
             return False
     return [pid for pid in _children(group) if is_worker(pid)]

@@ -38,7 +38,7 @@ def test_serve_workers_share_the_apps_modules_imported_once_before_they_are_fork
     with astana_kg_server(built.out, workers=2) as base:
         main = server_group(base)  # the main process leads the server's group
         workers = [pid for pid in _children(main)
-                   if b"astana_kg.queryworker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+                   if b"astana_kg.query.worker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2, workers
         # The main process imported them (their extension modules are mapped in it) ...
         maps = _mapped_files(main)

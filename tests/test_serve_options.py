@@ -63,7 +63,7 @@ def serve_environment(tmp_path, monkeypatch, *options: str) -> dict:
 ])
 def test_the_answer_caches_of_all_workers_together_hold_at_most_cache_mb(tmp_path, monkeypatch, options,
                                                                           per_worker_mib):
-    from astana_kg.server import config_from_environment
+    from astana_kg.http import config_from_environment
 
     env = serve_environment(tmp_path, monkeypatch, *options)
     assert config_from_environment(env)["CACHE_BYTES"] == per_worker_mib * 1024 * 1024

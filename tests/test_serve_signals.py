@@ -56,7 +56,7 @@ def server_workers(main: int) -> list[int]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if fields is not None and int(fields[1]) == main and b"astana_kg.queryworker" not in command:
+        if fields is not None and int(fields[1]) == main and b"astana_kg.query.worker" not in command:
             workers.append(pid)
     return workers
 

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from astana_kg.build import load_inputs
+from astana_kg.pipeline.build import load_inputs
 
 SHAPES = ("data-shapes.ttl", "ontology-shapes.ttl")
 PREFIXES = """

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 import pytest
 from werkzeug.datastructures import Headers
 
-from astana_kg import queries
+from astana_kg.query import queries
 from astana_kg.cli import main as cli_main
 from helpers_server import Canary, astana_kg_server, http_get, on_a_free_port, reserved_port, running, sparql_get
 
@@ -271,7 +271,7 @@ def test_a_query_past_its_deadline_in_the_engine_answers_503(remote, engine):
 
 
 def test_an_unreachable_engine_answers_502(built):
-    from astana_kg.server import create_app
+    from astana_kg.http import create_app
 
     with reserved_port() as port:  # bound, never listening: a connection to it is refused
         app = create_app({"BUILD_DIR": str(built.out), "STORE_URL": f"http://127.0.0.1:{port}/sparql",
@@ -287,7 +287,7 @@ def test_an_unreachable_engine_answers_502(built):
 
 
 def test_an_engine_that_answers_no_results_answers_502(built):
-    from astana_kg.server import create_app
+    from astana_kg.http import create_app
 
     with Canary(b"<html>maintenance</html>", "text/html") as engine:
         app = create_app({"BUILD_DIR": str(built.out), "STORE_URL": engine.url, "QUERY_WORKERS": 1})

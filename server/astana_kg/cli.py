@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .build import BUILT, ERROR, INVALID_INPUT, InvalidInput, build, project_root
-from .progress import report_for
-from .reasoning import InconsistentData
-from .store import QueryError, open_store, run_query
+from .pipeline.build import BUILT, ERROR, INVALID_INPUT, InvalidInput, build, project_root
+from .pipeline.progress import report_for
+from .pipeline.reasoning import InconsistentData
+from .query.store import QueryError, open_store, run_query
 
 
 def _failed(name: str, error: Exception, expected: tuple[type, ...], unusable: int, other: int, lead: str = "") -> int:
@@ -117,7 +117,7 @@ def _cmd_query(args) -> int:
 def _cmd_serve(args) -> int:
     import os
 
-    from .server.origin import normalize
+    from .http.origin import normalize
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     try:  # the root of the absolute URLs the server writes (never the request's Host header)
@@ -167,23 +167,23 @@ def _cmd_serve(args) -> int:
     # Each worker keeps a cache of its own: the budget is shared out, so more workers take no more memory.
     env["ASTANA_KG_CACHE_BYTES"] = str(args.cache_mb * 1024 * 1024 // max(1, workers))
     # granian: connections are read and written by an event loop in Rust, and the front
-    # (astana_kg.server.front) reads request bodies on an event loop too, so slow and idle
+    # (astana_kg.http.front) reads request bodies on an event loop too, so slow and idle
     # clients hold no Python thread; the threads run the app on complete requests only.
-    # (astana_kg.server.launch: granian, with the app's modules imported once before the workers fork.)
-    command = [sys.executable, "-m", "astana_kg.server.launch", "--interface", "asgi", "--factory",
+    # (astana_kg.http.launch: granian, with the app's modules imported once before the workers fork.)
+    command = [sys.executable, "-m", "astana_kg.http.launch", "--interface", "asgi", "--factory",
                "--workers", str(workers),
                "--host", args.host, "--port", str(args.port), "--no-ws", "--log-level", "warning",
                # A client has this long to send a request's headers (on a new or a kept-alive connection).
                "--http1-header-read-timeout", str(int(args.header_timeout * 1000)),
                "--backlog", "2048", "--respawn-failed-workers", "--respawn-interval", "0.5",
                "--workers-kill-timeout", "10",
-               "astana_kg.server.front:create_front"]
+               "astana_kg.http.front:create_front"]
     os.execvpe(command[0], command, env)
     return ERROR  # not reached
 
 
 def _cmd_wikidata_fetch(args) -> int:
-    from . import wikidata
+    from .pipeline import wikidata
 
     try:
         items = wikidata.linked_items(open_store(Path(args.build)))
@@ -202,7 +202,7 @@ def _cmd_wikidata_fetch(args) -> int:
 
 
 def _cmd_default_graph(args) -> int:
-    from . import remote
+    from .query import remote
     from .paths import DUMP_NAME
 
     dump_path = Path(args.build) / DUMP_NAME

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..claims import CurationError, load_claim_file, load_sources
+from ..pipeline.claims import CurationError, load_claim_file, load_sources
 from .linking import Gazetteer, load_gazetteer
 from .writer import draft_article, render
 

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from ..claims import CurationError, load_claim_file, load_sources
+from ..pipeline.claims import CurationError, load_claim_file, load_sources
 from ..namespaces import AKG, DATA
 from .text import fold, folded_with_offsets, sentences, slug
 

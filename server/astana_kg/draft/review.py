@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from ..claims import CurationError, load_claim_file, load_sources
+from ..pipeline.claims import CurationError, load_claim_file, load_sources
 from ..namespaces import AKG, DATA, PREFIXES
 from .linking import reviewed_graph
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from ..claims import find_quote
+from ..pipeline.claims import find_quote
 from ..namespaces import AKG, BASE, DATA
 from . import events as events_module
 from .dates import find_dates, resolve

@@ -1,0 +1,739 @@
+"""The build: read the ontology, the sources, the claims and the curated links; validate; reason;
+write a pyoxigraph store and a sorted N-Quads dump.
+
+The build is all or nothing: it writes into a temporary directory beside the output, and only when
+every stage passed does the output (``build``, a symbolic link) switch to it, in one rename.
+
+Builds live in ``.NAME.builds/`` beside the link ``NAME``. A server resolves the link once when it
+starts and serves that directory until it stops, so a build keeps the build it replaces (the one
+servers started before it may still serve) and removes the older ones: restart a server between
+two rebuilds. A build first removes what killed builds left beside the link (``.NAME.tmp-PID``,
+``.NAME.link-PID``, ``.NAME.old-PID`` of processes that no longer run). A build directory of an
+older version (a plain directory) is moved into ``.NAME.builds/`` as the build replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import functools
+import gc
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import re
+import shutil
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import RDF, RDFS
+
+from . import checks, dumps, labels, reasoning, wikidata
+from .cache import Cache, cache_directory, code_version
+from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
+from ..namespaces import (
+    AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
+    WD, WIKIDATA_GRAPH,
+)
+from .progress import Report, Stages
+from .rdftext import InvalidInput, Terms, sorted_nquads
+
+#: Exit statuses of ``astana-kg build``.
+BUILT, INVALID_INPUT, ERROR = 0, 1, 2
+
+from ..paths import DUMP_NAME, INFO_NAME, STORE_NAME, builds_directory, project_root  # noqa: F401 (re-exported)
+
+#: The files every build reads, besides the sources and the claim file of each source.
+REQUIRED_FILES = ("ontology/astana-kg.ttl", "shapes/ontology-shapes.ttl", "shapes/data-shapes.ttl",
+                  "data/wikidata/verified-qids.tsv", "data/curation/wikidata-links.tsv",
+                  "data/curation/identifiers.tsv")
+
+
+@dataclass
+class Inputs:
+    """Everything the build reads, parsed."""
+
+    root: Path
+    ontology: Graph
+    claims: list[Claim]
+    graphs: dict[URIRef, Graph]
+    files: list[Path] = field(default_factory=list)
+    terms: Terms = field(default_factory=lambda: Terms())  # each term as N-Quads writes it, for every stage
+
+    def source_graphs(self) -> dict[URIRef, Graph]:
+        return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
+
+    def union(self, *, with_ontology: bool = True, with_drafts: bool = True) -> Graph:
+        union = Graph()
+        for name, graph in self.graphs.items():
+            if (with_ontology or name != ONTOLOGY_GRAPH) and (with_drafts or not is_draft_graph(name)):
+                union += graph
+        return union
+
+
+#: The named graphs of draft claims (``graph/draft/NNN``): built only with ``--include-drafts``,
+#: kept out of the default graph and of reasoning.
+DRAFT_GRAPHS = str(GRAPH["draft/"])
+
+
+def is_draft_graph(name) -> bool:
+    return str(name).startswith(DRAFT_GRAPHS)
+
+
+def refuse_drafts(claims: list[Claim]) -> None:
+    """Raise InvalidInput listing every draft claim (file:line): a build without
+    ``--include-drafts`` holds reviewed claims only."""
+    drafts = [claim for claim in claims if claim.draft]
+    if drafts:
+        lines = [f"{claim.where}: draft claim quoting {claim.quote[:60]!r}" for claim in drafts]
+        files = sorted({claim.source.id for claim in drafts})
+        raise InvalidInput(
+            f"{len(drafts)} draft claims (status: draft) are not reviewed; review them with "
+            f"`astana-kg review {files[0]}` or build them apart with --include-drafts:\n  " + "\n  ".join(lines))
+
+
+def _read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        return [(number, row) for number, row in enumerate(reader, start=2)]
+
+
+def wikidata_graph(root: Path, labelled) -> Graph:
+    """The curation graph: links to checked Wikidata items, and other public identifiers
+    (``labelled``: the entities of the graph, the nodes some source labels)."""
+    checked = {row["qid"]: (number, row) for number, row in _read_tsv(root / "data/wikidata/verified-qids.tsv")}
+    graph = Graph()
+    links_path = root / "data/curation/wikidata-links.tsv"
+    for number, row in _read_tsv(links_path):
+        entity = DATA[row["entity"]]
+        qid = row["qid"]
+        if qid not in checked:
+            raise InvalidInput(
+                f"{links_path}:{number}: {row['entity']} is linked to {qid}, which is not in "
+                "data/wikidata/verified-qids.tsv; only checked identifiers may be used"
+            )
+        if entity not in labelled:
+            raise InvalidInput(f"{links_path}:{number}: {row['entity']} is not an entity of the graph")
+        list_line, list_row = checked[qid]
+        item = WD[qid]
+        alignment = DATA[f"wikidata-alignment-{row['entity']}"]
+        graph.add((entity, SCHEMA.sameAs, item))
+        graph.add((alignment, RDF.type, AKG.WikidataAlignment))
+        graph.add((alignment, AKG.alignedEntity, entity))
+        graph.add((alignment, AKG.wikidataItem, item))
+        graph.add((alignment, AKG.basis, Literal(
+            f"data/wikidata/verified-qids.tsv line {list_line}: {list_row['label']} = {qid} ({list_row['kind']})"
+        )))
+        graph.add((alignment, PROV.wasDerivedFrom, URIRef(BASE + "files/data/wikidata/verified-qids.tsv")))
+    ids_path = root / "data/curation/identifiers.tsv"
+    for number, row in _read_tsv(ids_path):
+        entity = DATA[row["entity"]]
+        if entity not in labelled:
+            raise InvalidInput(f"{ids_path}:{number}: {row['entity']} is not an entity of the graph")
+        graph.add((entity, AKG[row["property"]], Literal(row["value"])))
+        alignment = DATA[f"identifier-{row['entity']}-{row['property']}"]
+        graph.add((alignment, RDF.type, PROV.Entity))
+        graph.add((alignment, AKG.alignedEntity, entity))
+        graph.add((alignment, AKG.basis, Literal(row["basis"])))
+    return graph
+
+
+def provenance_graph(inputs_graphs: dict[URIRef, Graph], sources) -> Graph:
+    """PROV-O descriptions of the named graphs and of the reasoning that makes the inferred graphs
+    (:func:`inferred_provenance` describes those once they are made)."""
+    graph = Graph()
+    reasoning_activity = DATA["owl-rl-reasoning"]
+    for source in sources.values():
+        draft = GRAPH[f"draft/{source.id}"]
+        if draft in inputs_graphs:
+            graph.add((draft, RDF.type, PROV.Entity))
+            graph.add((draft, RDFS.label, Literal(f"Draft facts of source {source.id}, not reviewed", lang="en")))
+            graph.add((draft, RDFS.comment, Literal("Proposed by astana-kg draft and not yet reviewed: outside the "
+                                                    "default graph and the reasoning.", lang="en")))
+            graph.add((draft, PROV.wasDerivedFrom, source.iri))
+            graph.add((draft, PROV.wasDerivedFrom, URIRef(BASE + f"files/data/claims/{source.id}.yaml")))
+        if source.graph not in inputs_graphs:
+            continue  # a source without claims has no graph to describe
+        graph.add((source.graph, RDF.type, PROV.Entity))
+        graph.add((source.graph, RDFS.label, Literal(f"Facts attested by source {source.id}", lang="en")))
+        graph.add((source.graph, PROV.wasDerivedFrom, source.iri))
+        graph.add((source.graph, PROV.wasDerivedFrom, URIRef(BASE + f"files/data/claims/{source.id}.yaml")))
+        graph.add((reasoning_activity, PROV.used, source.graph))
+    graph.add((ONTOLOGY_GRAPH, RDF.type, PROV.Entity))
+    graph.add((ONTOLOGY_GRAPH, RDFS.label, Literal("The astana-kg ontology", lang="en")))
+    graph.add((ONTOLOGY_GRAPH, PROV.wasDerivedFrom, ONTOLOGY))
+    graph.add((WIKIDATA_GRAPH, RDF.type, PROV.Entity))
+    graph.add((WIKIDATA_GRAPH, RDFS.label, Literal("Curated links to checked Wikidata items and other identifiers", lang="en")))
+    graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/wikidata/verified-qids.tsv")))
+    graph.add((WIKIDATA_GRAPH, PROV.wasDerivedFrom, URIRef(BASE + "files/data/curation/wikidata-links.tsv")))
+    graph.add((reasoning_activity, RDF.type, PROV.Activity))
+    graph.add((reasoning_activity, RDFS.label, Literal(
+        "OWL 2 RL rules compiled from the ontology, run source by source with pyoxigraph", lang="en")))
+    graph.add((reasoning_activity, PROV.used, ONTOLOGY_GRAPH))
+    graph.add((reasoning_activity, PROV.used, WIKIDATA_GRAPH))
+    return graph
+
+
+def inferred_provenance(inferred: reasoning.Inferred) -> Graph:
+    """PROV-O descriptions of the inferred graphs: each derived from its source graph, the
+    ontology and the curation graph; the shared one from the ontology and the curation graph, and
+    from every source graph if some of its triples follow only from several graphs together."""
+    graph = Graph()
+    reasoning_activity = DATA["owl-rl-reasoning"]
+    sources = sorted(GRAPH["source/" + str(name).rsplit("/", 1)[-1]] for name in inferred.graphs
+                     if name != reasoning.SHARED_INFERRED_GRAPH)
+    for name in inferred.graphs:
+        graph.add((name, RDF.type, PROV.Entity))
+        graph.add((name, PROV.wasGeneratedBy, reasoning_activity))
+        graph.add((name, PROV.wasDerivedFrom, ONTOLOGY_GRAPH))
+        graph.add((name, PROV.wasDerivedFrom, WIKIDATA_GRAPH))
+        if name == reasoning.SHARED_INFERRED_GRAPH:
+            graph.add((name, RDFS.label, Literal(
+                "Triples entailed under OWL 2 RL from the curation graph alone, or only from several graphs together",
+                lang="en")))
+            for source in sources if inferred.together else ():
+                graph.add((name, PROV.wasDerivedFrom, source))
+        else:
+            number = str(name).rsplit("/", 1)[-1]
+            graph.add((name, RDFS.label, Literal(
+                f"Triples entailed under OWL 2 RL from source {number}, not asserted by it", lang="en")))
+            graph.add((name, PROV.wasDerivedFrom, GRAPH["source/" + number]))
+    return graph
+
+
+def missing_inputs(root: Path, sources) -> list[str]:
+    """A line for each file the build needs that is not there: a required file, or the claim file
+    ``data/claims/NNN.yaml`` of a source ``data/sources/NNN_*.txt`` (``claims: []`` while it has none)."""
+    missing = [f"{root / name}: no such file" for name in REQUIRED_FILES if not (root / name).is_file()]
+    for source in sources.values():
+        path = root / "data/claims" / f"{source.id}.yaml"
+        if not path.is_file():
+            missing.append(f"{path}: no such file; it holds the claims of {source.path.name} "
+                           "(a source without claims yet has one with 'claims: []')")
+    return missing
+
+
+#: The number of claim files to parse from which they are shared among processes.
+POOL_FROM = 16
+
+
+def _parsed_claim_file(path: str, sources_dir: str) -> tuple[bytes | None, tuple | None]:
+    """Parse one claim file in a process of the pool: the pickled cache entry (source id, text
+    digest of that source, claims), or the fault as (path, line, message)."""
+    sources = _sources_of(sources_dir)
+    try:
+        claims = load_claim_file(Path(path), sources)
+    except CurationError as error:
+        return None, (error.path, error.line, error.message)
+    return _claims_entry(claims), None
+
+
+@functools.lru_cache(maxsize=1)
+def _sources_of(directory: str):
+    return load_sources(Path(directory))
+
+
+def _claims_entry(claims: list[Claim]) -> bytes:
+    source = claims[0].source if claims else None
+    return pickle.dumps((source.id if source else None,
+                         hashlib.sha256(source.text.encode()).hexdigest() if source else None, claims))
+
+
+def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
+    """Every claim of every claim file, in file order; each file's from the cache if it holds them
+    (the file's bytes and name, and the text of the source it names, unchanged), the others parsed
+    (in a pool of processes when there are many); the first fault in file order is raised."""
+    claims_dir = root / "data/claims"
+    files = sorted(claims_dir.glob("*.yaml"))
+    if not files:
+        return load_claims(claims_dir, sources)  # the error of an empty directory
+    texts = {source.id: hashlib.sha256(source.text.encode()).hexdigest() for source in sources.values()}
+    found: list[list[Claim] | None] = [None] * len(files)
+    # Keyed by the file's name, not its whole path: a copy of the project (another checkout, a
+    # moved directory) reuses the entries, which are given this project's paths when read.
+    keys = [cache.key(path.name.encode(), path.read_bytes()) if cache is not None else None for path in files]
+    for index, key in enumerate(keys):
+        entry = cache.get("claims", key) if cache is not None else None
+        if entry is not None:
+            source_id, text_digest, cached = pickle.loads(entry)
+            if source_id is not None and texts.get(source_id) == text_digest:
+                for claim in cached:
+                    claim.path, claim.source = files[index], sources[source_id]
+                found[index] = cached
+                continue
+            cache.miss("claims")
+    todo = [index for index, claims in enumerate(found) if claims is None]
+    workers = os.cpu_count() or 1
+    if len(todo) >= POOL_FROM and workers > 1:
+        context = multiprocessing.get_context("forkserver")  # fresh processes, as in checks
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parsed = list(pool.map(_parsed_claim_file, [str(files[i]) for i in todo],
+                                   [str(root / "data/sources")] * len(todo), chunksize=8))
+    else:
+        parsed = []
+        for index in todo:
+            try:
+                parsed.append((_claims_entry(load_claim_file(files[index], sources)), None))
+            except CurationError as error:
+                parsed.append((None, (error.path, error.line, error.message)))
+    for index, (entry, fault) in zip(todo, parsed):
+        if fault is not None:
+            raise CurationError(*fault)
+        _, _, found[index] = pickle.loads(entry)
+        if cache is not None and found[index]:
+            cache.put("claims", keys[index], entry)
+    return [claim for claims in found for claim in claims]
+
+
+@functools.lru_cache(maxsize=1)
+def _canonical_ontology(text: bytes) -> Graph:
+    """The ontology with stable labels for its blank nodes (restrictions, lists), so that dumps are
+    reproducible; shared by the builds of one process that read the same bytes (copied, not changed)."""
+    parsed = checks.parse_absolute(text)
+    canonical = Graph()
+    canonical += to_canonical_graph(parsed)
+    return canonical
+
+
+def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = None) -> Inputs:
+    """Parse every input; raise InvalidInput naming the file and line of the first fault (every
+    missing file, if files are missing), or every draft claim unless ``include_drafts``. ``cache``
+    keeps each claim file's parsed claims."""
+    sources = load_sources(root / "data/sources")
+    missing = missing_inputs(root, sources)
+    if missing:
+        raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
+    ontology_path = root / "ontology/astana-kg.ttl"
+    try:
+        ontology = Graph()
+        ontology += _canonical_ontology(ontology_path.read_bytes())
+    except checks.RelativeIRI as error:
+        raise InvalidInput(f"{ontology_path}: {error}") from None
+    except Exception as error:
+        raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
+    try:
+        claims = _load_claim_files(root, sources, cache)
+    except CurationError as error:
+        raise InvalidInput(str(error)) from None
+    if not include_drafts:
+        refuse_drafts(claims)
+    graphs: dict[URIRef, Graph] = {ONTOLOGY_GRAPH: ontology}
+    graphs.update(source_graphs(claims))
+    labelled = {s for name, graph in graphs.items() if name != ONTOLOGY_GRAPH for s in graph.subjects(RDFS.label)}
+    graphs[WIKIDATA_GRAPH] = wikidata_graph(root, labelled)
+    graphs[PROVENANCE_GRAPH] = provenance_graph(graphs, sources)
+    files = sorted(
+        [ontology_path, root / "data/wikidata/verified-qids.tsv", root / "data/curation/wikidata-links.tsv",
+         root / "data/curation/identifiers.tsv"]
+        + [s.path for s in sources.values()]
+        + list((root / "data/claims").glob("*.yaml"))
+        + list((root / "shapes").glob("*.ttl"))
+    )
+    return Inputs(root, ontology, claims, graphs, files)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
+    """The triples of the sorted N-Quads ``dump`` without their graph, once each, as N-Quads lines
+    of the default graph: loaded with the dump, they make the default graph the RDF merge of the
+    named graphs (as :func:`materialize_default_graph` does, without a SPARQL update over them all;
+    with ``drafts=False``, of those that are not draft graphs).
+
+    >>> default_graph_lines(b'<urn:a> <urn:p> "x y" <urn:g1> .\\n<urn:a> <urn:p> "x y" <urn:g2> .\\n')
+    b'<urn:a> <urn:p> "x y" .\\n'
+    """
+    draft = b"<" + DRAFT_GRAPHS.encode()
+    triples = {parts[0] for parts in (line.rsplit(b" ", 2) for line in dump.splitlines() if line)
+               if drafts or not parts[1].startswith(draft)}
+    return b"".join(triple + b" .\n" for triple in sorted(triples))
+
+
+def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
+    """Make the store's default graph the RDF merge of its named graphs (with ``drafts=False``,
+    of those that are not draft graphs).
+
+    Queries then see every fact once in the default graph, as the SPARQL dataset's merge, where
+    a union computed at query time would repeat a triple once per graph that holds it.
+    """
+    if drafts:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    else:
+        drafts_prefix = json.dumps(DRAFT_GRAPHS)  # a constant of this module, a valid SPARQL string
+        store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), {drafts_prefix})) }}")
+
+
+def input_digest(files: list[Path], root: Path) -> str:
+    """A SHA-256 over the build's input files, names and contents: the identity of a build."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def output_path(out: Path | str) -> Path:
+    """The absolute path of the link ``out``, its directory resolved but not the link itself."""
+    out = Path(os.path.abspath(out))
+    return out.parent.resolve() / out.name
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove what killed builds of ``out`` left beside it, and return their paths.
+
+    ``.NAME.tmp-PID`` is a half-written build, ``.NAME.link-PID`` a link not yet swapped in,
+    ``.NAME.old-PID`` a build that older versions had moved aside; each is removed once its
+    process ``PID`` no longer runs (a live build's are kept)."""
+    out = output_path(out)
+    if not out.parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old)-(\d+)")
+    removed = []
+    for path in sorted(out.parent.iterdir()):
+        match = pattern.fullmatch(path.name)
+        if match and int(match[1]) != os.getpid() and not _alive(int(match[1])):
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
+def prepare_output(out: Path) -> None:
+    """Check that ``out`` can become a link to a build, and remove stale temporaries beside it."""
+    out = output_path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} is a file, not a build")
+    remove_stale_temporaries(out)
+
+
+@contextlib.contextmanager
+def _locked(builds: Path):
+    """Hold the lock of ``builds`` (one build at a time adds a build and swaps the link)."""
+    with open(builds / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _new_build_directory(builds: Path, label: str) -> Path:
+    """A fresh name in ``builds``: the UTC time and ``label``, made unique."""
+    name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{label}"
+    path, number = builds / name, 1
+    while path.exists():
+        number += 1
+        path = builds / f"{name}-{number}"
+    return path
+
+
+def _install(out: Path, tmp: Path, label: str) -> Path:
+    """Move the complete build ``tmp`` into ``.NAME.builds/`` and point the link ``out`` at it.
+
+    The switch is one rename(2) of a new link over the old one: ``out`` always names a complete
+    build, the old one or the new one. The build replaced is kept (a running server may serve it),
+    older ones are removed."""
+    builds = builds_directory(out)
+    builds.mkdir(exist_ok=True)
+    with _locked(builds):
+        previous = out.resolve() if out.is_symlink() and out.is_dir() else None
+        directory = _new_build_directory(builds, label)
+        tmp.rename(directory)
+        link = out.parent / f".{out.name}.link-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(directory, out.parent), link)
+        moved = None
+        try:
+            if out.is_dir() and not out.is_symlink():
+                # A build of an older version: the one step that is not atomic, taken once.
+                moved = previous = _new_build_directory(builds, "replaced")
+                out.rename(moved)
+            os.replace(link, out)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            if moved is not None and moved.is_dir() and not out.exists():
+                moved.rename(out)
+            raise
+        for path in builds.iterdir():
+            if not path.name.startswith(".") and path not in (directory, previous):
+                _remove(path)
+    return directory
+
+
+#: The share of the dump's lines a rebuild may change and still make its store from the last one.
+STORE_REUSE_AT_MOST = 0.1
+
+
+def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, extra_quads: list[ox.Quad],
+                         extra_graphs: list[str]) -> bool:
+    """Make the store at ``target`` from the store of the build the link ``out`` names: a copy of
+    it (a checkpoint: hard links to its files), changed by the lines in which the two dumps, and
+    the two default graphs made from them, differ, and given this build's ``extra_quads``. The
+    store then holds what a bulk load of this build's dump would.
+
+    False, with nothing made, where it cannot be done so: no previous build, one whose store was
+    made by other code, more than :data:`STORE_REUSE_AT_MOST` of the lines changed (a bulk load is
+    faster then), or a changed line with a blank node (a bulk load gives blank nodes labels of its
+    own, so a line of a dump does not name the store's)."""
+    try:
+        previous = out.resolve(strict=True) if out.is_symlink() else None
+        if previous is None:
+            return False
+        made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
+        if made.get("code") != code_version():
+            return False
+        old_dump = (previous / DUMP_NAME).read_bytes()
+    except (OSError, ValueError):
+        return False
+    if old_dump == dump:  # the same quads, and so the same default graph
+        removed, added = set(), set()
+    else:
+        old_lines, new_lines = set(old_dump.splitlines()), set(dump.splitlines())
+        old_default = set(default_graph_lines(old_dump, drafts=False).splitlines())
+        new_default = set(default.splitlines())
+        removed = (old_lines - new_lines) | (old_default - new_default)
+        added = (new_lines - old_lines) | (new_default - old_default)
+        del old_lines, new_lines, old_default, new_default
+    del old_dump
+    if len(removed) + len(added) > STORE_REUSE_AT_MOST * (dump.count(b"\n") or 1):
+        return False
+    if any(b"_:" in line for line in removed | added):
+        return False
+    if any(f" <{name}> .\n".encode() in dump for name in set(extra_graphs) | set(made.get("extra_graphs", []))):
+        return False  # a graph of the extra quads is also one of the dump's: cleared, it would lose them
+    try:
+        ox.Store.read_only(str(previous / STORE_NAME)).backup(str(target))
+    except OSError:  # the previous build removed meanwhile by another build
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    store = ox.Store(str(target))
+    for quad in ox.parse(b"".join(line + b"\n" for line in removed), format=ox.RdfFormat.N_QUADS):
+        store.remove(quad)
+    if added:
+        store.extend(ox.parse(b"".join(line + b"\n" for line in added), format=ox.RdfFormat.N_QUADS))
+    for name in made.get("extra_graphs", []):
+        store.clear_graph(ox.NamedNode(name))
+    store.extend(extra_quads)
+    store.flush()
+    return True
+
+
+def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
+                extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
+                reuse_store: bool = False) -> Path:
+    """Write the dump, the store, the build info and ``extra`` text files into a new build, point
+    the link ``out`` at it, and return its directory.
+
+    ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
+    into the dump, nor into the default graph. With ``reuse_store``, the store is made from the
+    store of the build ``out`` names now where that can be done (:func:`_store_from_previous`)."""
+    out = output_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prepare_output(out)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        dump = sorted_nquads(graphs, terms)
+        if terms is not None:
+            terms.written.clear()  # the graphs' text is in the dump now: not kept while the downloads are made
+        (tmp / DUMP_NAME).write_bytes(dump)
+        default = default_graph_lines(dump, drafts=False)
+        extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
+                               if isinstance(quad.graph_name, ox.NamedNode)})
+        if not (reuse_store and _store_from_previous(out, tmp / STORE_NAME, dump, default, extra_quads or [],
+                                                     extra_graphs)):
+            store = ox.Store(str(tmp / STORE_NAME))
+            store.bulk_load(dump + default, format=ox.RdfFormat.N_QUADS)
+            if extra_quads:
+                store.extend(extra_quads)
+            store.optimize()
+            del store
+        del default
+        downloads, manifest = dumps.build_downloads(dump)
+        for name, data in downloads.items():
+            (tmp / name).write_bytes(data)
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+            if name in dumps.DOCUMENTS:
+                manifest.update(dumps.manifest({name: text.encode("utf-8")}))
+        digest = hashlib.sha256(dump).hexdigest()
+        info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest,
+                    store={"code": code_version(), "extra_graphs": extra_graphs})
+        (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        return _install(out, tmp, digest[:12])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The build
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    out: Path  # the build's own directory, which stays as it is when a later build moves the link
+    graphs: dict[URIRef, Graph]
+    timings: dict[str, float]
+    info: dict
+    link: Path | None = None  # the link that names the newest build
+    cache: dict | None = None  # hits and misses of the cache per stage (None: built without it)
+
+    def summary(self) -> str:
+        lines = [f"built {self.link} -> {self.out}" if self.link else f"built {self.out}"]
+        lines.append("triples per graph:")
+        for name in sorted(self.graphs, key=str):
+            lines.append(f"  {len(self.graphs[name]):7d}  {name}")
+        lines.append("entities per class (asserted or inferred):")
+        akg, data = str(AKG), str(DATA)  # terms are strings: no str() of a million of them
+        typed = {(s, o) for graph in self.graphs.values() for s, _, o in graph.triples((None, RDF.type, None))
+                 if isinstance(o, URIRef) and o.startswith(akg) and s.startswith(data)}
+        counts = Counter(o for _, o in typed)
+        for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+            lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
+        lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
+                     f"(listed in {(self.link or self.out) / 'unlinked.tsv'})")
+        if self.cache is not None:
+            lines.append("cache (hits/misses): " + ", ".join(
+                f"{stage} {counts['hits']}/{counts['misses']}" for stage, counts in self.cache.items()))
+        lines.append("time per stage:")
+        for stage, seconds in self.timings.items():
+            lines.append(f"  {seconds:7.2f} s  {stage}")
+        return "\n".join(lines)
+
+
+def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]:
+    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
+    linked = {s for graph in graphs.values() for s in graph.subjects(SCHEMA.sameAs)}
+    zones = {s for graph in graphs.values() for s in graph.subjects(RDF.type, AKG.DeEscalationZone)}
+    found = []
+    for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
+        for entity in {s for graph in graphs.values() for s in graph.subjects(RDF.type, cls)}:
+            if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
+                    and entity not in linked and entity not in zones:
+                found.append((entity, cls))
+    wanted = {entity for entity, _ in found}
+    names: dict = {}
+    for graph in graphs.values():
+        for entity, label in graph.subject_objects(RDFS.label):
+            if entity in wanted:
+                names[entity] = min(names.get(entity, str(label)), str(label))  # one of them, the same every time
+    return sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
+
+
+def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
+    """The quads of the offline Wikidata cache and what build-info says of it: the fetched cache
+    file if there is one, else the checked claims of data/wikidata/ (every build has a cache)."""
+    try:
+        if path.is_file():
+            quads, digest = wikidata.read_cache(path)
+            return quads, {"file": str(path), "sha256": digest, "quads": len(quads), "graph": wikidata.CACHE_GRAPH}
+        quads = wikidata.checked_quads(root)
+    except wikidata.CacheError as error:
+        raise InvalidInput(str(error)) from None
+    digest = hashlib.sha256(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)).hexdigest()
+    return quads, {"file": None, "derived_from": list(wikidata.CHECKED_FILES), "sha256": digest,
+                   "quads": len(quads), "graph": wikidata.CHECKED_GRAPH}
+
+
+@contextlib.contextmanager
+def _without_cyclic_gc():
+    """Pause Python's cyclic garbage collector: a build makes millions of objects (rdflib terms and
+    triples) that live until it ends, and each full collection walks all of them, so that with
+    the collector on, a build of 500 articles spent most of its load stage collecting (68 s cached,
+    6 s without). Reference counting still frees what a build drops."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = None,
+          report: Report | None = None, include_drafts: bool = False, cache: bool = True) -> BuildResult:
+    """Run every stage; raise InvalidInput (exit 1) for bad input, anything else is an error (exit 2).
+
+    ``wikidata_cache`` (default: ``var/wikidata-cache.nq`` of the project, if present; else the
+    checked claims of data/wikidata/) is loaded into the store as its own named graph, apart from
+    the sources and from reasoning. Draft claims are refused unless ``include_drafts``: then each
+    draft source's go to ``graph/draft/NNN``, outside the default graph and the reasoning. ``report``
+    hears of each stage as it starts and ends. ``cache`` keeps what each source gave each stage in
+    ``.NAME.cache/`` beside the link (see :mod:`astana_kg.pipeline.cache`); ``False`` neither reads nor writes it."""
+    with _without_cyclic_gc():
+        return _build(out, root, wikidata_cache, report, include_drafts, cache)
+
+
+def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Report | None,
+           include_drafts: bool, cache: bool) -> BuildResult:
+    root = root or project_root()
+    out = output_path(out)
+    prepare_output(out)
+    stages = Stages(report)
+    kept = Cache(cache_directory(out)) if cache else None
+
+    stages.begin("load")
+    inputs = load_inputs(root, include_drafts, kept)
+    cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
+
+    stages.begin("validate")
+    checks.check_vocabulary(inputs)
+    checks.validate_shapes(inputs, root / "shapes", cache=kept)
+    checks.run_violation_queries(inputs, root / "queries" / "checks")
+
+    stages.begin("reason")
+    try:
+        inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
+                                             {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept,
+                                             terms=inputs.terms)
+    except reasoning.InconsistentData as error:
+        raise InvalidInput(checks.inconsistency_report(error, inputs)) from None
+    except reasoning.UnsupportedSchema as error:
+        raise InvalidInput(f"{root / 'ontology/astana-kg.ttl'}: {error}") from None
+    graphs = dict(inputs.graphs)
+    graphs.update(inferred.graphs)
+    graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
+    reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
+    graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
+
+    stages.begin("document")
+    documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
+
+    stages.begin("write")
+    unlinked = unlinked_entities(graphs)
+    info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
+            "unlinked": [row[0] for row in unlinked]}
+    info["wikidata_cache"] = cache_info
+    unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
+    directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
+                                                dumps.ONTOLOGY_HTML_NAME: documentation},
+                            extra_quads=cache_quads, terms=inputs.terms, reuse_store=kept is not None)
+    if kept is not None:
+        kept.prune()
+    stages.end()
+    return BuildResult(directory, graphs, stages.timings, info, out, kept.summary() if kept is not None else None)

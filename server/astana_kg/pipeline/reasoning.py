@@ -1,0 +1,532 @@
+"""OWL 2 RL reasoning, source by source, keeping only what is new and worth keeping.
+
+The ontology is closed once, with owlrl (it is small): the closed subclass and subproperty
+hierarchies, domains and ranges, inverses, symmetric and transitive properties, property chains,
+the anonymous classes of its restrictions, its functional properties and disjoint classes. These
+axioms are compiled into SPARQL UPDATE rules (:func:`compile_rules`), one per OWL 2 RL rule,
+the schema's terms given in ``VALUES``; pyoxigraph runs them over a data graph until nothing new
+follows (:func:`saturate`). A run costs in proportion to the data it is given, and each source is
+given alone, so reasoning grows linearly with the number of sources (owlrl over the union of
+every graph grows faster).
+
+:func:`infer_by_source` gives each source graph ``graph/source/NNN`` an inferred graph
+``graph/inferred/NNN``: what follows from that source with the ontology and the curation
+triples about the source's nodes (:func:`fed_to`), and does not already follow from the
+curation graphs alone. What follows from the curation graphs alone, or only from several
+graphs together (a last run over the union of everything finds it), is in
+``graph/inferred/shared``. Inconsistencies are looked for in that last run, over the union.
+
+Each inferred graph leaves out what its inputs assert and the trivial triples:
+
+- triples about the built-in vocabularies (RDF, RDFS, OWL, XSD) and their axioms;
+- reflexive ``owl:sameAs``, ``owl:equivalentClass``, ``rdfs:subClassOf`` and ``rdfs:subPropertyOf``;
+- ``rdf:type owl:Thing`` and ``rdf:type rdfs:Resource``, ``rdfs:subClassOf owl:Thing``,
+  ``rdfs:domain owl:Thing`` and ``rdfs:range owl:Thing``;
+- triples with a blank node (memberships of the ontology's anonymous restriction classes) or a
+  literal subject;
+- triples about a class or a property (a super-class reached through another): they restate the
+  ontology's axioms, which the ontology graph holds.
+
+>>> from rdflib import Graph
+>>> ontology = Graph().parse(data='''
+... @prefix akg: <https://w3id.org/astana-kg/ontology#> .
+... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+... akg:roleOf owl:inverseOf akg:hasRole .
+... ''', format="turtle")
+>>> data = Graph().parse(data="<urn:role> <https://w3id.org/astana-kg/ontology#roleOf> <urn:russia> .", format="turtle")
+>>> sorted(infer(ontology, data).triples((None, AKG.hasRole, None)))
+[(rdflib.term.URIRef('urn:russia'), rdflib.term.URIRef('https://w3id.org/astana-kg/ontology#hasRole'), rdflib.term.URIRef('urn:role'))]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from dataclasses import dataclass
+
+import owlrl
+import pyoxigraph as ox
+from owlrl.Namespaces import ERRNS
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
+from .rdftext import Terms, load_lines, ntriples
+
+BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
+REFLEXIVE_TRIVIAL = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
+TRIVIAL_CLASSES = {OWL.Thing, RDFS.Resource}
+
+
+class InconsistentData(Exception):
+    """The data contradicts the ontology under OWL 2 RL; ``findings`` pairs each of owlrl's
+    findings (and each inferred identity of two distinct entities) with the nodes it is about."""
+
+    def __init__(self, findings: list[tuple[str, tuple[URIRef, ...]]]):
+        self.findings = findings
+        super().__init__("the data is inconsistent under OWL 2 RL:\n  " + "\n  ".join(m for m, _ in findings))
+
+
+_IRI = re.compile(r"https?://[^\s<>\"]+")
+
+
+def _values(graph: Graph, closure: Graph, node, prop) -> set:
+    """The values of ``prop`` on ``node`` that ``graph`` asserts, directly or by an inverse."""
+    values = set(graph.objects(node, prop))
+    for inverse in set(closure.objects(prop, OWL.inverseOf)) | set(closure.subjects(OWL.inverseOf, prop)):
+        values |= set(graph.subjects(inverse, node))
+    return values
+
+
+def distinct_entities_made_same(closure: Graph, asserted: Graph | None = None) -> list[tuple[str, tuple[URIRef, ...]]]:
+    """Each ``owl:sameAs`` the closure holds between two different entities of the graph (``id/``
+    IRIs name distinct things), with the functional or inverse-functional property that entails it:
+    found in ``asserted`` (with inverses) where it can be, since once two entities are the same every
+    value of one is a value of the other in the closure.
+
+    >>> g = Graph().parse(data='''
+    ... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    ... @prefix id: <https://w3id.org/astana-kg/id/> .
+    ... <urn:roleOf> a owl:FunctionalProperty .
+    ... id:role <urn:roleOf> id:iran, id:russia . id:iran owl:sameAs id:russia .
+    ... ''', format="turtle")
+    >>> [message for message, _ in distinct_entities_made_same(g)]  # doctest: +NORMALIZE_WHITESPACE
+    ['https://w3id.org/astana-kg/id/iran and https://w3id.org/astana-kg/id/russia are distinct entities,
+      but OWL 2 RL makes them the same individual (owl:sameAs): https://w3id.org/astana-kg/id/role has
+      both as its urn:roleOf, a functional property']
+    """
+    findings = []
+    functional = set(closure.subjects(RDF.type, OWL.FunctionalProperty))
+    inverse_functional = set(closure.subjects(RDF.type, OWL.InverseFunctionalProperty))
+    for a, b in sorted(set(closure.subject_objects(OWL.sameAs))):
+        if not (isinstance(a, URIRef) and isinstance(b, URIRef) and a < b
+                and str(a).startswith(str(DATA)) and str(b).startswith(str(DATA))):
+            continue
+        causes, nodes = [], [a, b]
+        for graph in ((asserted, closure) if asserted is not None else (closure,)):
+            for prop in sorted(functional):
+                for holder in sorted(set(graph.subjects(None, a)) | set(graph.subjects(None, b))
+                                     | set(closure.subjects(prop, a))):
+                    if {a, b} <= _values(graph, closure, holder, prop):
+                        causes.append(f"{holder} has both as its {prop}, a functional property")
+                        nodes.append(holder)
+            for prop in sorted(inverse_functional):
+                for value in sorted(set(closure.objects(a, prop)) | set(closure.objects(b, prop))):
+                    if {a, b} <= {s for s in closure.subjects(prop, value)
+                                  if value in _values(graph, closure, s, prop)}:
+                        causes.append(f"both have {value} as their {prop}, an inverse-functional property")
+                        nodes.append(value)
+            if causes:
+                break
+        findings.append((f"{a} and {b} are distinct entities, but OWL 2 RL makes them the same individual "
+                         f"(owl:sameAs): " + ("; ".join(causes) or "asserted or entailed by owl:sameAs"),
+                         tuple(n for n in nodes if isinstance(n, URIRef))))
+    return findings
+
+
+def is_trivial(triple) -> bool:
+    s, p, o = triple
+    if isinstance(s, (BNode, Literal)) or isinstance(o, BNode) or isinstance(p, BNode):
+        return True
+    if str(s).startswith(BUILT_IN):
+        return True
+    if p in REFLEXIVE_TRIVIAL and s == o:
+        return True
+    if p in (RDF.type, RDFS.subClassOf, RDFS.domain, RDFS.range) and o in TRIVIAL_CLASSES:
+        return True
+    if p == RDFS.subClassOf and s == OWL.Nothing:
+        return True
+    return False
+
+
+def _owlrl_closure(asserted: Graph) -> Graph:
+    closure = Graph()
+    closure += asserted
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    return closure
+
+
+def owlrl_inferred(asserted: Graph) -> Graph:
+    """The non-trivial triples owlrl entails from ``asserted`` (ontology and data together) and
+    not in it: the reference the compiled rules are tested against, and the build's reasoning
+    before them (its cost grows faster than the data)."""
+    closure = _owlrl_closure(asserted)
+    errors = sorted(str(o) for s in closure.subjects(RDF.type, ERRNS.ErrorMessage) for o in closure.objects(s, ERRNS.error))
+    findings = [(error, tuple(URIRef(iri) for iri in _IRI.findall(error))) for error in errors]
+    findings += distinct_entities_made_same(closure, asserted)
+    if findings:
+        raise InconsistentData(findings)
+    terms = schema_terms(closure)
+    return _kept(closure - asserted, terms)
+
+
+def _kept(triples, terms) -> Graph:
+    kept = Graph()
+    for triple in triples:
+        if not is_trivial(triple) and triple[0] not in terms and not _anonymous(triple):
+            kept.add(triple)
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# The ontology compiled into rules
+# ---------------------------------------------------------------------------------------------
+
+#: The stand-in IRIs of the ontology's anonymous classes while rules run (SPARQL names no blank node).
+ANONYMOUS = "urn:x-astana-kg:anonymous-class:"
+#: The graph of a store in which the rules also write each triple they add.
+ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")
+
+#: OWL 2 RL constructs the compiled rules do not implement: an ontology using one is refused.
+UNSUPPORTED = (OWL.hasValue, OWL.allValuesFrom, OWL.intersectionOf, OWL.unionOf, OWL.oneOf, OWL.complementOf,
+               OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.cardinality, OWL.qualifiedCardinality,
+               OWL.hasKey, OWL.propertyDisjointWith, OWL.sourceIndividual, OWL.differentFrom,
+               OWL.distinctMembers, OWL.hasSelf, OWL.IrreflexiveProperty, OWL.AsymmetricProperty,
+               OWL.AllDisjointProperties, OWL.AllDifferent, OWL.NegativePropertyAssertion)
+
+
+class UnsupportedSchema(Exception):
+    """The ontology uses an OWL 2 RL construct that :func:`compile_rules` does not compile."""
+
+
+def _anonymous(triple) -> bool:
+    return any(isinstance(t, URIRef) and str(t).startswith(ANONYMOUS) for t in triple)
+
+
+def _sparql(node) -> str:
+    """A schema node in SPARQL: an IRI, or the stand-in IRI of an anonymous class."""
+    if isinstance(node, BNode):
+        return f"<{ANONYMOUS}{node}>"
+    return f"<{node}>"
+
+
+def _collection(graph: Graph, head) -> list:
+    items = []
+    while head is not None and head != RDF.nil:
+        items.append(graph.value(head, RDF.first))
+        head = graph.value(head, RDF.rest)
+    return items
+
+
+@dataclass
+class Rules:
+    """The ontology compiled: SPARQL UPDATE rules by OWL 2 RL name, the pairs of disjoint classes,
+    the ontology's own (closed) assertions about its individuals, its terms, its closure."""
+
+    updates: dict[str, str]
+    disjoint: list[tuple]
+    facts: Graph
+    terms: set
+    entailed: Graph  # what the ontology alone entails, kept (its individuals' classes)
+    schema: Graph
+
+
+def _rule(head: str, body: str, variables: str = "", rows=()) -> str:
+    values = ""
+    if variables:
+        values = f"VALUES ({variables}) {{ " + " ".join("(" + " ".join(map(_sparql, row)) + ")" for row in rows) + " } "
+    return (f"INSERT {{ {head} GRAPH <{ENTAILED.value}> {{ {head} }} }} "
+            f"WHERE {{ {values}{body} FILTER NOT EXISTS {{ {head} }} }}")
+
+
+def compile_rules(ontology: Graph) -> Rules:
+    """Close ``ontology`` with owlrl and compile it into rules (see the module's description).
+
+    >>> ontology = Graph().parse(data='''
+    ... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    ... <urn:locatedIn> a owl:TransitiveProperty .
+    ... ''', format="turtle")
+    >>> print(compile_rules(ontology).updates["prp-trp"])  # doctest: +NORMALIZE_WHITESPACE
+    INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } }
+    WHERE { VALUES (?p) { (<urn:locatedIn>) } ?x ?p ?y . ?y ?p ?z . FILTER NOT EXISTS { ?x ?p ?z . } }
+    """
+    key = hashlib.sha256(_ntriples(ontology, None)).digest()
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one ontology at a time: a process builds one project
+        _COMPILED[key] = _compile_rules(ontology)
+    return _COMPILED[key]
+
+
+#: The rules compiled from the ontology a process last compiled, under the digest of its triples (the
+#: build's ontology has canonical blank node labels, so the same files give the same digest).
+#: Rules are read, never changed.
+_COMPILED: dict[bytes, Rules] = {}
+
+
+def _compile_rules(ontology: Graph) -> Rules:
+    schema = _owlrl_closure(ontology)
+    used = [term for term in UNSUPPORTED if (None, term, None) in schema or (None, RDF.type, term) in schema]
+    if used:
+        raise UnsupportedSchema("the ontology uses OWL constructs the reasoner does not implement: "
+                                + ", ".join(sorted(str(t) for t in used)))
+    terms = schema_terms(schema)
+
+    def pairs(predicate, *, symmetric=False):
+        found = {(a, b) for a, b in schema.subject_objects(predicate) if a != b and b not in TRIVIAL_CLASSES
+                 and a != OWL.Nothing and not str(a).startswith(BUILT_IN)}
+        if symmetric:
+            found |= {(b, a) for a, b in found}
+        return sorted(found)
+
+    def typed(kind):
+        return sorted((p,) for p in schema.subjects(RDF.type, kind))
+
+    rules: dict[str, tuple] = {
+        "cax-sco": ("?x a ?d .", "?x a ?c .", "?c ?d", pairs(RDFS.subClassOf)),
+        "prp-dom": ("?x a ?c .", "?x ?p ?y .", "?p ?c", pairs(RDFS.domain)),
+        "prp-rng": ("?y a ?c .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p ?c", pairs(RDFS.range)),
+        "prp-spo1": ("?x ?q ?y .", "?x ?p ?y .", "?p ?q", pairs(RDFS.subPropertyOf)),
+        "prp-inv": ("?y ?q ?x .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p ?q", pairs(OWL.inverseOf, symmetric=True)),
+        "prp-symp": ("?y ?p ?x .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p", typed(OWL.SymmetricProperty)),
+        "prp-trp": ("?x ?p ?z .", "?x ?p ?y . ?y ?p ?z .", "?p", typed(OWL.TransitiveProperty)),
+        "prp-fp": ("?y1 <http://www.w3.org/2002/07/owl#sameAs> ?y2 .",
+                   "?x ?p ?y1 . ?x ?p ?y2 . FILTER(?y1 != ?y2 && !isLiteral(?y1))", "?p", typed(OWL.FunctionalProperty)),
+        "prp-ifp": ("?x1 <http://www.w3.org/2002/07/owl#sameAs> ?x2 .",
+                    "?x1 ?p ?y . ?x2 ?p ?y . FILTER(?x1 != ?x2)", "?p", typed(OWL.InverseFunctionalProperty)),
+    }
+    restrictions = [(schema.value(r, OWL.onProperty), schema.value(r, OWL.someValuesFrom), r)
+                    for r in schema.subjects(OWL.someValuesFrom, None)]
+    rules["cls-svf1"] = ("?x a ?r .", "?x ?p ?y . ?y a ?c .", "?p ?c ?r",
+                         sorted(row for row in restrictions if row[1] != OWL.Thing))
+    rules["cls-svf2"] = ("?x a ?r .", "?x ?p ?y .", "?p ?r",
+                         sorted((p, r) for p, c, r in restrictions if c == OWL.Thing))
+    updates = {name: _rule(head, body, variables, rows) for name, (head, body, variables, rows) in rules.items() if rows}
+    for prop, head in sorted(schema.subject_objects(OWL.propertyChainAxiom)):
+        chain = _collection(schema, head)
+        steps = " ".join(f"?y{i} {_sparql(p)} ?y{i + 1} ." for i, p in enumerate(chain))
+        updates[f"prp-spo2 {prop} {len(updates)}"] = _rule(f"?y0 {_sparql(prop)} ?y{len(chain)} .", steps)
+    same = "<http://www.w3.org/2002/07/owl#sameAs>"
+    updates.update({
+        "eq-sym": _rule(f"?y {same} ?x .", f"?x {same} ?y ."),
+        "eq-trans": _rule(f"?x {same} ?z .", f"?x {same} ?y . ?y {same} ?z . FILTER(?x != ?z)"),
+        "eq-rep-s": _rule("?t ?p ?o .", f"?s {same} ?t . ?s ?p ?o . FILTER(!isLiteral(?t))"),
+        "eq-rep-p": _rule("?s ?q ?o .", f"?p {same} ?q . ?s ?p ?o . FILTER(isIRI(?q))"),
+        "eq-rep-o": _rule("?s ?p ?u .", f"?o {same} ?u . ?s ?p ?o ."),
+    })
+    disjoint = set(pairs(OWL.disjointWith))
+    for group in schema.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = _collection(schema, schema.value(group, OWL.members))
+        disjoint |= {(a, b) for i, a in enumerate(members) for b in members[i + 1:]}
+    facts = Graph()
+    for triple in schema:
+        if isinstance(triple[0], URIRef) and triple[0] not in terms and not str(triple[0]).startswith(BUILT_IN):
+            facts.add(triple)
+    return Rules(updates, sorted(disjoint), facts, terms, _kept(facts - ontology, terms), schema)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the rules
+# ---------------------------------------------------------------------------------------------
+
+def _to_rdflib(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _triple(quad) -> tuple:
+    return (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
+
+
+def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
+    """A store whose default graph holds ``graphs`` and everything the rules add to them, until
+    nothing new follows; what was added is also in the graph ``ENTAILED``. ``terms``: a
+    :class:`astana_kg.pipeline.rdftext.Terms` that has written some of their terms already."""
+    terms = Terms() if terms is None else terms
+    store = ox.Store()
+    load_lines(store, (triple + " ." for graph in graphs for triple in terms.triples(graph)), ox.RdfFormat.N_TRIPLES)
+    size = None
+    while size != len(store):
+        size = len(store)
+        for update in rules.updates.values():
+            store.update(update)
+    return store
+
+
+def entailed(store: ox.Store) -> set:
+    """The triples the rules added to ``store``."""
+    return {_triple(q) for q in store.quads_for_pattern(None, None, None, ENTAILED)}
+
+
+def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph]) -> list[tuple[str, tuple[URIRef, ...]]]:
+    """The findings of an inconsistent saturated ``store``: an individual of two disjoint classes
+    or of owl:Nothing, two distinct entities made the same (``asserted``: the input graphs, in
+    which the causes are looked for)."""
+    findings = []
+    if rules.disjoint:
+        rows = " ".join(f"({_sparql(a)} {_sparql(b)})" for a, b in rules.disjoint)
+        for row in store.query(f"SELECT ?c ?d ?x WHERE {{ VALUES (?c ?d) {{ {rows} }} ?x a ?c . ?x a ?d . }}"):
+            c, d, x = (_to_rdflib(row[n]) for n in ("c", "d", "x"))
+            findings.append((f"Disjoint classes {c} and {d} have a common individual {x}",
+                             tuple(n for n in (c, d, x) if isinstance(n, URIRef))))
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Nothing)), None):
+        findings.append((f"{quad.subject.value} is an owl:Nothing, which has no members",
+                         (_to_rdflib(quad.subject),)))
+    if store.query(f"ASK {{ ?a <{OWL.sameAs}> ?b FILTER(?a != ?b) }}"):
+        closure = Graph()
+        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            closure.add(_triple(quad))
+        closure += rules.schema
+        said = Graph()
+        for graph in asserted:
+            said += graph
+        findings += distinct_entities_made_same(closure, said)
+    return sorted(set(findings))
+# ---------------------------------------------------------------------------------------------
+# Source by source
+# ---------------------------------------------------------------------------------------------
+
+
+
+def inferred_graph_name(source_graph) -> URIRef:
+    """``graph/source/NNN`` -> ``graph/inferred/NNN``.
+
+    >>> str(inferred_graph_name(URIRef("https://w3id.org/astana-kg/graph/source/003")))
+    'https://w3id.org/astana-kg/graph/inferred/003'
+    """
+    return URIRef(INFERRED_GRAPHS + str(source_graph).rsplit("/", 1)[-1])
+
+
+def fed_to(source: Graph, shared: Graph, terms) -> Graph:
+    """The triples of the curation graph ``shared`` a source is reasoned with: those about a node
+    of the source (as subject, or as object of anything but ``rdf:type``), and every triple of a
+    record that points at one (an alignment, an identifier). The ontology's own terms (``terms``)
+    are nobody's node here: through them every record would be fed to every source, and the
+    cost of a source would grow with the number of sources.
+
+    >>> source = Graph().parse(data="<urn:russia> a <urn:State> .", format="turtle")
+    >>> shared = Graph().parse(data='''
+    ... <urn:russia> <urn:code> "RU" . <urn:iran> <urn:code> "IR" .
+    ... <urn:record> <urn:aligned> <urn:russia> ; <urn:basis> <urn:file> .
+    ... <urn:other> <urn:aligned> <urn:iran> ; <urn:basis> <urn:file> .
+    ... ''', format="turtle")
+    >>> sorted(str(s)[4:] + " " + str(p)[4:] for s, p, o in fed_to(source, shared, set()))
+    ['record aligned', 'record basis', 'russia code']
+    """
+    return fed_from(source, CurationIndex(shared), terms)
+
+
+class CurationIndex:
+    """The curation graph's triples by subject, and its subjects by the nodes they point at: what
+    :func:`fed_to` looks up for each node of each source, indexed once."""
+
+    def __init__(self, shared: Graph):
+        self.about: dict = {}
+        self.pointing: dict = {}
+        for triple in shared:
+            self.about.setdefault(triple[0], []).append(triple)
+            self.pointing.setdefault(triple[2], set()).add(triple[0])
+
+
+def fed_from(source: Graph, index: CurationIndex, terms) -> Graph:
+    """:func:`fed_to`, with the curation graph indexed."""
+    nodes = {s for s, _, _ in source} | {o for _, p, o in source if p != RDF.type}
+    nodes = {n for n in nodes if not isinstance(n, Literal) and n not in terms}
+    fed = Graph()
+    records = set()
+    for node in nodes:
+        for triple in index.about.get(node, ()):
+            fed.add(triple)
+        records.update(index.pointing.get(node, ()))
+    for record in records - nodes:
+        for triple in index.about.get(record, ()):
+            fed.add(triple)
+    return fed
+
+
+@dataclass
+class Inferred:
+    """The inferred graphs by name, and how many triples of the shared one follow only from
+    several graphs together."""
+
+    graphs: dict[URIRef, Graph]
+    together: int
+
+
+def _ntriples(triples, terms) -> bytes:
+    """Triples as sorted N-Triples: the same graph gives the same bytes."""
+    return ntriples(triples, terms).encode()
+
+
+def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
+    """The rules and the ontology's facts as the keys of the cache's entries read them."""
+    return "\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms)
+
+
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache, terms=None, rules_text=None) -> set:
+    """What the rules add to one source graph and the curation triples it is fed (from ``cache``
+    when it holds the same rules, graph and triples; ``rules_text``: :func:`_rules_text`, if made)."""
+    if cache is None:
+        return entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
+    key = cache.key(*(rules_text or _rules_text(rules, terms)), _ntriples(graph, terms), _ntriples(fed, terms))
+    entry = cache.get("reason", key)
+    if entry is not None:
+        return pickle.loads(entry)
+    new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
+    cache.put("reason", key, pickle.dumps(new))
+    return new
+
+
+def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None) -> Inferred:
+    """The inferred graph of each source graph in ``sources`` (``graph/inferred/NNN``), and
+    ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
+    only from several graphs together; raise :class:`InconsistentData` if the union of
+    everything is inconsistent. ``cache`` (a :class:`astana_kg.pipeline.cache.Cache`) keeps what each
+    source entails; ``terms`` (a :class:`astana_kg.pipeline.rdftext.Terms`), the build's terms as N-Triples writes them."""
+    terms = Terms() if terms is None else terms
+    rules = compile_rules(ontology)
+    curation = Graph()
+    for graph in shared.values():
+        curation += graph
+    store = saturate(rules, rules.facts, curation, terms=terms)
+    shared_entailed = entailed(store)
+    known = {_triple(q) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    known |= set(ontology)
+    inferred, everything = {}, set(shared_entailed)
+    index = CurationIndex(curation)
+    rules_text = _rules_text(rules, terms) if cache is not None else None
+    for name, graph in sources.items():
+        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms, rules_text)
+        everything |= new
+        kept = _kept(new - known, rules.terms)
+        if len(kept):
+            inferred[inferred_graph_name(name)] = kept
+    union = saturate(rules, rules.facts, curation, *sources.values(), everything, terms=terms)
+    findings = contradictions(rules, union, [curation, *sources.values()])
+    if findings:
+        raise InconsistentData(findings)
+    together = _kept(entailed(union), rules.terms)
+    kept = _kept(shared_entailed, rules.terms) + rules.entailed + together
+    if len(kept):
+        inferred[SHARED_INFERRED_GRAPH] = kept
+    return Inferred(inferred, len(together))
+
+
+def infer(ontology: Graph, data: Graph) -> Graph:
+    """The non-trivial triples entailed by ``data`` under the OWL 2 RL rules of ``ontology``, not
+    in either (one graph of data, reasoned with as a source)."""
+    inferred = infer_by_source(ontology, {URIRef(INFERRED_GRAPHS + "data"): data}, {})
+    union = Graph()
+    for graph in inferred.graphs.values():
+        union += graph
+    return union
+
+
+SCHEMA_TYPES = (OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+
+
+def schema_terms(graph: Graph) -> set:
+    """The classes and properties ``graph`` declares (by any of their types).
+
+    >>> g = Graph().parse(data="<urn:A> a <http://www.w3.org/2002/07/owl#Class> . <urn:x> a <urn:A> .", format="turtle")
+    >>> sorted(str(t) for t in schema_terms(g))
+    ['urn:A']
+    """
+    return {term for kind in SCHEMA_TYPES for term in graph.subjects(RDF.type, kind)}
