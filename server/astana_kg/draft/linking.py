@@ -161,7 +161,7 @@ def reviewed_graph(root: Path, exclude: set[str] = frozenset()) -> Graph:
             continue  # a broken file links nothing; the build reports it
         for claim in claims:
             if not claim.draft:
-                graph += claim.facts
+                graph += claim.triples
     return graph
 
 

@@ -90,7 +90,7 @@ def view(root: Path, source_id: str, color: bool = False) -> str:
     text = sources[source_id].text
     context = reviewed_graph(root, exclude={source_id})
     for claim in claims:
-        context += claim.facts
+        context += claim.triples
     document = path.read_text(encoding="utf-8")
     _, blocks = split_claims(document)
     marks: dict[int, list[str]] = {}
@@ -162,14 +162,14 @@ def _untyped(root: Path, path: Path, sources) -> list[str]:
     typed = reviewed_graph(root, exclude={path.stem})
     for claim in claims:
         if not claim.draft:
-            typed += claim.facts
+            typed += claim.triples
     lines = []
     for claim in claims:
         if claim.draft:
             continue
-        for term in {t for triple in claim.facts for t in (triple[0], triple[2])}:
+        for term in {t for triple in claim.triples for t in (triple[0], triple[2])}:
             if isinstance(term, URIRef) and str(term).startswith(str(DATA)) and (term, RDF.type, None) not in typed:
-                introducing = [n for n, c in enumerate(claims, 1) if c.draft and (term, RDF.type, None) in c.facts]
+                introducing = [n for n, c in enumerate(claims, 1) if c.draft and any(s == term and p == RDF.type for s, p, _ in c.triples)]
                 lines.append(f"warning: {claim.where}: id:{str(term)[len(str(DATA)):]} has a class only in draft claim(s) "
                              f"{introducing or 'none'}: accept one of them too, or the build will refuse it")
     return sorted(set(lines))

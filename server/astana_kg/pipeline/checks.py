@@ -35,7 +35,7 @@ def claim_locations(inputs) -> dict[URIRef, list[str]]:
     where: dict[URIRef, list[str]] = defaultdict(list)
     for claim in inputs.claims:
         nodes = set()
-        for s, p, o in claim.facts:
+        for s, p, o in claim.triples:
             nodes.update(t for t in (s, o) if isinstance(t, URIRef))
         for node in nodes:
             where[node].append(claim.where)
@@ -57,7 +57,7 @@ def check_vocabulary(inputs) -> None:
     namespace = str(AKG)
     problems = set()  # (file, line, local name): sorted by file, then by line
     for claim in inputs.claims:
-        for triple in claim.facts:
+        for triple in claim.triples:
             for term in triple:
                 if isinstance(term, URIRef) and str(term).startswith(namespace) and term not in defined:
                     problems.add((str(claim.path), claim.line_of(term), str(term)[len(namespace):]))
@@ -80,7 +80,7 @@ def _written_at(results: Graph, focus, path, value, claims) -> list[str]:
     else:
         return []
     return [f"{claim.path}:{claim.line_of_triple(subject, predicate, value_)}"
-            for claim in claims if (subject, predicate, value_) in claim.facts]
+            for claim in claims if (subject, predicate, value_) in claim.triples]
 
 
 def _shape_label(shapes: Graph, shape):
@@ -388,9 +388,9 @@ def inconsistency_report(error, inputs) -> str:
         named = set(nodes)
         for node in dict.fromkeys(nodes):
             places = [claim.where for claim in inputs.claims
-                      if any(s == node and p == RDF.type for s, p, o in claim.facts)
-                      or (any(node in (s, o) for s, p, o in claim.facts)
-                          and any(t in named - {node} for s, p, o in claim.facts for t in (s, p, o)))]
+                      if any(s == node and p == RDF.type for s, p, o in claim.triples)
+                      or (any(node in (s, o) for s, p, o in claim.triples)
+                          and any(t in named - {node} for s, p, o in claim.triples for t in (s, p, o)))]
             if places:
                 lines.append(f"    {node} (claims at {', '.join(dict.fromkeys(places))})")
     return "the data is inconsistent under OWL 2 RL:\n  " + "\n  ".join(lines)
