@@ -22,6 +22,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from ..namespaces import AKG, DATA, GRAPH, OA, PREFIXES, PROV
+from .rdftext import WrittenOnce
 
 #: Characters of context kept before and after an exact quote in a TextQuoteSelector.
 CONTEXT = 32
@@ -459,7 +460,9 @@ def source_graphs(claims: list[Claim]) -> dict[URIRef, Graph]:
     go to the draft graph of its source)."""
     graphs: dict[URIRef, Graph] = {}
     for claim in claims:
-        graph = graphs.setdefault(claim.graph, Graph())
+        graph = graphs.get(claim.graph)
+        if graph is None:
+            graph = graphs[claim.graph] = Graph(store=WrittenOnce())
         graph += claim.triples
         for triple in annotation_triples(claim):
             graph.add(triple)

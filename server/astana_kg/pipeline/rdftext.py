@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.store import Store
 from rdflib.namespace import RDF, RDFS, XSD  # noqa: F401 (the doctests use them)
 
 
@@ -36,6 +37,93 @@ def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+class WrittenOnce(Store):
+    """An rdflib store for a graph that is written, then read: the build's graphs of each source,
+    of what each entails, of labels. Its triples are kept once each in the order they came (about
+    100 bytes a triple, where rdflib's Memory store keeps three nested indexes and the contexts
+    of each triple, ten times that), and an index by subject, predicate or object is made by the
+    first lookup that needs it, and dropped when a triple is added or removed.
+
+    >>> g = Graph(store=WrittenOnce())
+    >>> g += [(URIRef("urn:a"), RDF.type, URIRef("urn:C")), (URIRef("urn:b"), RDF.type, URIRef("urn:C")),
+    ...       (URIRef("urn:a"), RDFS.label, Literal("a")), (URIRef("urn:a"), RDF.type, URIRef("urn:C"))]
+    >>> len(g), sorted(g.subjects(RDF.type, URIRef("urn:C"))), g.value(URIRef("urn:a"), RDFS.label)
+    (3, [rdflib.term.URIRef('urn:a'), rdflib.term.URIRef('urn:b')], rdflib.term.Literal('a'))
+    >>> (URIRef("urn:b"), None, None) in g, (None, RDFS.label, Literal("b")) in g
+    (True, False)
+    >>> g.remove((URIRef("urn:a"), None, None)); list(g)  # doctest: +ELLIPSIS
+    <Graph ...>
+    [(rdflib.term.URIRef('urn:b'), rdflib.term.URIRef('http://www.w3.org/1999/02/22-rdf-syntax-ns#type'), rdflib.term.URIRef('urn:C'))]
+    """
+
+    def __init__(self, configuration=None, identifier=None):
+        super().__init__(configuration, identifier)
+        self._triples: dict[tuple, None] = {}
+        self._indexes: dict[int, dict] = {}  # position (0, 1, 2) -> term -> triples with it there
+        self._namespaces: dict[str, URIRef] = {}
+
+    def add(self, triple, context, quoted=False) -> None:
+        if triple not in self._triples:
+            self._triples[triple] = None
+            if self._indexes:
+                self._indexes = {}
+
+    def addN(self, quads) -> None:  # noqa: N802 (rdflib's name)
+        for s, p, o, _ in quads:
+            self.add((s, p, o), None)
+
+    def remove(self, triple_pattern, context=None) -> None:
+        for triple in [triple for triple, _ in self.triples(triple_pattern)]:
+            del self._triples[triple]
+        self._indexes = {}
+
+    def _index(self, position: int) -> dict:
+        index = self._indexes.get(position)
+        if index is None:
+            index = {}
+            for triple in self._triples:
+                index.setdefault(triple[position], []).append(triple)
+            self._indexes[position] = index
+        return index
+
+    def triples(self, triple_pattern, context=None):
+        s, p, o = triple_pattern
+        if s is not None and p is not None and o is not None:
+            if (s, p, o) in self._triples:
+                yield (s, p, o), iter(())
+            return
+        bound = [(position, term) for position, term in enumerate((s, p, o)) if term is not None]
+        if not bound:
+            candidates = self._triples
+        else:
+            # Look up by subject, else object, else predicate: the most selective first.
+            position, term = min(bound, key=lambda pair: (0, 2, 1).index(pair[0]))
+            candidates = self._index(position).get(term, ())
+        for triple in candidates:
+            if all(triple[position] == term for position, term in bound):
+                yield triple, iter(())
+
+    def __len__(self, context=None) -> int:
+        return len(self._triples)
+
+    def contexts(self, triple=None):
+        return iter(())
+
+    def bind(self, prefix: str, namespace: URIRef, override: bool = True) -> None:
+        if override or prefix not in self._namespaces:
+            self._namespaces = {k: v for k, v in self._namespaces.items() if v != namespace}
+            self._namespaces[prefix] = namespace
+
+    def namespace(self, prefix: str):
+        return self._namespaces.get(prefix)
+
+    def prefix(self, namespace):
+        return next((k for k, v in self._namespaces.items() if v == namespace), None)
+
+    def namespaces(self):
+        return iter(list(self._namespaces.items()))
 
 
 class Terms(dict):

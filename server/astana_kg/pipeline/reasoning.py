@@ -52,7 +52,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
-from .rdftext import Terms, load_lines, ntriples
+from .rdftext import Terms, WrittenOnce, load_lines, ntriples
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
 REFLEXIVE_TRIVIAL = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
@@ -162,7 +162,7 @@ def owlrl_inferred(asserted: Graph) -> Graph:
 
 
 def _kept(triples, terms) -> Graph:
-    kept = Graph()
+    kept = Graph(store=WrittenOnce())
     for triple in triples:
         if not is_trivial(triple) and triple[0] not in terms and not _anonymous(triple):
             kept.add(triple)
