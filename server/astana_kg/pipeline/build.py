@@ -20,6 +20,8 @@ import fcntl
 import functools
 import gc
 import hashlib
+import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -355,9 +357,16 @@ def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
     b'<urn:a> <urn:p> "x y" .\\n'
     """
     draft = b"<" + DRAFT_GRAPHS.encode()
-    triples = {parts[0] for parts in (line.rsplit(b" ", 2) for line in dump.splitlines() if line)
-               if drafts or not parts[1].startswith(draft)}
-    return b"".join(triple + b" .\n" for triple in sorted(triples))
+    lines, last = [], None
+    # One pass, in the dump's order: a triple's quads are next to one another there (each line is
+    # the triple, a space and an IRI, and no term's text begins with another's and a space), and
+    # the triples come in the order of their own lines.
+    for line in io.BytesIO(dump):
+        triple, _, graph = line[:-3].rpartition(b" ")  # "S P O G .\n"
+        if triple and triple != last and (drafts or not graph.startswith(draft)):
+            lines.append(triple + b" .\n")
+            last = triple
+    return b"".join(lines)
 
 
 def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
@@ -484,6 +493,34 @@ def _install(out: Path, tmp: Path, label: str) -> Path:
     return directory
 
 
+def sorted_difference(old: bytes, new: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The lines of ``old`` not in ``new`` and those of ``new`` not in ``old``, both texts' lines
+    sorted and distinct (a dump, the default graph made from it): one pass over each, in step.
+
+    >>> sorted_difference(b"a\\nb\\nd\\n", b"b\\nc\\nd\\ne\\n")
+    ([b'a'], [b'c', b'e'])
+    """
+    removed, added = [], []
+    olds, news = ((line.rstrip(b"\n") for line in io.BytesIO(text) if line != b"\n") for text in (old, new))
+    a, b = next(olds, None), next(news, None)
+    while a is not None and b is not None:
+        if a == b:
+            a, b = next(olds, None), next(news, None)
+        elif a < b:
+            removed.append(a)
+            a = next(olds, None)
+        else:
+            added.append(b)
+            b = next(news, None)
+    if a is not None:
+        removed.append(a)
+        removed.extend(olds)
+    if b is not None:
+        added.append(b)
+        added.extend(news)
+    return removed, added
+
+
 #: The share of the dump's lines a rebuild may change and still make its store from the last one.
 STORE_REUSE_AT_MOST = 0.1
 
@@ -510,18 +547,16 @@ def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, e
     except (OSError, ValueError):
         return False
     if old_dump == dump:  # the same quads, and so the same default graph
-        removed, added = set(), set()
+        removed, added = [], []
     else:
-        old_lines, new_lines = set(old_dump.splitlines()), set(dump.splitlines())
-        old_default = set(default_graph_lines(old_dump, drafts=False).splitlines())
-        new_default = set(default.splitlines())
-        removed = (old_lines - new_lines) | (old_default - new_default)
-        added = (new_lines - old_lines) | (new_default - old_default)
-        del old_lines, new_lines, old_default, new_default
+        removed, added = sorted_difference(old_dump, dump)
+        less, more = sorted_difference(default_graph_lines(old_dump, drafts=False), default)
+        removed += less
+        added += more
     del old_dump
     if len(removed) + len(added) > STORE_REUSE_AT_MOST * (dump.count(b"\n") or 1):
         return False
-    if any(b"_:" in line for line in removed | added):
+    if any(b"_:" in line for line in itertools.chain(removed, added)):
         return False
     if any(f" <{name}> .\n".encode() in dump for name in set(extra_graphs) | set(made.get("extra_graphs", []))):
         return False  # a graph of the extra quads is also one of the dump's: cleared, it would lose them
@@ -568,7 +603,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         if not (reuse_store and _store_from_previous(out, tmp / STORE_NAME, dump, default, extra_quads or [],
                                                      extra_graphs)):
             store = ox.Store(str(tmp / STORE_NAME))
-            store.bulk_load(dump + default, format=ox.RdfFormat.N_QUADS)
+            for part in (dump, default):  # not joined: a copy of both would be the stage's largest object
+                store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
             if extra_quads:
                 store.extend(extra_quads)
             store.optimize()

@@ -196,8 +196,27 @@ def ntriples(triples, terms: Terms | None = None) -> str:
 def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:
     """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
     be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes."""
-    lines = sorted(set(nquads_lines(graphs, terms)))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    lines = nquads_lines(graphs, terms)
+    lines.sort()  # in place: the lines are most of what a build holds while it writes
+    text = "\n".join(_distinct(lines, [""]))  # the empty last one: the newline of the last line
+    del lines
+    if not text:
+        return b"\n"
+    return text.encode("utf-8")
+
+
+def _distinct(ordered, tail=()):
+    """The items of ``ordered`` (sorted) without repeats, then those of ``tail``.
+
+    >>> list(_distinct(["a", "a", "b", "c", "c"], ["!"]))
+    ['a', 'b', 'c', '!']
+    """
+    last = None
+    for item in ordered:
+        if item != last:
+            yield item
+            last = item
+    yield from tail
 
 
 def load_lines(store: ox.Store, lines, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:

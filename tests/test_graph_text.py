@@ -1,0 +1,100 @@
+"""The build's own ways with graphs and their text agree with the plain ones they stand for: the
+store written once (``WrittenOnce``) with rdflib's Memory store, and the one-pass readings of a
+sorted dump (its default graph, the lines two dumps do not share) with sets of its lines.
+
+The terms are drawn to be hard on text: literals that begin with one another's text, language
+tags and datatypes, spaces, quotes and angle brackets inside literals, blank nodes.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from astana_kg.pipeline.build import DRAFT_GRAPHS, default_graph_lines, sorted_difference
+from astana_kg.pipeline.rdftext import WrittenOnce, sorted_nquads, to_oxigraph
+
+EXAMPLES = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+IRIS = st.sampled_from([URIRef(f"urn:x:{name}") for name in ("a", "ab", "a-b", "b", "c")])
+TEXTS = st.sampled_from(["x", "x y", "x y z", 'say "x"', "<urn:x:a>", "x <urn:g>", "", "é", "x\n"])
+LITERALS = st.builds(lambda text, kind: Literal(text) if kind == "plain" else
+                     Literal(text, lang="en") if kind == "en" else Literal(text, datatype=XSD.string)
+                     if kind == "string" else Literal(text, datatype=XSD.token),
+                     TEXTS, st.sampled_from(["plain", "en", "string", "token"]))
+BLANKS = st.sampled_from([BNode("b1"), BNode("b2")])
+SUBJECTS, OBJECTS = st.one_of(IRIS, BLANKS), st.one_of(IRIS, LITERALS, BLANKS)
+TRIPLES = st.tuples(SUBJECTS, IRIS, OBJECTS)
+GRAPH_NAMES = st.sampled_from([URIRef("urn:g:1"), URIRef("urn:g:2"), URIRef("urn:g:10"),
+                               URIRef(DRAFT_GRAPHS + "001")])
+QUADS = st.tuples(SUBJECTS, IRIS, OBJECTS, GRAPH_NAMES)
+PATTERN_TERMS = st.one_of(st.none(), IRIS, LITERALS, BLANKS)
+
+
+@EXAMPLES
+@given(added=st.lists(TRIPLES, max_size=30), removed=st.lists(st.tuples(PATTERN_TERMS, PATTERN_TERMS, PATTERN_TERMS),
+                                                               max_size=3),
+       patterns=st.lists(st.tuples(PATTERN_TERMS, PATTERN_TERMS, PATTERN_TERMS), min_size=1, max_size=10))
+def test_a_graph_written_once_answers_every_pattern_as_rdflibs_memory_store(added, removed, patterns):
+    ours, theirs = Graph(store=WrittenOnce()), Graph()
+    ours += added
+    theirs += added
+    for pattern in patterns[:2]:  # a lookup before the removals makes an index they must drop
+        list(ours.triples(pattern))
+    for pattern in removed:
+        ours.remove(pattern)
+        theirs.remove(pattern)
+    if added:  # and an addition after them
+        ours.add(added[0])
+        theirs.add(added[0])
+    assert len(ours) == len(theirs)
+    assert set(ours) == set(theirs)
+    for pattern in patterns:
+        assert set(ours.triples(pattern)) == set(theirs.triples(pattern)), pattern
+        assert (pattern in ours) == (pattern in theirs)
+
+
+def _dump(quads) -> bytes:
+    """A dump as the build writes it: the quads as pyoxigraph writes them, sorted, once each."""
+    graphs: dict = {}
+    for s, p, o, g in quads:
+        graphs.setdefault(g, Graph()).add((s, p, o))
+    return sorted_nquads(graphs)
+
+
+def _default_by_sets(dump: bytes, drafts: bool) -> bytes:
+    draft = b"<" + DRAFT_GRAPHS.encode()
+    triples = {parts[0] for parts in (line.rsplit(b" ", 2) for line in dump.splitlines() if line)
+               if drafts or not parts[1].startswith(draft)}
+    return b"".join(triple + b" .\n" for triple in sorted(triples))
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40), drafts=st.booleans())
+def test_the_default_graph_read_in_one_pass_of_the_dump_is_the_sorted_set_of_its_triples(quads, drafts):
+    dump = _dump(quads)
+    assert default_graph_lines(dump, drafts=drafts) == _default_by_sets(dump, drafts)
+
+
+@EXAMPLES
+@given(old=st.lists(TRIPLES, max_size=30), new=st.lists(TRIPLES, max_size=30))
+def test_the_lines_two_sorted_dumps_do_not_share_are_their_set_differences(old, new):
+    before, after = _dump([(*t, URIRef("urn:g:1")) for t in old]), _dump([(*t, URIRef("urn:g:1")) for t in new])
+    removed, added = sorted_difference(before, after)
+    lines_before, lines_after = set(before.splitlines()) - {b""}, set(after.splitlines()) - {b""}
+    assert removed == sorted(lines_before - lines_after)
+    assert added == sorted(lines_after - lines_before)
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40))
+def test_the_dump_is_every_quad_once_in_the_order_of_its_lines(quads):
+    graphs: dict = {}
+    for s, p, o, g in quads:
+        graphs.setdefault(g, Graph(store=WrittenOnce())).add((s, p, o))
+    lines = {ox.serialize([ox.Quad(*(to_oxigraph(t) for t in quad))], format=ox.RdfFormat.N_QUADS) for quad in quads}
+    expected = b"".join(sorted(lines, key=lambda line: line.decode("utf-8"))) or b"\n"
+    assert sorted_nquads(graphs) == expected
