@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from ..namespaces import AKG, DATA, GRAPH, ONTOLOGY_GRAPH, PROV
+from .rdftext import WrittenOnce
 
 LABELS_GRAPH = GRAPH["labels"]
 LABEL_GENERATION = DATA["label-generation"]
@@ -113,7 +114,7 @@ def _source_number(graph: Graph, source) -> str:
 def generate(graphs: dict[URIRef, Graph]) -> Graph:
     """The generated labels: one English label for each node of the labelled classes that no graph
     labels already."""
-    union = Graph()  # what the labels are made of, from every graph: not a copy of every triple
+    union = Graph(store=WrittenOnce())  # what the labels are made of, from every graph: not a copy of every triple
     for graph in graphs.values():
         for predicate in READ:
             union += graph.triples((None, predicate, None))
