@@ -129,7 +129,7 @@ def is_trivial(triple) -> bool:
     s, p, o = triple
     if isinstance(s, (BNode, Literal)) or isinstance(o, BNode) or isinstance(p, BNode):
         return True
-    if str(s).startswith(BUILT_IN):
+    if str.startswith(s, BUILT_IN):  # an IRI is a string (rdflib's own startswith takes no tuple)
         return True
     if p in REFLEXIVE_TRIVIAL and s == o:
         return True
@@ -163,10 +163,15 @@ def owlrl_inferred(asserted: Graph) -> Graph:
 
 def _kept(triples, terms) -> Graph:
     kept = Graph(store=WrittenOnce())
-    for triple in triples:
-        if not is_trivial(triple) and triple[0] not in terms and not _anonymous(triple):
-            kept.add(triple)
+    kept += _kept_triples(triples, terms)
     return kept
+
+
+def _kept_triples(triples, terms) -> list:
+    """Of ``triples``, those an inferred graph keeps: not trivial, not about the schema's ``terms``,
+    not about the stand-ins of anonymous classes."""
+    return [triple for triple in triples
+            if not is_trivial(triple) and triple[0] not in terms and not _anonymous(triple)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,7 +434,7 @@ def fed_from(source: Graph, index: CurationIndex, terms) -> Graph:
     """:func:`fed_to`, with the curation graph indexed."""
     nodes = {s for s, _, _ in source} | {o for _, p, o in source if p != RDF.type}
     nodes = {n for n in nodes if not isinstance(n, Literal) and n not in terms}
-    fed = Graph()
+    fed = Graph(store=WrittenOnce())
     records = set()
     for node in nodes:
         for triple in index.about.get(node, ()):
@@ -460,18 +465,24 @@ def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
     return "\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms)
 
 
-def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, cache, terms=None, rules_text=None) -> set:
-    """What the rules add to one source graph and the curation triples it is fed (from ``cache``
-    when it holds the same rules, graph and triples; ``rules_text``: :func:`_rules_text`, if made)."""
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, known: set, cache, terms=None,
+                        shared_key=None) -> tuple[set, list]:
+    """What the rules add to one source graph and the curation triples it is fed, and of that what
+    an inferred graph keeps (not ``known``, not trivial): from ``cache`` when it holds the same
+    rules, graph, triples and ``known`` (``shared_key``: the parts of the key every source shares,
+    if made: :func:`_rules_text` and ``known`` as N-Triples, or a digest of them)."""
     if cache is None:
-        return entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-    key = cache.key(*(rules_text or _rules_text(rules, terms)), _ntriples(graph, terms), _ntriples(fed, terms))
+        new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
+        return new, _kept_triples(new - known, rules.terms)
+    key = cache.key(*(shared_key or (*_rules_text(rules, terms), _ntriples(known, terms))),
+                    _ntriples(graph, terms), _ntriples(fed, terms))
     entry = cache.get("reason", key)
     if entry is not None:
         return pickle.loads(entry)
     new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-    cache.put("reason", key, pickle.dumps(new))
-    return new
+    kept = _kept_triples(new - known, rules.terms)
+    cache.put("reason", key, pickle.dumps((new, kept)))  # together: pickle writes a shared term once
+    return new, kept
 
 
 def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None) -> Inferred:
@@ -491,13 +502,15 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     known |= set(ontology)
     inferred, everything = {}, set(shared_entailed)
     index = CurationIndex(curation)
-    rules_text = _rules_text(rules, terms) if cache is not None else None
+    # What every source's entry depends on, hashed once: the rules, the ontology's facts, ``known``.
+    shared_key = (cache.key(*_rules_text(rules, terms), _ntriples(known, terms)).encode(),) if cache is not None else None
     for name, graph in sources.items():
-        new = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), cache, terms, rules_text)
+        new, kept = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, cache, terms,
+                                        shared_key)
         everything |= new
-        kept = _kept(new - known, rules.terms)
-        if len(kept):
-            inferred[inferred_graph_name(name)] = kept
+        if kept:
+            inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
+            inferred[inferred_graph_name(name)] += kept
     union = saturate(rules, rules.facts, curation, *sources.values(), everything, terms=terms)
     findings = contradictions(rules, union, [curation, *sources.values()])
     if findings:
