@@ -90,20 +90,26 @@ class WrittenOnce(Store):
 
     def triples(self, triple_pattern, context=None):
         s, p, o = triple_pattern
-        if s is not None and p is not None and o is not None:
-            if (s, p, o) in self._triples:
-                yield (s, p, o), iter(())
-            return
-        bound = [(position, term) for position, term in enumerate((s, p, o)) if term is not None]
-        if not bound:
-            candidates = self._triples
+        if s is not None:
+            if p is not None and o is not None:
+                if (s, p, o) in self._triples:
+                    yield (s, p, o), ()
+                return
+            candidates = self._index(0).get(s, ())
+            if p is not None:
+                candidates = [triple for triple in candidates if triple[1] == p]
+            elif o is not None:
+                candidates = [triple for triple in candidates if triple[2] == o]
+        elif o is not None:  # by object rather than predicate: the fewer
+            candidates = self._index(2).get(o, ())
+            if p is not None:
+                candidates = [triple for triple in candidates if triple[1] == p]
+        elif p is not None:
+            candidates = self._index(1).get(p, ())
         else:
-            # Look up by subject, else object, else predicate: the most selective first.
-            position, term = min(bound, key=lambda pair: (0, 2, 1).index(pair[0]))
-            candidates = self._index(position).get(term, ())
+            candidates = self._triples
         for triple in candidates:
-            if all(triple[position] == term for position, term in bound):
-                yield triple, iter(())
+            yield triple, ()
 
     def __len__(self, context=None) -> int:
         return len(self._triples)
