@@ -172,6 +172,10 @@ GROUP_KINDS = (("ArmedGroup", "Brigade"), ("ArmedGroup", "Front"), ("PoliticalOr
 TOWN_ENDINGS = ("abad", "iyeh", "a", "un", "el")
 
 
+#: Names drawn in a row that other entities have, before names get a syllable more.
+ATTEMPTS = 200
+
+
 def word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
 
@@ -288,11 +292,17 @@ class Corpus:
     # --- the long tail ------------------------------------------------------------------------
 
     def _unique_name(self, make) -> str:
+        """A name ``make(syllables)`` gives that no entity has yet: made with two-syllable words,
+        and with a syllable more each time ATTEMPTS in a row are taken (a large corpus uses up the
+        shorter names)."""
+        syllables = 2
         while True:
-            name = make()
-            if name not in self._names:
-                self._names.add(name)
-                return name
+            for _ in range(ATTEMPTS):
+                name = make(syllables)
+                if name not in self._names:
+                    self._names.add(name)
+                    return name
+            syllables += 1
 
     def _attach(self, mentions: list, mint):
         """A new entity (``mint()``) with probability NEW_ENTITY, else an earlier one chosen in
@@ -308,8 +318,8 @@ class Corpus:
 
     def person(self) -> Person:
         def mint() -> Person:
-            name = self._unique_name(lambda: f"{self.rng.choice(FIRST_NAMES)} "
-                                             f"{word(self.rng, 2)}{self.rng.choice(SURNAME_ENDINGS)}")
+            name = self._unique_name(lambda syllables: f"{self.rng.choice(FIRST_NAMES)} "
+                                                       f"{word(self.rng, syllables)}{self.rng.choice(SURNAME_ENDINGS)}")
             number = self.minted.get("Person", 0) + 1
             slug = f"person-{number}-{name.split()[-1].lower()}"
             if self.rng.random() < 0.3 and self.groups:
@@ -326,14 +336,14 @@ class Corpus:
     def group(self) -> Entity:
         def mint() -> Entity:
             cls, kind = self.rng.choice(GROUP_KINDS)
-            name = self._unique_name(lambda: f"{word(self.rng, 2)} {kind}")
+            name = self._unique_name(lambda syllables: f"{word(self.rng, syllables)} {kind}")
             slug = f"group-{len(self._names)}-{name.split()[0].lower()}"
             return Entity(slug, cls, name)
         return self._attach(self.groups, mint)
 
     def town(self) -> Entity:
         def mint() -> Entity:
-            name = self._unique_name(lambda: f"{word(self.rng, 2)}{self.rng.choice(TOWN_ENDINGS)}")
+            name = self._unique_name(lambda syllables: f"{word(self.rng, syllables)}{self.rng.choice(TOWN_ENDINGS)}")
             province = self.rng.choice(PROVINCES)[0]
             return Entity(f"town-{len(self._names)}-{name.lower()}", "City", name, f"akg:locatedIn id:{province}")
         return self._attach(self.towns, mint)

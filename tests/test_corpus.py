@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,15 @@ def test_the_generator_replaces_its_own_output_and_refuses_any_other_directory(t
         corpus.main(["--articles", "2", "--out", str(project)])
     assert "not written by this generator" in capsys.readouterr().err
     assert (project / "data/README.md").read_text() == "someone's work"
+
+
+def test_a_corpus_larger_than_its_shortest_names_allow_gets_longer_names_and_is_written(tmp_path, monkeypatch):
+    """With three syllables, two-syllable words are nine, and town names (a word and an ending)
+    45: fewer than 60 articles mint. The generator used to draw such names for ever."""
+    monkeypatch.setattr(corpus, "SYLLABLES", ("ka", "ra", "mi"))
+    monkeypatch.setattr(corpus, "ATTEMPTS", 20)
+    project = corpus.generate(60, 3, tmp_path / "project")
+    assert len(list((project / "data/claims").glob("*.yaml"))) == 60
+    text = "".join(path.read_text(encoding="utf-8") for path in (project / "data/claims").glob("*.yaml"))
+    towns = set(re.findall(r'id:town-\d+-[a-z]+ a akg:City ; rdfs:label "([^"]+)"', text))
+    assert len(towns) > len(corpus.SYLLABLES) ** 2 * len(corpus.TOWN_ENDINGS)
