@@ -98,10 +98,10 @@ def test_an_error_while_writing_keeps_the_served_build_and_leaves_no_temporary(t
     out = tmp_path / "build"
     first = write_build(out, graphs("first"), {})
 
-    def fail(dump):
+    def fail(dump, directory):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module.dumps, "build_downloads", fail)
+    monkeypatch.setattr(build_module.dumps, "write_downloads", fail)
     with pytest.raises(OSError, match="disk full"):
         write_build(out, graphs("second"), {})
     assert out.resolve() == first and contents(out) == "first"
@@ -116,11 +116,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from astana_kg.pipeline import build
 
-def stall(dump):  # the store is written: say so, then wait to be killed
+def stall(dump, directory):  # the store is written: say so, then wait to be killed
     print("writing", flush=True)
     sys.stdin.read()
 
-build.dumps.build_downloads = stall
+build.dumps.write_downloads = stall
 graph = Graph()
 graph.add((URIRef("https://w3id.org/astana-kg/id/thing"), RDFS.label, Literal("killed")))
 build.write_build(Path(sys.argv[1]), {URIRef("https://w3id.org/astana-kg/graph/test"): graph}, {})

@@ -610,9 +610,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             store.optimize()
             del store
         del default
-        downloads, manifest = dumps.build_downloads(dump)
-        for name, data in downloads.items():
-            (tmp / name).write_bytes(data)
+        manifest = dumps.write_downloads(dump, tmp)
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:

@@ -15,9 +15,11 @@ import contextlib
 import hashlib
 import importlib
 import importlib.metadata
+import io
 import json
 import re
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -47,26 +49,6 @@ def graph_file_name(graph: str) -> str:
     return "graph-" + re.sub(r"[^A-Za-z0-9]+", "-", local).strip("-") + ".ttl"
 
 
-def _by_graph(dump: bytes) -> dict[str, list[ox.Quad]]:
-    """The dump's quads grouped by graph, graphs by IRI, quads in the dump's (sorted) order."""
-    groups: dict[str, list[ox.Quad]] = {}
-    for quad in ox.parse(dump, format=ox.RdfFormat.N_QUADS):
-        groups.setdefault(quad.graph_name.value, []).append(quad)
-    return dict(sorted(groups.items()))
-
-
-def dump_files(dump: bytes, groups: dict[str, list[ox.Quad]] | None = None) -> dict[str, bytes]:
-    """TriG of the whole dataset and Turtle of each named graph, made from the sorted N-Quads ``dump``
-    (``groups``: its quads by graph, if :func:`_by_graph` has them already)."""
-    groups = _by_graph(dump) if groups is None else groups
-    files = {TRIG_NAME: ox.serialize([q for quads in groups.values() for q in quads],
-                                     format=ox.RdfFormat.TRIG, prefixes=PREFIXES)}
-    for graph, quads in groups.items():
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-        files[graph_file_name(graph)] = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    return files
-
-
 def manifest(files: dict[str, bytes], triples: dict[str, int] | None = None) -> dict[str, dict]:
     """What build-info.json says of each downloadable file: bytes, SHA-256, triples, media type, graph.
 
@@ -88,20 +70,56 @@ def manifest(files: dict[str, bytes], triples: dict[str, int] | None = None) -> 
     return out
 
 
-def build_downloads(dump: bytes) -> tuple[dict[str, bytes], dict[str, dict]]:
-    """The files to write beside the dump, and the manifest of all of them (the dump included)."""
-    groups = _by_graph(dump)
-    files = dump_files(dump, groups)
-    names = {graph_file_name(graph): graph for graph in groups}
+def _lines_by_graph(dump: bytes) -> dict[str, list[bytes]]:
+    """The dump's lines grouped by graph, graphs by IRI, lines in the dump's (sorted) order: its
+    quads by graph, as text (a line takes less memory than its parsed quad).
+
+    >>> _lines_by_graph(b'<urn:a> <urn:p> "x y" <urn:g2> .\\n<urn:b> <urn:p> <urn:c> <urn:g1> .\\n')
+    {'urn:g1': [b'<urn:b> <urn:p> <urn:c> <urn:g1> .\\n'], 'urn:g2': [b'<urn:a> <urn:p> "x y" <urn:g2> .\\n']}
+    """
+    groups: dict[bytes, list[bytes]] = {}
+    for line in io.BytesIO(dump):
+        if line == b"\n":
+            continue  # the one line of a dump without quads
+        groups.setdefault(line[line.rindex(b" <", 0, len(line) - 3) + 1:-3], []).append(line)
+    named = {next(ox.parse(lines[0], format=ox.RdfFormat.N_QUADS)).graph_name.value: lines
+             for lines in groups.values()}
+    return dict(sorted(named.items()))
+
+
+def write_downloads(dump: bytes, directory: Path) -> dict[str, dict]:
+    """Write the TriG of the whole dump and the Turtle of each named graph into ``directory``, one
+    file at a time (none is held in memory whole); return the manifest of them and of the dump."""
+    groups = _lines_by_graph(dump)
+
+    def quads(lines):
+        return ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)
+
+    ox.serialize((quad for lines in groups.values() for quad in quads(lines)), str(directory / TRIG_NAME),
+                 format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    total = sum(len(lines) for lines in groups.values())
     # Each file holds the quads it was written from: their number is known, not parsed again.
-    total = sum(len(quads) for quads in groups.values())
-    triples = {DUMP_NAME: total, TRIG_NAME: total}
-    triples.update({graph_file_name(graph): len(quads) for graph, quads in groups.items()})
-    entries = manifest({DUMP_NAME: dump, **files}, triples)
-    for name, entry in entries.items():
-        if name in names:
-            entry["graph"] = names[name]
+    entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total), TRIG_NAME: _entry(TRIG_NAME, (directory / TRIG_NAME).read_bytes(), total)}
+    for graph, lines in groups.items():
+        name = graph_file_name(graph)
+        ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads(lines)), str(directory / name),
+                     format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        entries[name] = dict(_entry(name, (directory / name).read_bytes(), len(lines)), graph=graph)
+    return dict(sorted(entries.items()))
+
+
+def build_downloads(dump: bytes) -> tuple[dict[str, bytes], dict[str, dict]]:
+    """The files to write beside the dump, and the manifest of all of them (the dump included):
+    what :func:`write_downloads` writes, in memory."""
+    with tempfile.TemporaryDirectory() as directory:
+        entries = write_downloads(dump, Path(directory))
+        files = {name: (Path(directory) / name).read_bytes() for name in entries if name != DUMP_NAME}
     return files, entries
+
+
+def _entry(name: str, data: bytes, triples: int) -> dict:
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "media_type": MEDIA_TYPES[Path(name).suffix], "triples": triples}
 
 
 # ---------------------------------------------------------------------------------------------
