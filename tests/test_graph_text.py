@@ -98,3 +98,16 @@ def test_the_dump_is_every_quad_once_in_the_order_of_its_lines(quads):
     lines = {ox.serialize([ox.Quad(*(to_oxigraph(t) for t in quad))], format=ox.RdfFormat.N_QUADS) for quad in quads}
     expected = b"".join(sorted(lines, key=lambda line: line.decode("utf-8"))) or b"\n"
     assert sorted_nquads(graphs) == expected
+
+
+def test_lines_loaded_in_chunks_give_the_store_a_single_load_would(monkeypatch):
+    from astana_kg.pipeline import rdftext
+
+    lines = [f"<urn:x:s{n}> <urn:x:p> \"{n}\" ." for n in range(25)] + ["<urn:x:s0> <urn:x:p> _:b1 ."]
+    whole = ox.Store()
+    rdftext.load_lines(whole, lines, ox.RdfFormat.N_TRIPLES)
+    monkeypatch.setattr(rdftext, "LOAD_CHUNK", 7)
+    chunked = ox.Store()
+    rdftext.load_lines(chunked, lines, ox.RdfFormat.N_TRIPLES)
+    assert len(chunked) == len(whole) == 26
+    assert set(map(str, chunked)) == set(map(str, whole))

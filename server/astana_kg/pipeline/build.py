@@ -593,9 +593,9 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dump = sorted_nquads(graphs, terms)
+        dump = sorted_nquads(graphs, terms, release=True)  # the graphs' text is in the dump now: not kept
         if terms is not None:
-            terms.written.clear()  # the graphs' text is in the dump now: not kept while the downloads are made
+            terms.written.clear()
         (tmp / DUMP_NAME).write_bytes(dump)
         default = default_graph_lines(dump, drafts=False)
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []

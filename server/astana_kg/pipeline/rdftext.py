@@ -170,7 +170,7 @@ class Terms(dict):
         return text
 
 
-def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> list[str]:
+def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> list[str]:
     """Every quad of every graph as an N-Quads line (without its newline), in no order: the lines
     pyoxigraph's N-Quads serializer writes.
 
@@ -185,6 +185,8 @@ def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> lis
     for name, graph in graphs.items():
         tail = f" {terms[name]} ."
         lines.extend(triple + tail for triple in terms.triples(graph))
+        if release:  # the last reader: the graph's text is not kept beside its lines
+            terms.written.pop(id(graph), None)
     return lines
 
 
@@ -199,10 +201,11 @@ def ntriples(triples, terms: Terms | None = None) -> str:
     return "".join(sorted(triple + " .\n" for triple in terms.triples(triples)))
 
 
-def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:
+def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> bytes:
     """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
-    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes."""
-    lines = nquads_lines(graphs, terms)
+    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes.
+    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
+    lines = nquads_lines(graphs, terms, release)
     lines.sort()  # in place: the lines are most of what a build holds while it writes
     text = "\n".join(_distinct(lines, [""]))  # the empty last one: the newline of the last line
     del lines
@@ -225,6 +228,10 @@ def _distinct(ordered, tail=()):
     yield from tail
 
 
+#: The lines :func:`load_lines` hands pyoxigraph at a time.
+LOAD_CHUNK = 100_000
+
+
 def load_lines(store: ox.Store, lines, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
     """Add N-Quads (or N-Triples) ``lines``, without their newlines, to ``store``: in bulk, but for
     the lines with a blank node, which keep its label (a bulk load gives blank nodes new ones, and
@@ -237,9 +244,15 @@ def load_lines(store: ox.Store, lines, format: ox.RdfFormat = ox.RdfFormat.N_QUA
     """
     plain, blank = [], []
     for line in lines:
-        (blank if "_:" in line else plain).append(line)
+        if "_:" in line:
+            blank.append(line)
+            continue
+        plain.append(line)
+        if len(plain) == LOAD_CHUNK:  # in chunks: the text of a million lines at once is the stage's peak
+            store.bulk_load(("\n".join(plain) + "\n").encode("utf-8"), format=format)
+            plain.clear()
     if plain:
-        store.bulk_load("".join(line + "\n" for line in plain).encode("utf-8"), format=format)
+        store.bulk_load(("\n".join(plain) + "\n").encode("utf-8"), format=format)
     if blank:
         store.extend(ox.parse("".join(line + "\n" for line in blank).encode("utf-8"), format=format))
 
