@@ -59,14 +59,6 @@ class Source:
         return DATA[f"source-{self.id}"]
 
     @property
-    def facts(self) -> Graph:
-        """The facts as a graph of their own, made anew at each call: a build keeps the claims of
-        every source, and a graph costs ten times the memory of its triples (``triples``)."""
-        graph = Graph()
-        graph += self.triples
-        return graph
-
-    @property
     def graph(self) -> URIRef:
         return GRAPH[f"source/{self.id}"]
 
