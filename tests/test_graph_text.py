@@ -111,3 +111,23 @@ def test_lines_loaded_in_chunks_give_the_store_a_single_load_would(monkeypatch):
     rdftext.load_lines(chunked, lines, ox.RdfFormat.N_TRIPLES)
     assert len(chunked) == len(whole) == 26
     assert set(map(str, chunked)) == set(map(str, whole))
+
+
+def test_a_text_loaded_in_parts_gives_the_store_a_single_load_would(monkeypatch):
+    from astana_kg.pipeline import rdftext
+
+    text = "".join(f"<urn:x:s{n}> <urn:x:p> \"{'y' * (n % 5)}\" <urn:x:g{n % 3}> .\n" for n in range(40)).encode()
+    whole = ox.Store()
+    whole.bulk_load(text, format=ox.RdfFormat.N_QUADS)
+    for size in (1, 7, 45, 46, 47, 200, len(text) - 1, len(text), 10 * len(text)):  # inside a line, at its end, past it
+        monkeypatch.setattr(rdftext, "LOAD_CHUNK_BYTES", size)
+        parts: list = []
+        store = ox.Store()
+        real = store.bulk_load
+        monkeypatch.setattr(ox.Store, "bulk_load", lambda self, data, format: (parts.append(data), real(data, format=format)))
+        rdftext.bulk_load_text(store, text)
+        monkeypatch.undo()
+        assert b"".join(parts) == text
+        # Each part ends at the end of the first line that reaches its size (or is all that is left).
+        assert all(part.endswith(b"\n") and (len(part) <= size or b"\n" not in part[size - 1:-1]) for part in parts)
+        assert set(map(str, store)) == set(map(str, whole)), size

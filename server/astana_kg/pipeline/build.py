@@ -47,7 +47,7 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import InvalidInput, Terms, sorted_nquads
+from .rdftext import InvalidInput, Terms, bulk_load_text, sorted_nquads
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -604,7 +604,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
                                                      extra_graphs)):
             store = ox.Store(str(tmp / STORE_NAME))
             for part in (dump, default):  # not joined: a copy of both would be the stage's largest object
-                store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
+                bulk_load_text(store, part)
             if extra_quads:
                 store.extend(extra_quads)
             store.optimize()
