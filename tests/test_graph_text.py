@@ -15,12 +15,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from astana_kg.pipeline.build import DRAFT_GRAPHS, default_graph_lines, sorted_difference
-from astana_kg.pipeline.rdftext import WrittenOnce, sorted_nquads, to_oxigraph
+from astana_kg.pipeline.rdftext import WrittenOnce, dataset_store, sorted_nquads, to_oxigraph
 
 EXAMPLES = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 IRIS = st.sampled_from([URIRef(f"urn:x:{name}") for name in ("a", "ab", "a-b", "b", "c")])
-TEXTS = st.sampled_from(["x", "x y", "x y z", 'say "x"', "<urn:x:a>", "x <urn:g>", "", "é", "x\n"])
+TEXTS = st.sampled_from(["x", "x y", "x y z", 'say "x"', "<urn:x:a>", "x <urn:g>", "", "é", "x\n", "Ā", "€", "\U0001d538"])  # 1 to 4 bytes of UTF-8
 LITERALS = st.builds(lambda text, kind: Literal(text) if kind == "plain" else
                      Literal(text, lang="en") if kind == "en" else Literal(text, datatype=XSD.string)
                      if kind == "string" else Literal(text, datatype=XSD.token),
@@ -131,3 +131,22 @@ def test_a_text_loaded_in_parts_gives_the_store_a_single_load_would(monkeypatch)
         # Each part ends at the end of the first line that reaches its size (or is all that is left).
         assert all(part.endswith(b"\n") and (len(part) <= size or b"\n" not in part[size - 1:-1]) for part in parts)
         assert set(map(str, store)) == set(map(str, whole)), size
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40))
+def test_the_store_of_the_checks_holds_each_graph_and_their_merge_as_default_graph(quads):
+    import pytest
+
+    from astana_kg.pipeline import rdftext
+
+    graphs: dict = {}
+    for s, p, o, g in quads:
+        graphs.setdefault(g, Graph(store=WrittenOnce())).add((s, p, o))
+    expected = {ox.Quad(*(to_oxigraph(t) for t in (s, p, o)), ox.NamedNode(str(g))) for s, p, o, g in quads}
+    expected |= {ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in expected}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rdftext, "LOAD_CHUNK", 3)  # a graph's triples and the default graph's in several loads
+        store = dataset_store(graphs)
+    assert len(store) == len(expected)
+    assert set(store) == expected

@@ -170,21 +170,24 @@ class Terms(dict):
         return text
 
 
-def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> list[str]:
-    """Every quad of every graph as an N-Quads line (without its newline), in no order: the lines
-    pyoxigraph's N-Quads serializer writes.
+def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> list[bytes]:
+    """Every quad of every graph as an N-Quads line in UTF-8 (without its newline), in no order:
+    the lines pyoxigraph's N-Quads serializer writes. Bytes, not text: the bytes of UTF-8 sort as
+    the code points they encode (so the lines sort as their text would), and the dump joined from
+    them is no text of two or four bytes a character (as a text holding one character outside
+    Latin-1 is).
 
     >>> g = Graph()
     >>> g.add((URIRef("urn:a"), URIRef("urn:p"), Literal("two\\nlines")))  # doctest: +ELLIPSIS
     <Graph ...>
-    >>> print(nquads_lines({URIRef("urn:g"): g})[0])
+    >>> print(nquads_lines({URIRef("urn:g"): g})[0].decode())
     <urn:a> <urn:p> "two\\nlines" <urn:g> .
     """
     terms = Terms() if terms is None else terms
-    lines: list[str] = []
+    lines: list[bytes] = []
     for name, graph in graphs.items():
         tail = f" {terms[name]} ."
-        lines.extend(triple + tail for triple in terms.triples(graph))
+        lines.extend((triple + tail).encode("utf-8") for triple in terms.triples(graph))
         if release:  # the last reader: the graph's text is not kept beside its lines
             terms.written.pop(id(graph), None)
     return lines
@@ -207,11 +210,9 @@ def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, relea
     With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
     lines = nquads_lines(graphs, terms, release)
     lines.sort()  # in place: the lines are most of what a build holds while it writes
-    text = "\n".join(_distinct(lines, [""]))  # the empty last one: the newline of the last line
+    text = b"\n".join(_distinct(lines, [b""]))  # the empty last one: the newline of the last line
     del lines
-    if not text:
-        return b"\n"
-    return text.encode("utf-8")
+    return text or b"\n"
 
 
 def _distinct(ordered, tail=()):
@@ -285,9 +286,14 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox
     """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
     (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
     terms = Terms() if terms is None else terms
-    lines = nquads_lines(graphs, terms)
-    merged = {line[:line.rindex(" <")] + " ." for line in lines}  # each triple of a named graph, once
+
+    def lines():  # made as they are loaded: the lines of every graph at once would take more than the store
+        for name, graph in graphs.items():
+            tail = f" {terms[name]} ."
+            for triple in terms.triples(graph):
+                yield triple + tail
+                yield triple + " ."  # a store is a set: a triple of several graphs is in the default graph once
+
     store = ox.Store()
-    for part in (lines, merged):
-        load_lines(store, part)
+    load_lines(store, lines())
     return store
