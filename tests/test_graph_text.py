@@ -150,3 +150,25 @@ def test_the_store_of_the_checks_holds_each_graph_and_their_merge_as_default_gra
         store = dataset_store(graphs)
     assert len(store) == len(expected)
     assert set(store) == expected
+
+
+def test_the_store_of_the_checks_is_given_each_triple_of_the_default_graph_once(monkeypatch):
+    from astana_kg.pipeline import rdftext
+
+    shared = (URIRef("urn:x:a"), URIRef("urn:x:p"), Literal("x"))
+    graphs = {URIRef(f"urn:g:{n}"): Graph(store=WrittenOnce()) for n in range(3)}
+    for n, graph in enumerate(graphs.values()):
+        graph.add(shared)
+        graph.add((URIRef("urn:x:a"), URIRef("urn:x:p"), Literal(str(n))))
+    loaded: list = []
+    real = rdftext.load_lines
+
+    def load_lines(store, lines, *args):
+        lines = list(lines)
+        loaded.extend(lines)
+        real(store, lines, *args)
+
+    monkeypatch.setattr(rdftext, "load_lines", load_lines)
+    store = dataset_store(graphs)
+    assert len(loaded) == len(set(loaded)) == 6 + 4  # every quad once, and the default graph's 4 triples once
+    assert len(store) == 10

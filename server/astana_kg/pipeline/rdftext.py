@@ -286,14 +286,15 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox
     """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
     (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
     terms = Terms() if terms is None else terms
-
-    def lines():  # made as they are loaded: the lines of every graph at once would take more than the store
-        for name, graph in graphs.items():
-            tail = f" {terms[name]} ."
-            for triple in terms.triples(graph):
-                yield triple + tail
-                yield triple + " ."  # a store is a set: a triple of several graphs is in the default graph once
-
+    lines: list[str] = []
+    for name, graph in graphs.items():
+        tail = f" {terms[name]} ."
+        lines.extend(triple + tail for triple in terms.triples(graph))
+    # Each triple of a named graph once: the queries of pyoxigraph's in-memory store slow down where
+    # a quad was loaded several times, though it holds it once (the dangling-reference check at 100x:
+    # 0.5 s with the merged triples loaded once, 3.6 s with each loaded once per graph holding it).
+    merged = {line[:line.rindex(" <")] + " ." for line in lines}
     store = ox.Store()
-    load_lines(store, lines())
+    for part in (lines, merged):
+        load_lines(store, part)
     return store
