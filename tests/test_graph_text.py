@@ -9,6 +9,7 @@ tags and datatypes, spaces, quotes and angle brackets inside literals, blank nod
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
@@ -57,12 +58,17 @@ def test_a_graph_written_once_answers_every_pattern_as_rdflibs_memory_store(adde
         assert (pattern in ours) == (pattern in theirs)
 
 
-def _dump(quads) -> bytes:
-    """A dump as the build writes it: the quads as pyoxigraph writes them, sorted, once each."""
+def _graphs(quads) -> dict:
+    """The quads as the build's graphs by name."""
     graphs: dict = {}
     for s, p, o, g in quads:
-        graphs.setdefault(g, Graph()).add((s, p, o))
-    return sorted_nquads(graphs)
+        graphs.setdefault(g, Graph(store=WrittenOnce())).add((s, p, o))
+    return graphs
+
+
+def _dump(quads) -> bytes:
+    """A dump as the build writes it: the quads as pyoxigraph writes them, sorted, once each."""
+    return sorted_nquads(_graphs(quads))
 
 
 def _default_by_sets(dump: bytes, drafts: bool) -> bytes:
@@ -92,9 +98,7 @@ def test_the_lines_two_sorted_dumps_do_not_share_are_their_set_differences(old, 
 @EXAMPLES
 @given(quads=st.lists(QUADS, max_size=40))
 def test_the_dump_is_every_quad_once_in_the_order_of_its_lines(quads):
-    graphs: dict = {}
-    for s, p, o, g in quads:
-        graphs.setdefault(g, Graph(store=WrittenOnce())).add((s, p, o))
+    graphs = _graphs(quads)
     lines = {ox.serialize([ox.Quad(*(to_oxigraph(t) for t in quad))], format=ox.RdfFormat.N_QUADS) for quad in quads}
     expected = b"".join(sorted(lines, key=lambda line: line.decode("utf-8"))) or b"\n"
     assert sorted_nquads(graphs) == expected
@@ -136,13 +140,9 @@ def test_a_text_loaded_in_parts_gives_the_store_a_single_load_would(monkeypatch)
 @EXAMPLES
 @given(quads=st.lists(QUADS, max_size=40))
 def test_the_store_of_the_checks_holds_each_graph_and_their_merge_as_default_graph(quads):
-    import pytest
-
     from astana_kg.pipeline import rdftext
 
-    graphs: dict = {}
-    for s, p, o, g in quads:
-        graphs.setdefault(g, Graph(store=WrittenOnce())).add((s, p, o))
+    graphs = _graphs(quads)
     expected = {ox.Quad(*(to_oxigraph(t) for t in (s, p, o)), ox.NamedNode(str(g))) for s, p, o, g in quads}
     expected |= {ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in expected}
     with pytest.MonkeyPatch.context() as patch:
