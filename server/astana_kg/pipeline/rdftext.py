@@ -286,15 +286,21 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox
     """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
     (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
     terms = Terms() if terms is None else terms
-    lines: list[str] = []
-    for name, graph in graphs.items():
-        tail = f" {terms[name]} ."
-        lines.extend(triple + tail for triple in terms.triples(graph))
     # Each triple of a named graph once: the queries of pyoxigraph's in-memory store slow down where
     # a quad was loaded several times, though it holds it once (the dangling-reference check at 100x:
     # 0.5 s with the merged triples loaded once, 3.6 s with each loaded once per graph holding it).
-    merged = {line[:line.rindex(" <")] + " ." for line in lines}
+    # The set holds the triples' text the terms keep already, and the lines are made as they are
+    # loaded: neither every line nor every merged line is held at once.
+    merged: set[str] = set()
+    for graph in graphs.values():
+        merged.update(terms.triples(graph))
+
+    def named():
+        for name, graph in graphs.items():
+            tail = f" {terms[name]} ."
+            yield from (triple + tail for triple in terms.triples(graph))
+
     store = ox.Store()
-    for part in (lines, merged):
-        load_lines(store, part)
+    load_lines(store, named())
+    load_lines(store, (triple + " ." for triple in merged))
     return store
