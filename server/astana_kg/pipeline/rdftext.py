@@ -183,14 +183,17 @@ def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, releas
     >>> print(nquads_lines({URIRef("urn:g"): g})[0].decode())
     <urn:a> <urn:p> "two\\nlines" <urn:g> .
     """
-    terms = Terms() if terms is None else terms
-    lines: list[bytes] = []
+    return [line.encode("utf-8") for line in _quad_lines(graphs, Terms() if terms is None else terms, release)]
+
+
+def _quad_lines(graphs: dict[URIRef, Graph], terms: Terms, release: bool = False):
+    """The N-Quads lines of every graph as text, one graph after another, made as they are read.
+    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
     for name, graph in graphs.items():
         tail = f" {terms[name]} ."
-        lines.extend((triple + tail).encode("utf-8") for triple in terms.triples(graph))
+        yield from (triple + tail for triple in terms.triples(graph))
         if release:  # the last reader: the graph's text is not kept beside its lines
             terms.written.pop(id(graph), None)
-    return lines
 
 
 def ntriples(triples, terms: Terms | None = None) -> str:
@@ -294,13 +297,7 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox
     merged: set[str] = set()
     for graph in graphs.values():
         merged.update(terms.triples(graph))
-
-    def named():
-        for name, graph in graphs.items():
-            tail = f" {terms[name]} ."
-            yield from (triple + tail for triple in terms.triples(graph))
-
     store = ox.Store()
-    load_lines(store, named())
+    load_lines(store, _quad_lines(graphs, terms))
     load_lines(store, (triple + " ." for triple in merged))
     return store
