@@ -125,16 +125,23 @@ def test_a_text_loaded_in_parts_gives_the_store_a_single_load_would(monkeypatch)
     whole.bulk_load(text, format=ox.RdfFormat.N_QUADS)
     for size in (1, 7, 45, 46, 47, 200, len(text) - 1, len(text), 10 * len(text)):  # inside a line, at its end, past it
         monkeypatch.setattr(rdftext, "LOAD_CHUNK_BYTES", size)
-        parts: list = []
-        store = ox.Store()
-        real = store.bulk_load
-        monkeypatch.setattr(ox.Store, "bulk_load", lambda self, data, format: (parts.append(data), real(data, format=format)))
+        store = _LoadsRecorded()
         rdftext.bulk_load_text(store, text)
-        monkeypatch.undo()
-        assert b"".join(parts) == text
+        assert b"".join(store.parts) == text
         # Each part ends at the end of the first line that reaches its size (or is all that is left).
-        assert all(part.endswith(b"\n") and (len(part) <= size or b"\n" not in part[size - 1:-1]) for part in parts)
-        assert set(map(str, store)) == set(map(str, whole)), size
+        assert all(part.endswith(b"\n") and (len(part) <= size or b"\n" not in part[size - 1:-1]) for part in store.parts)
+        assert set(map(str, store.store)) == set(map(str, whole)), size
+
+
+class _LoadsRecorded:
+    """A store that keeps the text of each bulk load it is given."""
+
+    def __init__(self):
+        self.store, self.parts = ox.Store(), []
+
+    def bulk_load(self, data, format):
+        self.parts.append(data)
+        self.store.bulk_load(data, format=format)
 
 
 @EXAMPLES
