@@ -3,6 +3,7 @@ stages; a rebuild after editing one article redoes that article alone, and write
 clean build writes."""
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import shutil
 import sys
@@ -18,6 +19,7 @@ from astana_kg.pipeline import build as build_module
 from astana_kg.pipeline import checks
 from astana_kg import cli
 from astana_kg.pipeline.build import DUMP_NAME, STORE_NAME, InvalidInput, build
+from astana_kg.pipeline import cache as cache_module
 from astana_kg.pipeline.cache import Cache, cache_directory
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
@@ -288,3 +290,19 @@ def first_quote(path: Path) -> str:
     import yaml
 
     return yaml.safe_load(path.read_text(encoding="utf-8"))["claims"][0]["quote"].replace('"', '\\"')
+
+
+@pytest.mark.parametrize("library", cache_module.LIBRARIES)
+def test_another_version_of_a_library_whose_output_the_cache_keeps_misses_every_entry(library, monkeypatch, tmp_path):
+    cache = Cache(tmp_path)
+    before = cache.key(b"graph")
+    installed = importlib.metadata.version
+    monkeypatch.setattr(cache_module.importlib.metadata, "version",
+                        lambda name: installed(name) + (".post1" if name == library else ""))
+    cache_module.code_version.cache_clear()
+    try:
+        assert cache.key(b"graph") != before
+    finally:
+        monkeypatch.undo()
+        cache_module.code_version.cache_clear()
+    assert cache.key(b"graph") == before

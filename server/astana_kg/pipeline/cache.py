@@ -13,7 +13,8 @@ input as the stage reads it, and of the code of this package:
 - ``reason``: the source graph and the curation triples it is reasoned with, and the rules.
 
 An entry is a pure function of its key, so a build that uses the cache writes the same bytes as a
-clean build. A build that succeeds removes the entries it did not use: the cache holds one build's
+clean build. The code in every key includes the versions of the libraries whose output an entry
+holds (:data:`LIBRARIES`): an upgrade of one is a miss, not a result of the version before. A build that succeeds removes the entries it did not use: the cache holds one build's
 worth. ``astana-kg build --no-cache`` neither reads nor writes it; removing the directory clears it.
 
 >>> import tempfile
@@ -28,12 +29,18 @@ True
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
 STAGES = ("claims", "validate", "reason")
+
+#: The distributions whose output the cache keeps or a rebuild reuses: the parsers of the claims
+#: (PyYAML, rdflib, whose terms the cached claims are), the reasoner's and the store's engine and
+#: serializers (pyoxigraph), the schema closure (owlrl) and the shapes engine (pyrudof).
+LIBRARIES = ("PyYAML", "rdflib", "pyoxigraph", "owlrl", "pyrudof")
 
 
 def cache_directory(out: Path) -> Path:
@@ -48,9 +55,11 @@ def cache_directory(out: Path) -> Path:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A digest of the modules a build can run (the package's top level, the pipeline and the
-    query layer): a change to the code that makes an entry misses it."""
+    query layer) and of the versions of :data:`LIBRARIES`: a change to either makes an entry miss."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
+    for name in LIBRARIES:
+        digest.update(f"{name}=={importlib.metadata.version(name)}\0".encode())
     for path in sorted(p for folder in ("", "pipeline", "query") for p in (package / folder).glob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
