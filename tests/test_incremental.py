@@ -147,6 +147,17 @@ def test_a_rebuild_from_the_cache_writes_every_file_of_a_clean_build_byte_for_by
     assert [name for name in edited if edited[name] != clean[name]] == []
 
 
+def test_a_rebuild_takes_the_turtle_files_of_the_graphs_it_left_unchanged_from_the_last_build(rebuild):
+    def linked(build_dir: Path) -> set[str]:
+        return {path.name for path in build_dir.glob("graph-*.ttl") if path.stat().st_nlink > 1}
+
+    edited, unchanged = linked(rebuild.edited.out), rebuild.unchanged.out
+    assert {"graph-source-000.ttl", "graph-source-001.ttl", "graph-source-003.ttl", "graph-ontology.ttl"} <= edited
+    assert "graph-source-002.ttl" not in edited  # the source the new claim went into
+    assert all((rebuild.edited.out / name).stat().st_ino == (unchanged / name).stat().st_ino for name in edited)
+    assert linked(rebuild.clean.out) == set()
+
+
 def test_a_rebuild_makes_its_store_from_the_last_one_and_holds_what_a_clean_build_holds(rebuild):
     assert store_shares_files(rebuild.edited.out)
     assert not store_shares_files(rebuild.clean.out)

@@ -525,24 +525,34 @@ def sorted_difference(old: bytes, new: bytes) -> tuple[list[bytes], list[bytes]]
 STORE_REUSE_AT_MOST = 0.1
 
 
-def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, extra_quads: list[ox.Quad],
-                         extra_graphs: list[str]) -> bool:
-    """Make the store at ``target`` from the store of the build the link ``out`` names: a copy of
-    it (a checkpoint: hard links to its files), changed by the lines in which the two dumps, and
-    the two default graphs made from them, differ, and given this build's ``extra_quads``. The
-    store then holds what a bulk load of this build's dump would.
-
-    False, with nothing made, where it cannot be done so: no previous build, one whose store was
-    made by other code, more than :data:`STORE_REUSE_AT_MOST` of the lines changed (a bulk load is
-    faster then), or a changed line with a blank node (a bulk load gives blank nodes labels of its
-    own, so a line of a dump does not name the store's)."""
+def previous_build(out: Path) -> Path | None:
+    """The directory of the build the link ``out`` names, if this code (and these libraries) wrote
+    it: its files are then what this build would write from the same lines."""
     try:
         previous = out.resolve(strict=True) if out.is_symlink() else None
         if previous is None:
-            return False
+            return None
         made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
-        if made.get("code") != code_version():
-            return False
+    except (OSError, ValueError):
+        return None
+    return previous if made.get("code") == code_version() else None
+
+
+def _store_from_previous(previous: Path | None, target: Path, dump: bytes, default: bytes,
+                         extra_quads: list[ox.Quad], extra_graphs: list[str]) -> bool:
+    """Make the store at ``target`` from the store of the build ``previous`` (see
+    :func:`previous_build`): a copy of it (a checkpoint: hard links to its files), changed by the
+    lines in which the two dumps, and the two default graphs made from them, differ, and given
+    this build's ``extra_quads``. The store then holds what a bulk load of this build's dump would.
+
+    False, with nothing made, where it cannot be done so: no previous build, more than
+    :data:`STORE_REUSE_AT_MOST` of the lines changed (a bulk load is faster then), or a changed
+    line with a blank node (a bulk load gives blank nodes labels of its own, so a line of a dump
+    does not name the store's)."""
+    if previous is None:
+        return False
+    try:
+        made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
         old_dump = (previous / DUMP_NAME).read_bytes()
     except (OSError, ValueError):
         return False
@@ -579,13 +589,14 @@ def _store_from_previous(out: Path, target: Path, dump: bytes, default: bytes, e
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
                 extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
-                reuse_store: bool = False) -> Path:
+                reuse: bool = False) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
     the link ``out`` at it, and return its directory.
 
     ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
-    into the dump, nor into the default graph. With ``reuse_store``, the store is made from the
-    store of the build ``out`` names now where that can be done (:func:`_store_from_previous`)."""
+    into the dump, nor into the default graph. With ``reuse``, the store is made from the store
+    of the build ``out`` names now where that can be done (:func:`_store_from_previous`), and the
+    downloads of the graphs whose lines are unchanged are taken from it (:func:`dumps.write_downloads`)."""
     out = output_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     prepare_output(out)
@@ -600,8 +611,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         default = default_graph_lines(dump, drafts=False)
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
-        if not (reuse_store and _store_from_previous(out, tmp / STORE_NAME, dump, default, extra_quads or [],
-                                                     extra_graphs)):
+        previous = previous_build(out) if reuse else None
+        if not _store_from_previous(previous, tmp / STORE_NAME, dump, default, extra_quads or [], extra_graphs):
             store = ox.Store(str(tmp / STORE_NAME))
             for part in (dump, default):  # not joined: a copy of both would be the stage's largest object
                 bulk_load_text(store, part)
@@ -610,7 +621,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             store.optimize()
             del store
         del default
-        manifest = dumps.write_downloads(dump, tmp)
+        manifest = dumps.write_downloads(dump, tmp, previous)
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
@@ -766,7 +777,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads, terms=inputs.terms, reuse_store=kept is not None)
+                            extra_quads=cache_quads, terms=inputs.terms, reuse=kept is not None)
     if kept is not None:
         kept.prune()
     stages.end()

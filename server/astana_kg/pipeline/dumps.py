@@ -12,12 +12,15 @@ Every file is made from the sorted N-Quads dump, so the same input gives the sam
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.metadata
 import io
 import json
+import os
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -27,7 +30,7 @@ import pyoxigraph as ox
 
 from ..paths import BASE
 from ..prefixes import TURTLE_PREFIXES
-from ..paths import DUMP_NAME
+from ..paths import DUMP_NAME, INFO_NAME
 
 TRIG_NAME = "astana-kg.trig"
 ONTOLOGY_HTML_NAME = "ontology.html"
@@ -87,24 +90,100 @@ def _lines_by_graph(dump: bytes) -> dict[str, list[bytes]]:
     return dict(sorted(named.items()))
 
 
-def write_downloads(dump: bytes, directory: Path) -> dict[str, dict]:
+#: The file beside the downloads that says, for each graph, the digest of its lines in the dump
+#: and where its part of the TriG file lies: what a later build needs to reuse them.
+PARTS_NAME = "download-parts.json"
+
+
+@functools.lru_cache(maxsize=1)
+def _trig_header() -> bytes:
+    """What pyoxigraph's TriG serializer writes before the first graph: the prefixes."""
+    probe = ox.NamedNode("urn:x")
+    text = ox.serialize([ox.Quad(probe, probe, probe, probe)], format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    return text[:text.index(b"<urn:x> {")]
+
+
+def _trig_part(quads) -> bytes:
+    """The TriG of one graph's quads without the prefixes: the TriG of several graphs is the
+    prefixes, then the part of each graph in turn."""
+    text = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    header = _trig_header()
+    if not text.startswith(header):
+        raise RuntimeError("pyoxigraph's TriG serializer did not begin with the prefixes it was given")
+    return text[len(header):]
+
+
+def _reusable(previous: Path | None) -> tuple[dict, dict]:
+    """The parts and the manifest of the downloads of the build ``previous`` (empty where it
+    has none, or they cannot be read)."""
+    if previous is None:
+        return {}, {}
+    try:
+        parts = json.loads((previous / PARTS_NAME).read_text(encoding="utf-8"))
+        downloads = json.loads((previous / INFO_NAME).read_text(encoding="utf-8"))["downloads"]
+    except (OSError, ValueError, KeyError):
+        return {}, {}
+    return parts, downloads
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def write_downloads(dump: bytes, directory: Path, previous: Path | None = None) -> dict[str, dict]:
     """Write the TriG of the whole dump and the Turtle of each named graph into ``directory``, one
-    file at a time (none is held in memory whole); return the manifest of them and of the dump."""
+    graph at a time (no file is held in memory whole), and :data:`PARTS_NAME`; return the
+    manifest of the files and of the dump.
+
+    ``previous``: the directory of an earlier build written by this code and these libraries. A
+    graph whose lines are the bytes they were there gets its Turtle file from there (a hard link)
+    and its part of the TriG file copied from there: the bytes serializing them again gives."""
     groups = _lines_by_graph(dump)
-
-    def quads(lines):
-        return ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)
-
-    ox.serialize((quad for lines in groups.values() for quad in quads(lines)), str(directory / TRIG_NAME),
-                 format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    old_parts, old_downloads = _reusable(previous)
+    parts: dict[str, dict] = {}
     total = sum(len(lines) for lines in groups.values())
-    # Each file holds the quads it was written from: their number is known, not parsed again.
-    entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total), TRIG_NAME: _entry(TRIG_NAME, (directory / TRIG_NAME).read_bytes(), total)}
-    for graph, lines in groups.items():
-        name = graph_file_name(graph)
-        ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads(lines)), str(directory / name),
-                     format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        entries[name] = dict(_entry(name, (directory / name).read_bytes(), len(lines)), graph=graph)
+    entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total)}
+
+    def quads(text):
+        return ox.parse(text, format=ox.RdfFormat.N_QUADS)
+
+    trig_digest, offset = hashlib.sha256(), 0
+    with contextlib.ExitStack() as stack:
+        trig = stack.enter_context(open(directory / TRIG_NAME, "wb"))
+        old_trig = None
+
+        def write(data: bytes) -> None:
+            nonlocal offset
+            trig.write(data)
+            trig_digest.update(data)
+            offset += len(data)
+
+        if groups:
+            write(_trig_header())
+        for graph, lines in groups.items():
+            name, text = graph_file_name(graph), b"".join(lines)
+            digest = hashlib.sha256(text).hexdigest()
+            old = old_parts.get(graph)
+            if old is not None and old["lines_sha256"] == digest and name in old_downloads:
+                if old_trig is None:
+                    old_trig = stack.enter_context(open(previous / TRIG_NAME, "rb"))
+                old_trig.seek(old["trig"][0])
+                part = old_trig.read(old["trig"][1])
+                _link_or_copy(previous / name, directory / name)
+                entries[name] = old_downloads[name]
+            else:
+                part = _trig_part(quads(text))
+                ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads(text)), str(directory / name),
+                             format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+                entries[name] = dict(_entry(name, (directory / name).read_bytes(), len(lines)), graph=graph)
+            parts[graph] = {"lines_sha256": digest, "trig": [offset, len(part)]}
+            write(part)
+    entries[TRIG_NAME] = {"bytes": offset, "sha256": trig_digest.hexdigest(), "media_type": MEDIA_TYPES[".trig"],
+                          "triples": total}
+    (directory / PARTS_NAME).write_text(json.dumps(parts, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     return dict(sorted(entries.items()))
 
 
