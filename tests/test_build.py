@@ -141,6 +141,36 @@ def test_sub_event_of_from_a_party_stops_the_build_at_the_line_that_writes_it(pr
     assert f"(written at {claims}:{lines + 4})" in caught.value.report
 
 
+MISSPELT_REFERENCE = "id:role-x a akg:SignatoryRole ; akg:roleOf id:sergey-lavrov ; akg:roleIn id:memorandun ."
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a result let go on another thread
+def test_what_the_violation_queries_find_is_reported_before_what_the_reasoner_finds(project_copy):
+    # They run beside the reasoning; their report comes first, as when they ran before it.
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      f'    facts: |\n      {MISSPELT_REFERENCE}\n      id:astana a akg:Agreement .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(project_copy / "build", project_copy)
+    assert "dangling-reference-violation.rq" in caught.value.report and "memorandun" in caught.value.report
+    assert "inconsistent under OWL 2 RL" not in caught.value.report
+    (project_copy / "data/claims/002.yaml").write_text(
+        (project_copy / "data/claims/002.yaml").read_text().replace(MISSPELT_REFERENCE, ""))
+    with pytest.raises(InvalidInput, match="inconsistent under OWL 2 RL"):  # the contradiction alone
+        build(project_copy / "build", project_copy)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a result let go on another thread
+def test_what_the_shapes_find_is_reported_before_what_the_violation_queries_find(project_copy):
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      f'    facts: |\n      {MISSPELT_REFERENCE}\n'
+                                      '      id:kremlin a akg:GovernmentBody ; rdfs:label "Kremlin"@en ;\n'
+                                      '        akg:subEventOf id:astana-process .\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(project_copy / "build", project_copy)
+    assert "only an akg:Event is akg:subEventOf something" in caught.value.report
+    assert "dangling-reference-violation.rq" not in caught.value.report
+
+
 def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy):
     append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
                                       '    facts: |\n      id:role-x a akg:SignatoryRole ; akg:roleOf id:sergey-lavrov ; akg:roleIn id:memorandun .\n')

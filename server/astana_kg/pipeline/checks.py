@@ -356,24 +356,34 @@ def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = 
         raise _invalid("SHACL validation failed:\n" + "\n".join(failures))
 
 
+def _answers(store, files: list[Path]) -> list[list[dict[str, str | None]]]:
+    """The rows each query file's SELECT gives over ``store``, each a dict of the values of its
+    variables: plain text, so that no result of pyoxigraph (which must be let go on the thread
+    that made it) outlives this call, which may run in a thread of its own."""
+    answers = []
+    for path in files:
+        solutions = store.query(path.read_text(encoding="utf-8"))
+        variables = [v.value for v in solutions.variables]
+        answers.append([{name: None if solution[name] is None else solution[name].value for name in variables}
+                        for solution in solutions])
+        del solutions
+    return answers
+
+
 def run_violation_queries(inputs, checks_dir: Path) -> None:
     """Run every ``*-violation.rq``: each must return no rows; the rows it returns are the report."""
     files = sorted(checks_dir.glob("*-violation.rq"))
     if not files:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
-    store = dataset_store(inputs.graphs, inputs.terms)
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
-    for path in files:
-        solutions = store.query(path.read_text(encoding="utf-8"))
-        variables = [v.value for v in solutions.variables]
-        for solution in solutions:
-            cells = {name: solution[name] for name in variables}
+    for path, rows in zip(files, _answers(dataset_store(inputs.graphs, inputs.terms), files)):
+        for cells in rows:
             focus = cells.get("this")
-            row = ", ".join(f"{k}={v.value if v is not None else ''}" for k, v in cells.items())
+            row = ", ".join(f"{k}={v if v is not None else ''}" for k, v in cells.items())
             if focus is not None and locations is None:
                 locations = claim_locations(inputs)
-            failures.append(f"{path.name}: {row}" + (_where(URIRef(focus.value), locations) if focus is not None else ""))
+            failures.append(f"{path.name}: {row}" + (_where(URIRef(focus), locations) if focus is not None else ""))
     if failures:
         raise _invalid("violation queries returned rows:\n  " + "\n  ".join(failures))
 
