@@ -14,8 +14,9 @@ input as the stage reads it, and of the code of this package:
 
 An entry is a pure function of its key, so a build that uses the cache writes the same bytes as a
 clean build. The code in every key includes the versions of the libraries whose output an entry
-holds (:data:`LIBRARIES`): an upgrade of one is a miss, not a result of the version before. A build that succeeds removes the entries it did not use: the cache holds one build's
-worth. ``astana-kg build --no-cache`` neither reads nor writes it; removing the directory clears it.
+holds (:data:`LIBRARIES`): an upgrade of one is a miss, not a result of the version before. A
+build that succeeds removes the entries it did not use: the cache holds one build's worth.
+``astana-kg build --no-cache`` neither reads nor writes it; removing the directory clears it.
 
 >>> import tempfile
 >>> cache = Cache(Path(tempfile.mkdtemp()))

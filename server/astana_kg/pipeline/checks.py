@@ -366,7 +366,6 @@ def _answers(store, files: list[Path]) -> list[list[dict[str, str | None]]]:
         variables = [v.value for v in solutions.variables]
         answers.append([{name: None if solution[name] is None else solution[name].value for name in variables}
                         for solution in solutions])
-        del solutions
     return answers
 
 
