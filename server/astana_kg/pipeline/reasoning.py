@@ -53,6 +53,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 from .rdftext import Terms, WrittenOnce, load_lines, ntriples
+from .union import BLANK, ENTAILED, run_to_fixpoint, saturated_union
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
 REFLEXIVE_TRIVIAL = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
@@ -180,8 +181,6 @@ def _kept_triples(triples, terms) -> list:
 
 #: The stand-in IRIs of the ontology's anonymous classes while rules run (SPARQL names no blank node).
 ANONYMOUS = "urn:x-astana-kg:anonymous-class:"
-#: The graph of a store in which the rules also write each triple they add.
-ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")
 
 #: OWL 2 RL constructs the compiled rules do not implement: an ontology using one is refused.
 UNSUPPORTED = (OWL.hasValue, OWL.allValuesFrom, OWL.intersectionOf, OWL.unionOf, OWL.oneOf, OWL.complementOf,
@@ -225,14 +224,50 @@ class Rules:
     terms: set
     entailed: Graph  # what the ontology alone entails, kept (its individuals' classes)
     schema: Graph
+    rules: dict[str, Rule]  # the updates, as rules
 
 
-def _rule(head: str, body: str, variables: str = "", rows=()) -> str:
-    values = ""
-    if variables:
-        values = f"VALUES ({variables}) {{ " + " ".join("(" + " ".join(map(_sparql, row)) + ")" for row in rows) + " } "
-    return (f"INSERT {{ {head} GRAPH <{ENTAILED.value}> {{ {head} }} }} "
-            f"WHERE {{ {values}{body} FILTER NOT EXISTS {{ {head} }} }}")
+@dataclass(frozen=True)
+class Rule:
+    """One OWL 2 RL rule for the schema's terms: the triple pattern it adds (``head``), the triple
+    patterns it matches (``atoms``) and a ``condition`` on them, the schema's terms given as the
+    ``rows`` of the ``variables`` (none: the rule holds for any term).
+
+    >>> rule = Rule("?x ?p ?z .", ("?x ?p ?y .", "?y ?p ?z ."), "", "?p", [(URIRef("urn:in"),)])
+    >>> print(rule.update())  # doctest: +NORMALIZE_WHITESPACE
+    INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } }
+    WHERE { VALUES (?p) { (<urn:in>) } ?x ?p ?y . ?y ?p ?z . FILTER NOT EXISTS { ?x ?p ?z . } }
+    >>> print(rule.update(matched=(1, "urn:delta"), also_into="urn:next"))  # doctest: +NORMALIZE_WHITESPACE
+    INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } GRAPH <urn:next> { ?x ?p ?z . } }
+    WHERE { GRAPH <urn:delta> { ?y ?p ?z . } VALUES (?p) { (<urn:in>) } ?x ?p ?y . FILTER NOT EXISTS { ?x ?p ?z . } }
+    """
+
+    head: str
+    atoms: tuple[str, ...]
+    condition: str = ""
+    variables: str = ""
+    rows: tuple | list = ()
+
+    def update(self, matched: tuple[int, str] | None = None, heads_in: str | None = None,
+               also_into: str | None = None) -> str:
+        """The rule as a SPARQL update that adds to the default graph (and to ``ENTAILED``) what
+        follows from it and is not there yet. ``matched``: ``(i, graph)``, the rule's ``i``-th
+        atom is matched in that graph only (the others in the default graph); ``heads_in``: only
+        what that graph holds is added; ``also_into``: a graph what is added also goes into."""
+        values = ""
+        if self.variables:
+            values = (f"VALUES ({self.variables}) {{ "
+                      + " ".join("(" + " ".join(map(_sparql, row)) + ")" for row in self.rows) + " } ")
+        atoms = list(self.atoms)
+        first = ""
+        if matched is not None:
+            first = f"GRAPH <{matched[1]}> {{ {atoms.pop(matched[0])} }} "
+        if heads_in is not None:
+            first += f"GRAPH <{heads_in}> {{ {self.head} }} "
+        body = " ".join(atoms) + (f" {self.condition}" if self.condition else "")
+        into = f" GRAPH <{also_into}> {{ {self.head} }}" if also_into else ""
+        return (f"INSERT {{ {self.head} GRAPH <{ENTAILED.value}> {{ {self.head} }}{into} }} "
+                f"WHERE {{ {first}{values}{body} FILTER NOT EXISTS {{ {self.head} }} }}")
 
 
 def compile_rules(ontology: Graph) -> Rules:
@@ -277,37 +312,40 @@ def _compile_rules(ontology: Graph) -> Rules:
     def typed(kind):
         return sorted((p,) for p in schema.subjects(RDF.type, kind))
 
-    rules: dict[str, tuple] = {
-        "cax-sco": ("?x a ?d .", "?x a ?c .", "?c ?d", pairs(RDFS.subClassOf)),
-        "prp-dom": ("?x a ?c .", "?x ?p ?y .", "?p ?c", pairs(RDFS.domain)),
-        "prp-rng": ("?y a ?c .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p ?c", pairs(RDFS.range)),
-        "prp-spo1": ("?x ?q ?y .", "?x ?p ?y .", "?p ?q", pairs(RDFS.subPropertyOf)),
-        "prp-inv": ("?y ?q ?x .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p ?q", pairs(OWL.inverseOf, symmetric=True)),
-        "prp-symp": ("?y ?p ?x .", "?x ?p ?y . FILTER(!isLiteral(?y))", "?p", typed(OWL.SymmetricProperty)),
-        "prp-trp": ("?x ?p ?z .", "?x ?p ?y . ?y ?p ?z .", "?p", typed(OWL.TransitiveProperty)),
-        "prp-fp": ("?y1 <http://www.w3.org/2002/07/owl#sameAs> ?y2 .",
-                   "?x ?p ?y1 . ?x ?p ?y2 . FILTER(?y1 != ?y2 && !isLiteral(?y1))", "?p", typed(OWL.FunctionalProperty)),
-        "prp-ifp": ("?x1 <http://www.w3.org/2002/07/owl#sameAs> ?x2 .",
-                    "?x1 ?p ?y . ?x2 ?p ?y . FILTER(?x1 != ?x2)", "?p", typed(OWL.InverseFunctionalProperty)),
+    rules: dict[str, Rule] = {
+        "cax-sco": Rule("?x a ?d .", ("?x a ?c .",), "", "?c ?d", pairs(RDFS.subClassOf)),
+        "prp-dom": Rule("?x a ?c .", ("?x ?p ?y .",), "", "?p ?c", pairs(RDFS.domain)),
+        "prp-rng": Rule("?y a ?c .", ("?x ?p ?y .",), "FILTER(!isLiteral(?y))", "?p ?c", pairs(RDFS.range)),
+        "prp-spo1": Rule("?x ?q ?y .", ("?x ?p ?y .",), "", "?p ?q", pairs(RDFS.subPropertyOf)),
+        "prp-inv": Rule("?y ?q ?x .", ("?x ?p ?y .",), "FILTER(!isLiteral(?y))", "?p ?q",
+                        pairs(OWL.inverseOf, symmetric=True)),
+        "prp-symp": Rule("?y ?p ?x .", ("?x ?p ?y .",), "FILTER(!isLiteral(?y))", "?p", typed(OWL.SymmetricProperty)),
+        "prp-trp": Rule("?x ?p ?z .", ("?x ?p ?y .", "?y ?p ?z ."), "", "?p", typed(OWL.TransitiveProperty)),
+        "prp-fp": Rule("?y1 <http://www.w3.org/2002/07/owl#sameAs> ?y2 .", ("?x ?p ?y1 .", "?x ?p ?y2 ."),
+                       "FILTER(?y1 != ?y2 && !isLiteral(?y1))", "?p", typed(OWL.FunctionalProperty)),
+        "prp-ifp": Rule("?x1 <http://www.w3.org/2002/07/owl#sameAs> ?x2 .", ("?x1 ?p ?y .", "?x2 ?p ?y ."),
+                        "FILTER(?x1 != ?x2)", "?p", typed(OWL.InverseFunctionalProperty)),
     }
     restrictions = [(schema.value(r, OWL.onProperty), schema.value(r, OWL.someValuesFrom), r)
                     for r in schema.subjects(OWL.someValuesFrom, None)]
-    rules["cls-svf1"] = ("?x a ?r .", "?x ?p ?y . ?y a ?c .", "?p ?c ?r",
-                         sorted(row for row in restrictions if row[1] != OWL.Thing))
-    rules["cls-svf2"] = ("?x a ?r .", "?x ?p ?y .", "?p ?r",
-                         sorted((p, r) for p, c, r in restrictions if c == OWL.Thing))
-    updates = {name: _rule(head, body, variables, rows) for name, (head, body, variables, rows) in rules.items() if rows}
+    rules["cls-svf1"] = Rule("?x a ?r .", ("?x ?p ?y .", "?y a ?c ."), "", "?p ?c ?r",
+                             sorted(row for row in restrictions if row[1] != OWL.Thing))
+    rules["cls-svf2"] = Rule("?x a ?r .", ("?x ?p ?y .",), "", "?p ?r",
+                             sorted((p, r) for p, c, r in restrictions if c == OWL.Thing))
+    rules = {name: rule for name, rule in rules.items() if rule.rows}
     for prop, head in sorted(schema.subject_objects(OWL.propertyChainAxiom)):
         chain = _collection(schema, head)
-        steps = " ".join(f"?y{i} {_sparql(p)} ?y{i + 1} ." for i, p in enumerate(chain))
-        updates[f"prp-spo2 {prop} {len(updates)}"] = _rule(f"?y0 {_sparql(prop)} ?y{len(chain)} .", steps)
+        steps = tuple(f"?y{i} {_sparql(p)} ?y{i + 1} ." for i, p in enumerate(chain))
+        rules[f"prp-spo2 {prop} {len(rules)}"] = Rule(f"?y0 {_sparql(prop)} ?y{len(chain)} .", steps)
     same = "<http://www.w3.org/2002/07/owl#sameAs>"
-    updates.update({
-        "eq-sym": _rule(f"?y {same} ?x .", f"?x {same} ?y ."),
-        "eq-trans": _rule(f"?x {same} ?z .", f"?x {same} ?y . ?y {same} ?z . FILTER(?x != ?z)"),
-        "eq-rep-s": _rule("?t ?p ?o .", f"?s {same} ?t . ?s ?p ?o . FILTER(!isLiteral(?t))"),
-        "eq-rep-p": _rule("?s ?q ?o .", f"?p {same} ?q . ?s ?p ?o . FILTER(isIRI(?q))"),
-        "eq-rep-o": _rule("?s ?p ?u .", f"?o {same} ?u . ?s ?p ?o ."),
+    rules.update({
+        "eq-sym": Rule(f"?y {same} ?x .", (f"?x {same} ?y .",)),
+        "eq-trans": Rule(f"?x {same} ?z .", (f"?x {same} ?y .", f"?y {same} ?z ."), "FILTER(?x != ?z)"),
+        "eq-rep-s": Rule("?t ?p ?o .", (f"?s {same} ?t .", "?s ?p ?o ."), "FILTER(!isLiteral(?t))"),
+        # (a blank node of the kept union is an IRI there, and no property)
+        "eq-rep-p": Rule("?s ?q ?o .", (f"?p {same} ?q .", "?s ?p ?o ."),
+                         f'FILTER(isIRI(?q) && !STRSTARTS(STR(?q), "{BLANK}"))'),
+        "eq-rep-o": Rule("?s ?p ?u .", (f"?o {same} ?u .", "?s ?p ?o .")),
     })
     disjoint = set(pairs(OWL.disjointWith))
     for group in schema.subjects(RDF.type, OWL.AllDisjointClasses):
@@ -317,7 +355,8 @@ def _compile_rules(ontology: Graph) -> Rules:
     for triple in schema:
         if isinstance(triple[0], URIRef) and triple[0] not in terms and not str(triple[0]).startswith(BUILT_IN):
             facts.add(triple)
-    return Rules(updates, sorted(disjoint), facts, terms, _kept(facts - ontology, terms), schema)
+    return Rules({name: rule.update() for name, rule in rules.items()}, sorted(disjoint), facts, terms,
+                 _kept(facts - ontology, terms), schema, rules)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,6 +365,8 @@ def _compile_rules(ontology: Graph) -> Rules:
 
 def _to_rdflib(term):
     if isinstance(term, ox.NamedNode):
+        if term.value.startswith(BLANK):  # a blank node of the kept union (see astana_kg.pipeline.union)
+            return BNode(term.value[len(BLANK):])
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
@@ -347,11 +388,7 @@ def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
     terms = Terms() if terms is None else terms
     store = ox.Store()
     load_lines(store, (triple + " ." for graph in graphs for triple in terms.triples(graph)), ox.RdfFormat.N_TRIPLES)
-    size = None
-    while size != len(store):
-        size = len(store)
-        for update in rules.updates.values():
-            store.update(update)
+    run_to_fixpoint(store, rules)
     return store
 
 
@@ -466,23 +503,24 @@ def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
 
 
 def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, known: set, cache, terms=None,
-                        shared_key=None) -> tuple[set, list]:
+                        shared_key=None) -> tuple[set, list, str | None]:
     """What the rules add to one source graph and the curation triples it is fed, and of that what
-    an inferred graph keeps (not ``known``, not trivial): from ``cache`` when it holds the same
-    rules, graph, triples and ``known`` (``shared_key``: the parts of the key every source shares,
-    if made: :func:`_rules_text` and ``known`` as N-Triples, or a digest of them)."""
+    an inferred graph keeps (not ``known``, not trivial), and the key of the cache's entry of them
+    (``None`` without a cache): from ``cache`` when it holds the same rules, graph, triples and
+    ``known`` (``shared_key``: the parts of the key every source shares, if made:
+    :func:`_rules_text` and ``known`` as N-Triples, or a digest of them)."""
     if cache is None:
         new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-        return new, _kept_triples(new - known, rules.terms)
+        return new, _kept_triples(new - known, rules.terms), None
     key = cache.key(*(shared_key or (*_rules_text(rules, terms), _ntriples(known, terms))),
                     _ntriples(graph, terms), _ntriples(fed, terms))
     entry = cache.get("reason", key)
     if entry is not None:
-        return pickle.loads(entry)
+        return (*pickle.loads(entry), key)
     new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
     kept = _kept_triples(new - known, rules.terms)
     cache.put("reason", key, pickle.dumps((new, kept)))  # together: pickle writes a shared term once
-    return new, kept
+    return new, kept, key
 
 
 def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None) -> Inferred:
@@ -500,18 +538,23 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     shared_entailed = entailed(store)
     known = {_triple(q) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     known |= set(ontology)
-    inferred, everything = {}, set(shared_entailed)
+    inferred = {}
     index = CurationIndex(curation)
     # What every source's entry depends on, hashed once: the rules, the ontology's facts, ``known``.
     shared_key = (cache.key(*_rules_text(rules, terms), _ntriples(known, terms)).encode(),) if cache is not None else None
+    # The union's parts: the curation's closure, and each source with what it entails.
+    closure = [*terms.triples(rules.facts), *terms.triples(curation), *terms.triples(shared_entailed)]
+    parts = {"shared": (cache.key(b"shared", "\n".join(sorted(closure)).encode()) if cache is not None else "",
+                        lambda: closure)}
     for name, graph in sources.items():
-        new, kept = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, cache, terms,
-                                        shared_key)
-        everything |= new
+        new, kept, key = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, cache, terms,
+                                             shared_key)
+        parts[str(name)] = (key or "", lambda graph=graph, new=new: [*terms.triples(graph), *terms.triples(new)])
         if kept:
             inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
             inferred[inferred_graph_name(name)] += kept
-    union = saturate(rules, rules.facts, curation, *sources.values(), everything, terms=terms)
+    union = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
+                            cache.key(*_rules_text(rules, terms)) if cache is not None else "")
     findings = contradictions(rules, union, [curation, *sources.values()])
     if findings:
         raise InconsistentData(findings)

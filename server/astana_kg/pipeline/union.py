@@ -1,0 +1,240 @@
+"""The union of every source's reasoning, kept between builds and brought up to date by
+delete and rederive.
+
+The last run of :func:`astana_kg.pipeline.reasoning.infer_by_source` saturates the union of the
+curation graphs, of every source graph and of what each entails: it finds what follows only from
+several graphs together, and the contradictions of the whole. Its input comes in parts: the
+curation's closure (with the ontology's facts), and each source with what it entails. A build
+with a cache keeps the saturated store on disk (``union/`` in the cache): the union in the default
+graph, what the rules added to it also in ``ENTAILED``, and each part in a named graph of its own
+(its blank nodes named by :data:`BLANK`), beside a manifest of the key each part was made from. A rebuild replaces the parts whose key
+changed and brings the union up to date (the delete-and-rederive method of Gupta, Mumick and
+Subrahmanian, 1993):
+
+1. what a replaced part held and no part holds now leaves the union, and so does everything the
+   rules had added (the over-deletion);
+2. what the new parts bring joins it;
+3. what left it and follows in one step from what is there comes back (the rederivation);
+4. from what joined or came back, the rules run semi-naively: each round matches one atom of a
+   rule in what the round before added, and the other atoms in the whole union, until a round
+   adds nothing.
+
+The store then holds the closure a run over the whole union gives (the tests compare the two),
+for the cost of the changed parts. Without a kept store, with a manifest of other rules, with more
+than half of the parts changed, or with a store another build holds open, the union is saturated
+in memory, as a build without a cache does, and (for the first three) written to disk for the next.
+
+>>> import tempfile
+>>> from rdflib import Graph
+>>> from astana_kg.pipeline.reasoning import compile_rules
+>>> rules = compile_rules(Graph().parse(data='''
+... <urn:locatedIn> a <http://www.w3.org/2002/07/owl#TransitiveProperty> .''', format="turtle"))
+>>> parts = {"a": ("1", lambda: ["<urn:x> <urn:locatedIn> <urn:y>"]),
+...          "b": ("1", lambda: ["<urn:y> <urn:locatedIn> <urn:z>"])}
+>>> directory = Path(tempfile.mkdtemp())
+>>> store = saturated_union(rules, parts, directory)
+>>> sorted(str(q.object) for q in store.quads_for_pattern(None, None, None, ENTAILED)), directory_state(directory)
+(['<urn:z>'], 'kept')
+>>> del store
+>>> parts["b"] = ("2", lambda: ["<urn:y> <urn:locatedIn> <urn:w>"])
+>>> store = saturated_union(rules, parts, directory)
+>>> sorted(str(q.object) for q in store.quads_for_pattern(None, None, None, ENTAILED))
+['<urn:w>']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .rdftext import LOAD_CHUNK, load_lines
+
+ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")  # as the reasoner's rules write it
+#: The named graphs of the parts are this prefix and the part's name.
+PART = "urn:x-astana-kg:union:part:"
+#: The graphs of an update: a replaced part's new triples, what left the union, what a round added.
+NEW = "urn:x-astana-kg:union:new:"
+REMOVED = "urn:x-astana-kg:union:removed"
+DELTA = "urn:x-astana-kg:union:delta"
+NEXT = "urn:x-astana-kg:union:next"
+
+#: The share of the parts that may have changed for the kept union to be brought up to date;
+#: beyond it, saturating the union afresh costs less.
+REDO_SHARE = 0.5
+
+#: A blank node of a part is named by this prefix and its label in the kept union: pyoxigraph's
+#: bulk load gives blank nodes new labels, and the kept union meets a part's blank nodes by theirs.
+BLANK = "urn:x-astana-kg:union:blank:"
+
+STORE = "store"
+MANIFEST = "manifest.json"
+
+#: The parts of the union by name: the key the part was made from, and its triples as ``S P O``
+#: text (N-Triples without the final dot), made only if the part is loaded.
+Parts = dict[str, tuple[str, Callable[[], Iterable[str]]]]
+
+
+def _in_any_part(triple: str = "?s ?p ?o") -> str:
+    return f"GRAPH ?part {{ {triple} }} FILTER(STRSTARTS(STR(?part), \"{PART}\"))"
+
+
+def run_to_fixpoint(store: ox.Store, rules) -> None:
+    """Run every rule over the default graph of ``store`` until nothing new follows."""
+    size = None
+    while size != len(store):
+        size = len(store)
+        for update in rules.updates.values():
+            store.update(update)
+
+
+def _semi_naive(store: ox.Store, rules) -> None:
+    """From the triples in ``DELTA`` (in the default graph too, like all the store's triples), run
+    the rules until nothing new follows: each round matches one atom of each rule in ``DELTA``."""
+    variants = [rule.update(matched=(i, DELTA), also_into=NEXT)
+                for rule in rules.rules.values() for i in range(len(rule.atoms))]
+    while next(store.quads_for_pattern(None, None, None, ox.NamedNode(DELTA)), None) is not None:
+        for update in variants:
+            store.update(update)
+        store.update(f"DROP SILENT GRAPH <{DELTA}> ; "
+                     f"INSERT {{ GRAPH <{DELTA}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{NEXT}> {{ ?s ?p ?o }} }} ; "
+                     f"DROP SILENT GRAPH <{NEXT}>")
+
+
+def named_blank_nodes(triple: str) -> str:
+    """An ``S P O`` text with its blank nodes named by :data:`BLANK` (a blank node is a subject or
+    an object; a literal that reads like one is left as it is).
+
+    >>> print(named_blank_nodes('_:b1 <urn:p> _:b2'))
+    <urn:x-astana-kg:union:blank:b1> <urn:p> <urn:x-astana-kg:union:blank:b2>
+    >>> print(named_blank_nodes('<urn:a> <urn:p> "_:b2"'))
+    <urn:a> <urn:p> "_:b2"
+    """
+    if "_:" not in triple:
+        return triple
+    subject, predicate, value = triple.split(" ", 2)
+    if subject.startswith("_:"):
+        subject = f"<{BLANK}{subject[2:]}>"
+    if value.startswith("_:"):
+        value = f"<{BLANK}{value[2:]}>"
+    return f"{subject} {predicate} {value}"
+
+
+def _load_parts(store: ox.Store, parts: Parts, names: Iterable[str], prefix: str) -> None:
+    lines = (f"{named_blank_nodes(triple)} <{prefix}{name}> ." for name in names for triple in parts[name][1]())
+    text = []
+    for line in lines:
+        text.append(line)
+        if len(text) == LOAD_CHUNK:
+            store.bulk_load(("\n".join(text) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+            text.clear()
+    store.bulk_load(("\n".join(text) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+
+
+def _update(store: ox.Store, rules, parts: Parts, kept: dict[str, str]) -> None:
+    """Bring the saturated union in ``store``, made from the parts whose keys ``kept`` lists, up to
+    date with ``parts`` (the steps of the module's description)."""
+    changed = [name for name, (key, _) in parts.items() if kept.get(name) != key]
+    gone = [name for name in kept if name not in parts]
+    _load_parts(store, parts, changed, NEW)
+    for name in changed + gone:
+        store.update(f"INSERT {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} "
+                     f"FILTER NOT EXISTS {{ GRAPH <{NEW}{name}> {{ ?s ?p ?o }} }} }} ; "
+                     f"DROP SILENT GRAPH <{PART}{name}>")
+    for name in changed:
+        store.update(f"INSERT {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{NEW}{name}> {{ ?s ?p ?o }} }} ; "
+                     f"DROP SILENT GRAPH <{NEW}{name}>")
+    # 1. the over-deletion: what no part holds now, and all the rules had added
+    store.update(f"DELETE {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} "
+                 f"{_in_any_part()} }} ; "
+                 f"INSERT {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{ENTAILED.value}> {{ ?s ?p ?o }} "
+                 f"FILTER NOT EXISTS {{ {_in_any_part()} }} }} ; "
+                 f"DROP SILENT GRAPH <{ENTAILED.value}> ; "
+                 f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }}")
+    # 2. what the new parts bring
+    for name in changed:
+        store.update(f"INSERT {{ ?s ?p ?o . GRAPH <{DELTA}> {{ ?s ?p ?o }} }} "
+                     f"WHERE {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ ?s ?p ?o }} }}")
+    # 3. the rederivation, 4. the rules from what joined or came back
+    for rule in rules.rules.values():
+        store.update(rule.update(heads_in=REMOVED, also_into=DELTA))
+    store.update(f"DROP SILENT GRAPH <{REMOVED}>")
+    _semi_naive(store, rules)
+
+
+def _saturated_in_memory(rules, parts: Parts, named: bool = True) -> ox.Store:
+    """The union saturated in a store in memory; ``named``: with each part in its named graph."""
+    store = ox.Store()
+    if named:
+        _load_parts(store, parts, parts, PART)
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    else:
+        load_lines(store, (f"{triple} ." for _, lines in parts.values() for triple in lines()), ox.RdfFormat.N_TRIPLES)
+    run_to_fixpoint(store, rules)
+    return store
+
+
+def _write_store(store: ox.Store, path: Path) -> ox.Store:
+    """A store on disk at ``path`` holding what ``store`` holds."""
+    shutil.rmtree(path, ignore_errors=True)
+    disk = ox.Store(str(path))
+    disk.bulk_load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)  # it holds no blank node
+    disk.flush()
+    return disk
+
+
+def _write_manifest(directory: Path, rules_key: str, parts: Parts) -> None:
+    tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps({"rules": rules_key, "parts": {name: key for name, (key, _) in parts.items()}}))
+    os.replace(tmp, directory / MANIFEST)
+
+
+def _manifest(directory: Path) -> dict | None:
+    try:
+        return json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def directory_state(directory: Path) -> str:
+    """``kept`` if ``directory`` holds a union a rebuild can bring up to date, else ``none``."""
+    return "kept" if _manifest(directory) is not None and (directory / STORE).is_dir() else "none"
+
+
+def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str = "") -> ox.Store:
+    """A store whose default graph is the closure of the union of ``parts`` under ``rules``, what
+    the rules added also in ``ENTAILED``: brought up to date from the union kept in ``directory``
+    when it can be (``rules_key``: a digest of the rules, which the kept union must have been
+    made with), and kept there for the next build. Without ``directory``, made in memory."""
+    if directory is None:
+        return _saturated_in_memory(rules, parts, named=False)
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest(directory)
+    if manifest is not None and manifest.get("rules") == rules_key and (directory / STORE).is_dir():
+        kept = manifest["parts"]
+        changed = sum(kept.get(name) != key for name, (key, _) in parts.items()) + len(set(kept) - set(parts))
+        if changed <= REDO_SHARE * len(parts):
+            try:
+                store = ox.Store(str(directory / STORE))
+            except OSError:  # another build has it open: this one does without
+                return _saturated_in_memory(rules, parts, named=False)
+            # The manifest goes while the store changes: a build stopped half-way leaves none,
+            # and the next one saturates the union afresh.
+            (directory / MANIFEST).unlink()
+            _update(store, rules, parts, kept)
+            store.flush()
+            _write_manifest(directory, rules_key, parts)
+            return store
+    store = _saturated_in_memory(rules, parts)
+    (directory / MANIFEST).unlink(missing_ok=True)
+    try:
+        disk = _write_store(store, directory / STORE)
+    except OSError:
+        return store
+    del disk
+    _write_manifest(directory, rules_key, parts)
+    return store
