@@ -3,7 +3,10 @@ the rules over the whole new union gives, whatever parts changed, went or came."
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -68,10 +71,11 @@ def rules():
 @given(before=st.dictionaries(part_names, contents, min_size=1, max_size=4),
        after=st.dictionaries(part_names, contents, min_size=1, max_size=4))
 def test_a_kept_union_brought_up_to_date_is_the_closure_of_the_new_union(rules, monkeypatch, before, after):
-    monkeypatch.setattr(union, "REDO_SHARE", 1.0)  # always brought up to date, however much changed
+    monkeypatch.setattr(union, "REDO_SHARE", float("inf"))  # always brought up to date, however much changed
     with tempfile.TemporaryDirectory() as directory:
         del_store = union.saturated_union(rules, _parts(before), Path(directory), "rules")
         del del_store
+        union.wait()
         assert union.directory_state(Path(directory)) == "kept"
         updated = union.saturated_union(rules, _parts(after), Path(directory), "rules")
         expected = union.saturated_union(rules, _parts(after), None)
@@ -90,6 +94,7 @@ def test_what_follows_only_from_two_parts_together_goes_when_one_changes_and_com
     del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
     assert ac in _closure(del_store)[1]
     del del_store
+    union.wait()
     parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]  # a-in-c no longer follows
     store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
     assert ac not in _closure(store)[0] and "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
@@ -105,22 +110,28 @@ def test_a_union_whose_manifest_is_gone_or_of_other_rules_is_saturated_afresh(ru
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
     del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
     del del_store
+    union.wait()
     updates = []
     monkeypatch.setattr(union, "_update", lambda *args: updates.append(args))
     (tmp_path / union.MANIFEST).unlink()  # as a build stopped half-way through an update leaves it
     store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]
     del store
+    union.wait()
+    assert json.loads((tmp_path / union.MANIFEST).read_text())["rules"] == "rules"
     store = union.saturated_union(rules, _parts(parts), tmp_path, "other rules")
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]
     del store
+    union.wait()
     assert updates == [] and union.directory_state(tmp_path) == "kept"
+    assert json.loads((tmp_path / union.MANIFEST).read_text())["rules"] == "other rules"
 
 
 def test_a_union_another_build_holds_open_is_not_touched(rules, tmp_path):
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
     del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
     del del_store
+    union.wait()
     held = ox.Store(str(tmp_path / union.STORE))  # the other build
     manifest = (tmp_path / union.MANIFEST).read_text()
     parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]
@@ -128,3 +139,23 @@ def test_a_union_another_build_holds_open_is_not_touched(rules, tmp_path):
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
     assert (tmp_path / union.MANIFEST).read_text() == manifest
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(held)[1]
+
+
+def test_a_union_whose_lock_another_build_holds_is_neither_read_nor_written(rules, tmp_path):
+    parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
+    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    del del_store
+    union.wait()
+    manifest = (tmp_path / union.MANIFEST).read_text()
+    other = os.open(tmp_path / union.LOCK, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)  # as another build does while it brings the union up to date
+    try:
+        parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]
+        store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+        assert "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
+        union.wait()
+        assert (tmp_path / union.MANIFEST).read_text() == manifest
+        held = ox.Store.read_only(str(tmp_path / union.STORE))
+        assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(held)[1]
+    finally:
+        os.close(other)

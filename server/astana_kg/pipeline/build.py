@@ -39,7 +39,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
 
-from . import checks, dumps, labels, reasoning, wikidata
+from . import checks, dumps, labels, reasoning, union, wikidata
 from .cache import Cache, cache_directory, code_version
 from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
 from ..namespaces import (
@@ -731,7 +731,10 @@ def build(out: Path, root: Path | None = None, wikidata_cache: Path | None = Non
     hears of each stage as it starts and ends. ``cache`` keeps what each source gave each stage in
     ``.NAME.cache/`` beside the link (see :mod:`astana_kg.pipeline.cache`); ``False`` neither reads nor writes it."""
     with _without_cyclic_gc():
-        return _build(out, root, wikidata_cache, report, include_drafts, cache)
+        try:
+            return _build(out, root, wikidata_cache, report, include_drafts, cache)
+        finally:
+            union.wait()  # the union of the reasoning, kept for the next build, is on disk
 
 
 def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Report | None,

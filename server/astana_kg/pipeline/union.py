@@ -20,9 +20,11 @@ Subrahmanian, 1993):
    adds nothing.
 
 The store then holds the closure a run over the whole union gives (the tests compare the two),
-for the cost of the changed parts. Without a kept store, with a manifest of other rules, with more
-than half of the parts changed, or with a store another build holds open, the union is saturated
-in memory, as a build without a cache does, and (for the first three) written to disk for the next.
+for the cost of the changed parts. Without a kept store, with a manifest of other rules, or with
+more than half of the parts changed, the union is saturated in memory and written to disk for the
+next build by a thread of its own, while the build goes on (:func:`wait`). A build holds the lock
+of ``union/`` while it reads or writes the kept union; one that finds it held does without, as a
+build without a cache does.
 
 >>> import tempfile
 >>> from rdflib import Graph
@@ -33,6 +35,7 @@ in memory, as a build without a cache does, and (for the first three) written to
 ...          "b": ("1", lambda: ["<urn:y> <urn:locatedIn> <urn:z>"])}
 >>> directory = Path(tempfile.mkdtemp())
 >>> store = saturated_union(rules, parts, directory)
+>>> wait()  # until it is on disk
 >>> sorted(str(q.object) for q in store.quads_for_pattern(None, None, None, ENTAILED)), directory_state(directory)
 (['<urn:z>'], 'kept')
 >>> del store
@@ -44,9 +47,12 @@ in memory, as a build without a cache does, and (for the first three) written to
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -73,6 +79,7 @@ BLANK = "urn:x-astana-kg:union:blank:"
 
 STORE = "store"
 MANIFEST = "manifest.json"
+LOCK = "lock"
 
 #: The parts of the union by name: the key the part was made from, and its triples as ``S P O``
 #: text (N-Triples without the final dot), made only if the part is loaded.
@@ -166,30 +173,40 @@ def _update(store: ox.Store, rules, parts: Parts, kept: dict[str, str]) -> None:
     _semi_naive(store, rules)
 
 
-def _saturated_in_memory(rules, parts: Parts, named: bool = True) -> ox.Store:
-    """The union saturated in a store in memory; ``named``: with each part in its named graph."""
+def _saturated_in_memory(rules, parts: Parts) -> ox.Store:
+    """The union saturated in a store in memory, as a build without a cache makes it."""
     store = ox.Store()
-    if named:
-        _load_parts(store, parts, parts, PART)
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    else:
-        load_lines(store, (f"{triple} ." for _, lines in parts.values() for triple in lines()), ox.RdfFormat.N_TRIPLES)
+    load_lines(store, (f"{triple} ." for _, lines in parts.values() for triple in lines()), ox.RdfFormat.N_TRIPLES)
     run_to_fixpoint(store, rules)
     return store
 
 
-def _write_store(store: ox.Store, path: Path) -> ox.Store:
-    """A store on disk at ``path`` holding what ``store`` holds."""
-    shutil.rmtree(path, ignore_errors=True)
-    disk = ox.Store(str(path))
-    disk.bulk_load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)  # it holds no blank node
-    disk.flush()
-    return disk
+def _saturated_to_keep(rules, parts: Parts) -> tuple[ox.Store, list[bytes]]:
+    """The union saturated in a store in memory (its blank nodes named), and the N-Quads of its
+    parts, each in its named graph, in parts of about :data:`LOAD_CHUNK` lines: the rules run
+    faster over the union alone than beside the parts, which only the kept store needs."""
+    store = ox.Store()
+    union, named, quads = [], [], []
+    for name, (_, lines) in parts.items():
+        graph = f" <{PART}{name}> ."
+        for triple in lines():
+            triple = named_blank_nodes(triple)
+            union.append(triple + " .")
+            quads.append(triple + graph)
+            if len(quads) == LOAD_CHUNK:
+                store.bulk_load(("\n".join(union) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES)
+                named.append(("\n".join(quads) + "\n").encode())
+                union.clear()
+                quads.clear()
+    store.bulk_load(("\n".join(union) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES)
+    named.append(("\n".join(quads) + "\n").encode())
+    run_to_fixpoint(store, rules)
+    return store, named
 
 
-def _write_manifest(directory: Path, rules_key: str, parts: Parts) -> None:
+def _write_manifest(directory: Path, rules_key: str, keys: dict[str, str]) -> None:
     tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps({"rules": rules_key, "parts": {name: key for name, (key, _) in parts.items()}}))
+    tmp.write_text(json.dumps({"rules": rules_key, "parts": keys}))
     os.replace(tmp, directory / MANIFEST)
 
 
@@ -205,36 +222,89 @@ def directory_state(directory: Path) -> str:
     return "kept" if _manifest(directory) is not None and (directory / STORE).is_dir() else "none"
 
 
+def _lock(directory: Path) -> int | None:
+    """A descriptor holding the lock of ``directory``, or ``None`` if another build holds it."""
+    descriptor = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _keep(store: ox.Store, named: list[bytes], directory: Path, rules_key: str, keys: dict[str, str],
+          lock: int) -> None:
+    """Write the saturated union ``store`` and its parts' N-Quads ``named`` to the store on disk in
+    ``directory``, then its manifest; release ``lock`` (held since the union was saturated)."""
+    try:
+        shutil.rmtree(directory / STORE, ignore_errors=True)
+        disk = ox.Store(str(directory / STORE))
+        disk.bulk_load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)  # no blank node
+        for chunk in named:
+            disk.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
+        disk.flush()
+        del disk
+        _write_manifest(directory, rules_key, keys)
+    except (OSError, RuntimeError) as error:  # not kept: the next build saturates the union afresh
+        print(f"astana-kg build: the union of the reasoning was not kept in {directory}: {error}", file=sys.stderr)
+    finally:
+        os.close(lock)
+
+
+#: The threads writing a saturated union to disk, by directory (see :func:`wait`).
+_WRITING: dict[Path, threading.Thread] = {}
+
+
+def wait() -> None:
+    """Wait until each union this process saturated to keep is on disk (a build waits before it
+    ends: the pyoxigraph store in memory is written to disk by a thread of its own, which lets go
+    of the interpreter, while the build goes on with its labels and its dump)."""
+    while _WRITING:
+        _WRITING.pop(next(iter(_WRITING))).join()
+
+
 def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str = "") -> ox.Store:
     """A store whose default graph is the closure of the union of ``parts`` under ``rules``, what
     the rules added also in ``ENTAILED``: brought up to date from the union kept in ``directory``
     when it can be (``rules_key``: a digest of the rules, which the kept union must have been
     made with), and kept there for the next build. Without ``directory``, made in memory."""
     if directory is None:
-        return _saturated_in_memory(rules, parts, named=False)
+        return _saturated_in_memory(rules, parts)
     directory.mkdir(parents=True, exist_ok=True)
+    if directory in _WRITING:
+        _WRITING.pop(directory).join()
+    lock = _lock(directory)
+    if lock is None:  # another build is reading or writing it: this one does without
+        return _saturated_in_memory(rules, parts)
+    keys = {name: key for name, (key, _) in parts.items()}
     manifest = _manifest(directory)
     if manifest is not None and manifest.get("rules") == rules_key and (directory / STORE).is_dir():
         kept = manifest["parts"]
-        changed = sum(kept.get(name) != key for name, (key, _) in parts.items()) + len(set(kept) - set(parts))
+        changed = sum(kept.get(name) != key for name, key in keys.items()) + len(set(kept) - set(keys))
         if changed <= REDO_SHARE * len(parts):
             try:
-                store = ox.Store(str(directory / STORE))
-            except OSError:  # another build has it open: this one does without
-                return _saturated_in_memory(rules, parts, named=False)
-            # The manifest goes while the store changes: a build stopped half-way leaves none,
-            # and the next one saturates the union afresh.
-            (directory / MANIFEST).unlink()
-            _update(store, rules, parts, kept)
-            store.flush()
-            _write_manifest(directory, rules_key, parts)
-            return store
-    store = _saturated_in_memory(rules, parts)
+                try:
+                    store = ox.Store(str(directory / STORE))
+                except OSError:  # open in a process that does not take the lock: left as it is
+                    return _saturated_in_memory(rules, parts)
+                # The manifest goes while the store changes: a build stopped half-way leaves none,
+                # and the next one saturates the union afresh.
+                (directory / MANIFEST).unlink()
+                _update(store, rules, parts, kept)
+                store.flush()
+                _write_manifest(directory, rules_key, keys)
+                return store
+            finally:
+                os.close(lock)
     (directory / MANIFEST).unlink(missing_ok=True)
     try:
-        disk = _write_store(store, directory / STORE)
-    except OSError:
-        return store
-    del disk
-    _write_manifest(directory, rules_key, parts)
+        store, named = _saturated_to_keep(rules, parts)
+    except BaseException:
+        os.close(lock)
+        raise
+    writer = threading.Thread(target=_keep, args=(store, named, directory, rules_key, keys, lock),
+                              name="union-store", daemon=True)
+    _WRITING[directory] = writer
+    writer.start()
     return store
