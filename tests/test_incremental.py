@@ -16,7 +16,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from astana_kg.pipeline import build as build_module
-from astana_kg.pipeline import checks
+from astana_kg.pipeline import checks, union
 from astana_kg import cli
 from astana_kg.pipeline.build import DUMP_NAME, STORE_NAME, InvalidInput, build
 from astana_kg.pipeline import cache as cache_module
@@ -109,12 +109,15 @@ def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
     assert rebuild.first.cache["claims"] == {"hits": 0, "misses": sources}
     assert rebuild.first.cache["reason"] == {"hits": 0, "misses": sources}
     assert rebuild.first.cache["validate"]["hits"] == 0 and rebuild.first.cache["validate"]["misses"] >= sources
+    assert rebuild.first.cache["schema"] == {"hits": 0, "misses": 3}  # the rules, the shapes, the documentation
+    assert rebuild.first.cache["union"] == {"hits": 0, "misses": 1}
     assert "cache (hits/misses): claims 0/5" in rebuild.first.summary()
 
 
 def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
     assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
-    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason"}
+    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "schema", "union"}
+    assert rebuild.unchanged.cache["schema"]["hits"] == 3 and rebuild.unchanged.cache["union"]["hits"] == 1
     first, unchanged = rebuild.digests
     assert unchanged == first
 
@@ -125,6 +128,8 @@ def test_editing_one_claim_file_misses_its_own_entries_and_hits_every_other(rebu
     assert rebuild.edited.cache["reason"] == {"hits": sources - 1, "misses": 1}
     validate = rebuild.edited.cache["validate"]
     assert validate["misses"] == 1 and validate["hits"] == rebuild.first.cache["validate"]["misses"] - 1
+    assert rebuild.edited.cache["schema"] == {"hits": 3, "misses": 0}
+    assert rebuild.edited.cache["union"] == {"hits": 1, "misses": 0}  # brought up to date
 
 
 def test_a_rebuild_from_the_cache_writes_the_bytes_of_a_clean_build(rebuild):
@@ -186,6 +191,8 @@ def test_a_rebuild_whose_changes_touch_a_blank_node_loads_its_store_anew(project
     edited = build(project_copy / "build", project_copy)
     clean = build(project_copy / "clean", project_copy, cache=False)
     assert first.out != edited.out
+    assert edited.cache["schema"] == {"hits": 1, "misses": 2}  # the shapes' entry holds; the rules, the page miss
+    assert edited.cache["union"] == {"hits": 0, "misses": 1}  # other rules: saturated afresh
     assert not store_shares_files(edited.out)
     assert_same_store(edited.out, clean.out)
 
@@ -195,6 +202,8 @@ def test_a_build_keeps_only_the_entries_it_used(rebuild):
     for stage in ("claims", "reason"):
         assert len(list((directory / stage).iterdir())) == sources_of(rebuild.project), stage
     assert len(list((directory / "validate").iterdir())) == rebuild.first.cache["validate"]["misses"]
+    assert len(list((directory / "schema").iterdir())) == 3
+    assert union.directory_state(directory / "union") == "kept"  # not an entry: the build keeps it
 
 
 def test_a_build_without_the_cache_neither_reads_nor_writes_it(rebuild):

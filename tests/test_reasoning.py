@@ -354,3 +354,20 @@ def test_the_reasoners_store_keeps_the_labels_of_the_blank_nodes_it_is_given():
     blank = ox.BlankNode("kept-label")
     assert ox.Quad(blank, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(AKG.Person))) in store
     assert ox.Quad(ox.NamedNode(str(DATA["somebody"])), ox.NamedNode(str(AKG.roleOf)), blank) in store
+
+
+def test_the_rules_read_back_from_the_cache_are_the_rules_compiled(tmp_path, monkeypatch):
+    from astana_kg.pipeline import reasoning
+    from astana_kg.pipeline.cache import Cache
+
+    monkeypatch.setattr(reasoning, "_COMPILED", {})
+    cache, schema = Cache(tmp_path), ontology()
+    compiled = compile_rules(schema, cache)
+    reasoning._COMPILED.clear()  # as in another process
+    read = compile_rules(schema, cache)
+    assert cache.counts["schema"] == {"hits": 1, "misses": 1}
+    assert read is not compiled
+    assert (read.updates, read.rules, read.disjoint, read.terms) == (compiled.updates, compiled.rules, compiled.disjoint,
+                                                                      compiled.terms)
+    for name in ("facts", "entailed", "schema"):
+        assert set(getattr(read, name)) == set(getattr(compiled, name)) and len(getattr(read, name)) > 0, name

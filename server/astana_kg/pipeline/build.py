@@ -40,7 +40,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
 
 from . import checks, dumps, labels, reasoning, union, wikidata
-from .cache import Cache, cache_directory, code_version
+from .cache import Cache, cache_directory, cached, code_version
 from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
 from ..namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
@@ -778,7 +778,9 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         violations.result()
 
     stages.begin("document")
-    documentation = dumps.ontology_html(root / "ontology/astana-kg.ttl")
+    ontology_file = root / "ontology/astana-kg.ttl"
+    documentation = cached(kept, "schema", (b"documentation", str(ontology_file).encode(), ontology_file.read_bytes()),
+                           lambda: dumps.ontology_html(ontology_file))
 
     stages.begin("write")
     unlinked = unlinked_entities(graphs)

@@ -10,7 +10,10 @@ input as the stage reads it, and of the code of this package:
   the file names: a changed article text is a miss; a copy of the project elsewhere hits, and the
   claims read from the entry name the files of the project being built);
 - ``validate``: the exact graph the data shapes are run over for one source, and the shapes;
-- ``reason``: the source graph and the curation triples it is reasoned with, and the rules.
+- ``reason``: the source graph and the curation triples it is reasoned with, and the rules;
+- ``schema``: what the build makes of the ontology and the shapes alone (the rules compiled from
+  the ontology, the shapes made ready for the engine, the ontology's documentation page), under
+  the bytes it is made from (:func:`cached`).
 
 An entry is a pure function of its key, so a build that uses the cache writes the same bytes as a
 clean build. The code in every key includes the versions of the libraries whose output an entry
@@ -32,16 +35,22 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
+import pickle
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-STAGES = ("claims", "validate", "reason")
+T = TypeVar("T")
+
+STAGES = ("claims", "validate", "reason", "schema")
 
 #: The distributions whose output the cache keeps or a rebuild reuses: the parsers of the claims
 #: (PyYAML, rdflib, whose terms the cached claims are), the reasoner's and the store's engine and
-#: serializers (pyoxigraph), the schema closure (owlrl) and the shapes engine (pyrudof).
-LIBRARIES = ("PyYAML", "rdflib", "pyoxigraph", "owlrl", "pyrudof")
+#: serializers (pyoxigraph), the schema closure (owlrl), the shapes engine (pyrudof) and the
+#: ontology's documentation (pyLODE).
+LIBRARIES = ("PyYAML", "rdflib", "pyoxigraph", "owlrl", "pyrudof", "pyLODE")
 
 
 def cache_directory(out: Path) -> Path:
@@ -118,4 +127,28 @@ class Cache:
                         path.unlink(missing_ok=True)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        return {stage: dict(self.counts[stage]) for stage in STAGES if stage in self.counts}
+        """The hits and misses of each stage, and of the kept union of the reasoning
+        (:mod:`astana_kg.pipeline.union`: a hit when it was brought up to date)."""
+        return {stage: dict(self.counts[stage]) for stage in (*STAGES, "union") if stage in self.counts}
+
+
+def cached(cache: Cache | None, stage: str, parts: tuple[bytes, ...], make: Callable[[], T]) -> T:
+    """What ``make()`` gives, from ``cache`` (pickled under the key of ``parts``, which must be
+    all it is made from) when it holds it, else made and put there. Without a cache, made.
+
+    >>> import tempfile
+    >>> cache, made = Cache(Path(tempfile.mkdtemp())), []
+    >>> cached(cache, "schema", (b"ontology",), lambda: made.append(1) or {"rules": 1})
+    {'rules': 1}
+    >>> cached(cache, "schema", (b"ontology",), lambda: made.append(1) or {"rules": 1}), made
+    ({'rules': 1}, [1])
+    """
+    if cache is None:
+        return make()
+    key = cache.key(stage.encode(), *parts)
+    entry = cache.get(stage, key)
+    if entry is not None:
+        return pickle.loads(entry)
+    made = make()
+    cache.put(stage, key, pickle.dumps(made))
+    return made

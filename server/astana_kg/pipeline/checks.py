@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.serializers.nt import _nt_row
 
 from ..namespaces import AKG, GRAPH, PROVENANCE_GRAPH, WIKIDATA_GRAPH
+from .cache import cached
 from .rdftext import InvalidInput, dataset_store, ntriples
 
 
@@ -136,12 +137,14 @@ def _format_results(results: Graph, shapes: Graph, locations, claims=()) -> list
 SHAPE_NODES = "urn:astana-kg:shape-node:"
 
 
-def shapes_for_engine(path: Path) -> tuple[Graph, str]:
+def shapes_for_engine(path: Path, cache=None) -> tuple[Graph, str]:
     """The shapes of ``path`` with their property shapes named by IRIs (the same in every build),
     so that a result's source shape names a node of this graph; and as N-Triples for the engine.
     Paths, lists and nested shapes stay blank nodes, as engines expect them. The graph is shared
-    by every call for the same bytes: read it, never change it."""
-    return _shapes_for_engine(path.read_bytes())
+    by every call for the same bytes: read it, never change it. ``cache`` (a
+    :class:`astana_kg.pipeline.cache.Cache`) keeps them for the next build."""
+    text = path.read_bytes()
+    return cached(cache, "schema", (b"shapes", text), lambda: _shapes_for_engine(text))
 
 
 #: The base a Turtle input is parsed against: a scheme of its own, which every relative reference
@@ -344,7 +347,7 @@ def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = 
         failures.append(f"{shapes_file.name}:")
         failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs), inputs.claims))
     shapes_file = shapes_dir / "data-shapes.ttl"
-    shapes, shapes_nt = shapes_for_engine(shapes_file)
+    shapes, shapes_nt = shapes_for_engine(shapes_file, cache)
     runs = shape_runs(inputs)
     rows = [row for run, found in zip(runs, _run_all(shapes_nt, runs, cache, workers)) for row in found
             if row[0] in run.subjects or (row[4] and _along_an_inverse_path(shapes, row[1]))]

@@ -52,6 +52,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
+from .cache import cached
 from .rdftext import Terms, WrittenOnce, load_lines, ntriples
 from .union import BLANK, ENTAILED, run_to_fixpoint, saturated_union
 
@@ -270,8 +271,10 @@ class Rule:
                 f"WHERE {{ {first}{values}{body} FILTER NOT EXISTS {{ {self.head} }} }}")
 
 
-def compile_rules(ontology: Graph) -> Rules:
-    """Close ``ontology`` with owlrl and compile it into rules (see the module's description).
+def compile_rules(ontology: Graph, cache=None) -> Rules:
+    """Close ``ontology`` with owlrl and compile it into rules (see the module's description);
+    from ``cache`` (a :class:`astana_kg.pipeline.cache.Cache`) when it holds the rules of the same
+    ontology.
 
     >>> ontology = Graph().parse(data='''
     ... @prefix owl: <http://www.w3.org/2002/07/owl#> .
@@ -281,10 +284,13 @@ def compile_rules(ontology: Graph) -> Rules:
     INSERT { ?x ?p ?z . GRAPH <urn:x-astana-kg:entailed> { ?x ?p ?z . } }
     WHERE { VALUES (?p) { (<urn:locatedIn>) } ?x ?p ?y . ?y ?p ?z . FILTER NOT EXISTS { ?x ?p ?z . } }
     """
-    key = hashlib.sha256(_ntriples(ontology, None)).digest()
+    text = _ntriples(ontology, None)
+    key = hashlib.sha256(text).digest()
     if key not in _COMPILED:
         _COMPILED.clear()  # one ontology at a time: a process builds one project
-        _COMPILED[key] = _compile_rules(ontology)
+        _COMPILED[key] = cached(cache, "schema", (b"rules", text), lambda: _compile_rules(ontology))
+    elif cache is not None:  # the entry is this build's too (a build keeps the entries it used)
+        cached(cache, "schema", (b"rules", text), lambda: _COMPILED[key])
     return _COMPILED[key]
 
 
@@ -530,7 +536,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     everything is inconsistent. ``cache`` (a :class:`astana_kg.pipeline.cache.Cache`) keeps what each
     source entails; ``terms`` (a :class:`astana_kg.pipeline.rdftext.Terms`), the build's terms as N-Triples writes them."""
     terms = Terms() if terms is None else terms
-    rules = compile_rules(ontology)
+    rules = compile_rules(ontology, cache)
     curation = Graph()
     for graph in shared.values():
         curation += graph
@@ -554,7 +560,8 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
             inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
             inferred[inferred_graph_name(name)] += kept
     union = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
-                            cache.key(*_rules_text(rules, terms)) if cache is not None else "")
+                            cache.key(*_rules_text(rules, terms)) if cache is not None else "",
+                            cache.counts["union"] if cache is not None else None)
     findings = contradictions(rules, union, [curation, *sources.values()])
     if findings:
         raise InconsistentData(findings)

@@ -264,16 +264,21 @@ def wait() -> None:
         _WRITING.pop(next(iter(_WRITING))).join()
 
 
-def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str = "") -> ox.Store:
+def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str = "",
+                    counts: dict[str, int] | None = None) -> ox.Store:
     """A store whose default graph is the closure of the union of ``parts`` under ``rules``, what
     the rules added also in ``ENTAILED``: brought up to date from the union kept in ``directory``
     when it can be (``rules_key``: a digest of the rules, which the kept union must have been
-    made with), and kept there for the next build. Without ``directory``, made in memory."""
+    made with), and kept there for the next build. Without ``directory``, made in memory.
+    ``counts``: its ``hits`` go up by one when the kept union was brought up to date, its
+    ``misses`` when a union had to be saturated afresh."""
+    counts = {"hits": 0, "misses": 0} if counts is None else counts
     if directory is None:
         return _saturated_in_memory(rules, parts)
     directory.mkdir(parents=True, exist_ok=True)
     if directory in _WRITING:
         _WRITING.pop(directory).join()
+    counts["misses"] += 1  # until it was brought up to date
     lock = _lock(directory)
     if lock is None:  # another build is reading or writing it: this one does without
         return _saturated_in_memory(rules, parts)
@@ -294,6 +299,8 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
                 _update(store, rules, parts, kept)
                 store.flush()
                 _write_manifest(directory, rules_key, keys)
+                counts["misses"] -= 1
+                counts["hits"] += 1
                 return store
             finally:
                 os.close(lock)
