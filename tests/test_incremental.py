@@ -5,6 +5,7 @@ clean build writes."""
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import shutil
 import sys
 from dataclasses import dataclass
@@ -326,3 +327,21 @@ def test_another_version_of_a_library_whose_output_the_cache_keeps_misses_every_
         monkeypatch.undo()
         cache_module.code_version.cache_clear()
     assert cache.key(b"graph") == before
+
+
+def test_a_contradiction_a_rebuild_brings_into_the_kept_union_is_reported_as_a_clean_build_reports_it(project_copy):
+    build(project_copy / "build", project_copy)
+    kept = cache_directory(project_copy / "build") / "union"
+    assert json.loads((kept / union.MANIFEST).read_text())["consistent"] is True
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:astana a akg:Province .\n'
+                                      '      id:iran akg:hasRole id:role-guarantor-russia .\n')
+    reports = []  # the rebuild; a clean build; the same input again, over the union kept inconsistent
+    for out, cache in (("build", True), ("clean", False), ("build", True)):
+        with pytest.raises(InvalidInput) as caught:
+            build(project_copy / out, project_copy, cache=cache)
+        reports.append(caught.value.report)
+    assert reports[0] == reports[1] == reports[2]
+    assert "Disjoint classes" in reports[0] and "are distinct entities" in reports[0]
+    manifest = json.loads((kept / union.MANIFEST).read_text())  # brought up to date, and known inconsistent
+    assert manifest["consistent"] is False and len(manifest["parts"]) == sources_of(project_copy) + 1

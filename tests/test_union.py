@@ -73,12 +73,12 @@ def rules():
 def test_a_kept_union_brought_up_to_date_is_the_closure_of_the_new_union(rules, monkeypatch, before, after):
     monkeypatch.setattr(union, "REDO_SHARE", float("inf"))  # always brought up to date, however much changed
     with tempfile.TemporaryDirectory() as directory:
-        del_store = union.saturated_union(rules, _parts(before), Path(directory), "rules")
+        del_store = union.saturated_union(rules, _parts(before), Path(directory), "rules")[0]
         del del_store
         union.wait()
         assert union.directory_state(Path(directory)) == "kept"
-        updated = union.saturated_union(rules, _parts(after), Path(directory), "rules")
-        expected = union.saturated_union(rules, _parts(after), None)
+        updated = union.saturated_union(rules, _parts(after), Path(directory), "rules")[0]
+        expected = union.saturated_union(rules, _parts(after), None)[0]
         assert _closure(updated) == _closure(expected)
         # and the named graph of each part holds the part
         for name, lines in after.items():
@@ -91,35 +91,35 @@ def test_what_follows_only_from_two_parts_together_goes_when_one_changes_and_com
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"],
              "s3": ["<urn:ex:d> <urn:ex:code> <urn:ex:e>"]}
     ac = "<urn:ex:a> <urn:ex:in> <urn:ex:c>"
-    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     assert ac in _closure(del_store)[1]
     del del_store
     union.wait()
     parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]  # a-in-c no longer follows
-    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     assert ac not in _closure(store)[0] and "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
     del store
     parts["s3"] = ["<urn:ex:a> <urn:ex:in> <urn:ex:c>"]  # now asserted by a part: in the union, not entailed
-    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     default, entailed = _closure(store)
     assert ac in default and ac not in entailed
-    assert (default, entailed) == _closure(union.saturated_union(rules, _parts(parts), None))
+    assert (default, entailed) == _closure(union.saturated_union(rules, _parts(parts), None)[0])
 
 
 def test_a_union_whose_manifest_is_gone_or_of_other_rules_is_saturated_afresh(rules, tmp_path, monkeypatch):
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
-    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     del del_store
     union.wait()
     updates = []
     monkeypatch.setattr(union, "_update", lambda *args: updates.append(args))
     (tmp_path / union.MANIFEST).unlink()  # as a build stopped half-way through an update leaves it
-    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]
     del store
     union.wait()
     assert json.loads((tmp_path / union.MANIFEST).read_text())["rules"] == "rules"
-    store = union.saturated_union(rules, _parts(parts), tmp_path, "other rules")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "other rules")[0]
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]
     del store
     union.wait()
@@ -129,13 +129,13 @@ def test_a_union_whose_manifest_is_gone_or_of_other_rules_is_saturated_afresh(ru
 
 def test_a_union_another_build_holds_open_is_not_touched(rules, tmp_path):
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
-    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     del del_store
     union.wait()
     held = ox.Store(str(tmp_path / union.STORE))  # the other build
     manifest = (tmp_path / union.MANIFEST).read_text()
     parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]
-    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
     assert (tmp_path / union.MANIFEST).read_text() == manifest
     assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(held)[1]
@@ -143,7 +143,7 @@ def test_a_union_another_build_holds_open_is_not_touched(rules, tmp_path):
 
 def test_a_union_whose_lock_another_build_holds_is_neither_read_nor_written(rules, tmp_path):
     parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
-    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+    del_store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
     del del_store
     union.wait()
     manifest = (tmp_path / union.MANIFEST).read_text()
@@ -151,7 +151,7 @@ def test_a_union_whose_lock_another_build_holds_is_neither_read_nor_written(rule
     fcntl.flock(other, fcntl.LOCK_EX)  # as another build does while it brings the union up to date
     try:
         parts["s2"] = ["<urn:ex:b> <urn:ex:in> <urn:ex:d>"]
-        store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")
+        store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
         assert "<urn:ex:a> <urn:ex:in> <urn:ex:d>" in _closure(store)[1]
         union.wait()
         assert (tmp_path / union.MANIFEST).read_text() == manifest
@@ -159,3 +159,39 @@ def test_a_union_whose_lock_another_build_holds_is_neither_read_nor_written(rule
         assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(held)[1]
     finally:
         os.close(other)
+
+
+ID = "https://w3id.org/astana-kg/id/"  # entities of the graph: two made the same is a contradiction
+CONTRADICTING = ONTOLOGY.replace("urn:ex:", ID) + f"""
+<{ID}City> owl:disjointWith <{ID}Person> .
+"""
+ENTITIES = [f"<{ID}{n}>" for n in "abcd"] + ["_:e"]
+entity_triples = st.one_of(
+    st.builds(lambda s, p, o: f"{s} {p} {o}", st.sampled_from(ENTITIES),
+              st.sampled_from([f"<{ID}{p}>" for p in ("in", "capitalOf", "memberOf", "code")]), st.sampled_from(ENTITIES)),
+    st.builds(lambda s, c: f"{s} {TYPE} {c}", st.sampled_from(ENTITIES), st.sampled_from([f"<{ID}{c}>" for c in ("City", "Person")])),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=st.dictionaries(part_names, st.lists(entity_triples, max_size=5, unique=True), min_size=1, max_size=3),
+       after=st.dictionaries(part_names, st.lists(entity_triples, max_size=5, unique=True), min_size=1, max_size=3))
+def test_the_contradictions_of_a_union_brought_up_to_date_are_those_of_the_new_union(monkeypatch, before, after):
+    from astana_kg.pipeline import reasoning
+
+    rules = compile_rules(Graph().parse(data=CONTRADICTING, format="turtle"))
+    monkeypatch.setattr(union, "REDO_SHARE", float("inf"))
+
+    def found(lines):
+        said = Graph().parse(data="".join(f"{line} .\n" for part in lines.values() for line in part) or " ", format="nt")
+        return lambda store, joined: reasoning.contradictions(rules, store, [said], joined)
+
+    with tempfile.TemporaryDirectory() as directory:
+        first, _ = union.saturated_union(rules, _parts(before), Path(directory), "rules", contradictions=found(before))
+        del first
+        union.wait()
+        updated, findings = union.saturated_union(rules, _parts(after), Path(directory), "rules",
+                                                  contradictions=found(after))
+        del updated
+    expected = union.saturated_union(rules, _parts(after), None, contradictions=found(after))[1]
+    assert findings == expected

@@ -403,21 +403,30 @@ def entailed(store: ox.Store) -> set:
     return {_triple(q) for q in store.quads_for_pattern(None, None, None, ENTAILED)}
 
 
-def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph]) -> list[tuple[str, tuple[URIRef, ...]]]:
+def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph],
+                   joined: str | None = None) -> list[tuple[str, tuple[URIRef, ...]]]:
     """The findings of an inconsistent saturated ``store``: an individual of two disjoint classes
     or of owl:Nothing, two distinct entities made the same (``asserted``: the input graphs, in
-    which the causes are looked for)."""
+    which the causes are looked for). ``joined``: a graph of the store holding every triple of the
+    closure that a closure without contradictions did not hold (see
+    :mod:`astana_kg.pipeline.union`): only the contradictions involving one of them are looked for,
+    which are all there are."""
     findings = []
     if rules.disjoint:
         rows = " ".join(f"({_sparql(a)} {_sparql(b)})" for a, b in rules.disjoint)
-        for row in store.query(f"SELECT ?c ?d ?x WHERE {{ VALUES (?c ?d) {{ {rows} }} ?x a ?c . ?x a ?d . }}"):
+        new = (f"{{ GRAPH <{joined}> {{ ?x a ?c }} }} UNION {{ GRAPH <{joined}> {{ ?x a ?d }} }}"
+               if joined is not None else "")
+        query = f"SELECT DISTINCT ?c ?d ?x WHERE {{ VALUES (?c ?d) {{ {rows} }} {new} ?x a ?c . ?x a ?d . }}"
+        for row in store.query(query):
             c, d, x = (_to_rdflib(row[n]) for n in ("c", "d", "x"))
             findings.append((f"Disjoint classes {c} and {d} have a common individual {x}",
                              tuple(n for n in (c, d, x) if isinstance(n, URIRef))))
-    for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Nothing)), None):
+    graph = ox.NamedNode(joined) if joined is not None else None
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Nothing)), graph):
         findings.append((f"{quad.subject.value} is an owl:Nothing, which has no members",
                          (_to_rdflib(quad.subject),)))
-    if store.query(f"ASK {{ ?a <{OWL.sameAs}> ?b FILTER(?a != ?b) }}"):
+    same = f"?a <{OWL.sameAs}> ?b FILTER(?a != ?b)"
+    if store.query(f"ASK {{ GRAPH <{joined}> {{ {same} }} }}" if joined is not None else f"ASK {{ {same} }}"):
         closure = Graph()
         for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             closure.add(_triple(quad))
@@ -552,17 +561,27 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     closure = [*terms.triples(rules.facts), *terms.triples(curation), *terms.triples(shared_entailed)]
     parts = {"shared": (cache.key(b"shared", "\n".join(sorted(closure)).encode()) if cache is not None else "",
                         lambda: closure)}
+    # Without a cache, nothing is kept: the union is one part, and what several sources entail
+    # goes into it once (a third of the lines at 500 articles).
+    everything = set() if cache is None else None
     for name, graph in sources.items():
         new, kept, key = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, cache, terms,
                                              shared_key)
-        parts[str(name)] = (key or "", lambda graph=graph, new=new: [*terms.triples(graph), *terms.triples(new)])
+        if everything is not None:
+            everything |= new
+        else:
+            parts[str(name)] = (key, lambda graph=graph, new=new: [*terms.triples(graph), *terms.triples(new)])
         if kept:
             inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
             inferred[inferred_graph_name(name)] += kept
-    union = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
-                            cache.key(*_rules_text(rules, terms)) if cache is not None else "",
-                            cache.counts["union"] if cache is not None else None)
-    findings = contradictions(rules, union, [curation, *sources.values()])
+    if everything is not None:
+        parts["sources"] = ("", lambda: (triple for graph in (*sources.values(), everything)
+                                         for triple in terms.triples(graph)))
+    asserted = [curation, *sources.values()]
+    union, findings = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
+                                      cache.key(*_rules_text(rules, terms)) if cache is not None else "",
+                                      cache.counts["union"] if cache is not None else None,
+                                      lambda store, joined: contradictions(rules, store, asserted, joined))
     if findings:
         raise InconsistentData(findings)
     together = _kept(entailed(union), rules.terms)

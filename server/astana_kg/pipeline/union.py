@@ -7,9 +7,10 @@ several graphs together, and the contradictions of the whole. Its input comes in
 curation's closure (with the ontology's facts), and each source with what it entails. A build
 with a cache keeps the saturated store on disk (``union/`` in the cache): the union in the default
 graph, what the rules added to it also in ``ENTAILED``, and each part in a named graph of its own
-(its blank nodes named by :data:`BLANK`), beside a manifest of the key each part was made from. A rebuild replaces the parts whose key
-changed and brings the union up to date (the delete-and-rederive method of Gupta, Mumick and
-Subrahmanian, 1993):
+(its blank nodes named by :data:`BLANK`), beside a manifest of the key each part was made from
+and of whether the union had contradictions. A rebuild replaces the parts whose key changed and
+brings the union up to date (the delete-and-rederive method of Gupta, Mumick and Subrahmanian,
+1993):
 
 1. what a replaced part held and no part holds now leaves the union, and so does everything the
    rules had added (the over-deletion);
@@ -20,11 +21,12 @@ Subrahmanian, 1993):
    adds nothing.
 
 The store then holds the closure a run over the whole union gives (the tests compare the two),
-for the cost of the changed parts. Without a kept store, with a manifest of other rules, or with
-more than half of the parts changed, the union is saturated in memory and written to disk for the
-next build by a thread of its own, while the build goes on (:func:`wait`). A build holds the lock
-of ``union/`` while it reads or writes the kept union; one that finds it held does without, as a
-build without a cache does.
+for the cost of the changed parts; what joined the union is in the graph :data:`JOINED`, where
+the contradictions of a union brought up from one that had none are looked for. Without a kept
+store, with a manifest of other rules, or with more than half of the parts changed, the union is
+saturated in memory and written to disk for the next build by a thread of its own, while the
+build goes on (:func:`wait`). A build holds the lock of ``union/`` while it reads or writes the
+kept union; one that finds it held does without, as a build without a cache does.
 
 >>> import tempfile
 >>> from rdflib import Graph
@@ -34,13 +36,13 @@ build without a cache does.
 >>> parts = {"a": ("1", lambda: ["<urn:x> <urn:locatedIn> <urn:y>"]),
 ...          "b": ("1", lambda: ["<urn:y> <urn:locatedIn> <urn:z>"])}
 >>> directory = Path(tempfile.mkdtemp())
->>> store = saturated_union(rules, parts, directory)
+>>> store, _ = saturated_union(rules, parts, directory)
 >>> wait()  # until it is on disk
 >>> sorted(str(q.object) for q in store.quads_for_pattern(None, None, None, ENTAILED)), directory_state(directory)
 (['<urn:z>'], 'kept')
 >>> del store
 >>> parts["b"] = ("2", lambda: ["<urn:y> <urn:locatedIn> <urn:w>"])
->>> store = saturated_union(rules, parts, directory)
+>>> store, _ = saturated_union(rules, parts, directory)
 >>> sorted(str(q.object) for q in store.quads_for_pattern(None, None, None, ENTAILED))
 ['<urn:w>']
 """
@@ -68,6 +70,9 @@ NEW = "urn:x-astana-kg:union:new:"
 REMOVED = "urn:x-astana-kg:union:removed"
 DELTA = "urn:x-astana-kg:union:delta"
 NEXT = "urn:x-astana-kg:union:next"
+#: What joined the union in its last update: what the new parts brought, and what the rules added
+#: or gave back. A contradiction of a union that had none involves one of these triples.
+JOINED = "urn:x-astana-kg:union:joined"
 
 #: The share of the parts that may have changed for the kept union to be brought up to date;
 #: beyond it, saturating the union afresh costs less.
@@ -105,6 +110,7 @@ def _semi_naive(store: ox.Store, rules) -> None:
     variants = [rule.update(matched=(i, DELTA), also_into=NEXT)
                 for rule in rules.rules.values() for i in range(len(rule.atoms))]
     while next(store.quads_for_pattern(None, None, None, ox.NamedNode(DELTA)), None) is not None:
+        store.update(f"INSERT {{ GRAPH <{JOINED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{DELTA}> {{ ?s ?p ?o }} }}")
         for update in variants:
             store.update(update)
         store.update(f"DROP SILENT GRAPH <{DELTA}> ; "
@@ -147,14 +153,15 @@ def _update(store: ox.Store, rules, parts: Parts, kept: dict[str, str]) -> None:
     date with ``parts`` (the steps of the module's description)."""
     changed = [name for name, (key, _) in parts.items() if kept.get(name) != key]
     gone = [name for name in kept if name not in parts]
+    store.update(f"DROP SILENT GRAPH <{JOINED}>")
     _load_parts(store, parts, changed, NEW)
     for name in changed + gone:
         store.update(f"INSERT {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} "
                      f"FILTER NOT EXISTS {{ GRAPH <{NEW}{name}> {{ ?s ?p ?o }} }} }} ; "
                      f"DROP SILENT GRAPH <{PART}{name}>")
     for name in changed:
-        store.update(f"INSERT {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{NEW}{name}> {{ ?s ?p ?o }} }} ; "
-                     f"DROP SILENT GRAPH <{NEW}{name}>")
+        store.update(f"INSERT {{ GRAPH <{PART}{name}> {{ ?s ?p ?o }} }} "
+                     f"WHERE {{ GRAPH <{NEW}{name}> {{ ?s ?p ?o }} }} ; DROP SILENT GRAPH <{NEW}{name}>")
     # 1. the over-deletion: what no part holds now, and all the rules had added
     store.update(f"DELETE {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{REMOVED}> {{ ?s ?p ?o }} "
                  f"{_in_any_part()} }} ; "
@@ -204,9 +211,9 @@ def _saturated_to_keep(rules, parts: Parts) -> tuple[ox.Store, list[bytes]]:
     return store, named
 
 
-def _write_manifest(directory: Path, rules_key: str, keys: dict[str, str]) -> None:
+def _write_manifest(directory: Path, rules_key: str, keys: dict[str, str], consistent: bool) -> None:
     tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps({"rules": rules_key, "parts": keys}))
+    tmp.write_text(json.dumps({"rules": rules_key, "parts": keys, "consistent": consistent}))
     os.replace(tmp, directory / MANIFEST)
 
 
@@ -234,7 +241,7 @@ def _lock(directory: Path) -> int | None:
 
 
 def _keep(store: ox.Store, named: list[bytes], directory: Path, rules_key: str, keys: dict[str, str],
-          lock: int) -> None:
+          consistent: bool, lock: int) -> None:
     """Write the saturated union ``store`` and its parts' N-Quads ``named`` to the store on disk in
     ``directory``, then its manifest; release ``lock`` (held since the union was saturated)."""
     try:
@@ -245,7 +252,7 @@ def _keep(store: ox.Store, named: list[bytes], directory: Path, rules_key: str, 
             disk.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
         disk.flush()
         del disk
-        _write_manifest(directory, rules_key, keys)
+        _write_manifest(directory, rules_key, keys, consistent)
     except (OSError, RuntimeError) as error:  # not kept: the next build saturates the union afresh
         print(f"astana-kg build: the union of the reasoning was not kept in {directory}: {error}", file=sys.stderr)
     finally:
@@ -265,23 +272,30 @@ def wait() -> None:
 
 
 def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str = "",
-                    counts: dict[str, int] | None = None) -> ox.Store:
+                    counts: dict[str, int] | None = None,
+                    contradictions: Callable[[ox.Store, str | None], list] | None = None) -> tuple[ox.Store, list]:
     """A store whose default graph is the closure of the union of ``parts`` under ``rules``, what
-    the rules added also in ``ENTAILED``: brought up to date from the union kept in ``directory``
-    when it can be (``rules_key``: a digest of the rules, which the kept union must have been
-    made with), and kept there for the next build. Without ``directory``, made in memory.
+    the rules added also in ``ENTAILED``, and its contradictions: brought up to date from the union
+    kept in ``directory`` when it can be (``rules_key``: a digest of the rules, which the kept union
+    must have been made with), and kept there for the next build. Without ``directory``, made in
+    memory. ``contradictions(store, joined)``: the contradictions of the union in ``store``, or of
+    those that involve a triple of the graph ``joined`` (given when the union was brought up to
+    date from one that had none: any new contradiction involves a triple that joined it).
     ``counts``: its ``hits`` go up by one when the kept union was brought up to date, its
     ``misses`` when a union had to be saturated afresh."""
     counts = {"hits": 0, "misses": 0} if counts is None else counts
+    contradictions = contradictions or (lambda store, joined: [])
     if directory is None:
-        return _saturated_in_memory(rules, parts)
+        store = _saturated_in_memory(rules, parts)
+        return store, contradictions(store, None)
     directory.mkdir(parents=True, exist_ok=True)
     if directory in _WRITING:
         _WRITING.pop(directory).join()
     counts["misses"] += 1  # until it was brought up to date
     lock = _lock(directory)
     if lock is None:  # another build is reading or writing it: this one does without
-        return _saturated_in_memory(rules, parts)
+        store = _saturated_in_memory(rules, parts)
+        return store, contradictions(store, None)
     keys = {name: key for name, (key, _) in parts.items()}
     manifest = _manifest(directory)
     if manifest is not None and manifest.get("rules") == rules_key and (directory / STORE).is_dir():
@@ -292,26 +306,29 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
                 try:
                     store = ox.Store(str(directory / STORE))
                 except OSError:  # open in a process that does not take the lock: left as it is
-                    return _saturated_in_memory(rules, parts)
+                    store = _saturated_in_memory(rules, parts)
+                    return store, contradictions(store, None)
                 # The manifest goes while the store changes: a build stopped half-way leaves none,
                 # and the next one saturates the union afresh.
                 (directory / MANIFEST).unlink()
                 _update(store, rules, parts, kept)
+                found = contradictions(store, JOINED if manifest.get("consistent") is True else None)
                 store.flush()
-                _write_manifest(directory, rules_key, keys)
+                _write_manifest(directory, rules_key, keys, not found)
                 counts["misses"] -= 1
                 counts["hits"] += 1
-                return store
+                return store, found
             finally:
                 os.close(lock)
     (directory / MANIFEST).unlink(missing_ok=True)
     try:
         store, named = _saturated_to_keep(rules, parts)
+        found = contradictions(store, None)
     except BaseException:
         os.close(lock)
         raise
-    writer = threading.Thread(target=_keep, args=(store, named, directory, rules_key, keys, lock),
+    writer = threading.Thread(target=_keep, args=(store, named, directory, rules_key, keys, not found, lock),
                               name="union-store", daemon=True)
     _WRITING[directory] = writer
     writer.start()
-    return store
+    return store, found
