@@ -421,7 +421,7 @@ def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph],
             c, d, x = (_to_rdflib(row[n]) for n in ("c", "d", "x"))
             findings.append((f"Disjoint classes {c} and {d} have a common individual {x}",
                              tuple(n for n in (c, d, x) if isinstance(n, URIRef))))
-    graph = ox.NamedNode(joined) if joined is not None else None
+    graph = ox.NamedNode(joined) if joined is not None else ox.DefaultGraph()
     for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Nothing)), graph):
         findings.append((f"{quad.subject.value} is an owl:Nothing, which has no members",
                          (_to_rdflib(quad.subject),)))

@@ -138,14 +138,8 @@ def named_blank_nodes(triple: str) -> str:
 
 
 def _load_parts(store: ox.Store, parts: Parts, names: Iterable[str], prefix: str) -> None:
-    lines = (f"{named_blank_nodes(triple)} <{prefix}{name}> ." for name in names for triple in parts[name][1]())
-    text = []
-    for line in lines:
-        text.append(line)
-        if len(text) == LOAD_CHUNK:
-            store.bulk_load(("\n".join(text) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
-            text.clear()
-    store.bulk_load(("\n".join(text) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
+    load_lines(store, (f"{named_blank_nodes(triple)} <{prefix}{name}> ."
+                       for name in names for triple in parts[name][1]()))
 
 
 def _update(store: ox.Store, rules, parts: Parts, kept: dict[str, str]) -> None:
@@ -285,17 +279,20 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
     ``misses`` when a union had to be saturated afresh."""
     counts = {"hits": 0, "misses": 0} if counts is None else counts
     contradictions = contradictions or (lambda store, joined: [])
-    if directory is None:
+
+    def in_memory() -> tuple[ox.Store, list]:
         store = _saturated_in_memory(rules, parts)
         return store, contradictions(store, None)
+
+    if directory is None:
+        return in_memory()
     directory.mkdir(parents=True, exist_ok=True)
     if directory in _WRITING:
         _WRITING.pop(directory).join()
     counts["misses"] += 1  # until it was brought up to date
     lock = _lock(directory)
     if lock is None:  # another build is reading or writing it: this one does without
-        store = _saturated_in_memory(rules, parts)
-        return store, contradictions(store, None)
+        return in_memory()
     keys = {name: key for name, (key, _) in parts.items()}
     manifest = _manifest(directory)
     if manifest is not None and manifest.get("rules") == rules_key and (directory / STORE).is_dir():
@@ -306,8 +303,7 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
                 try:
                     store = ox.Store(str(directory / STORE))
                 except OSError:  # open in a process that does not take the lock: left as it is
-                    store = _saturated_in_memory(rules, parts)
-                    return store, contradictions(store, None)
+                    return in_memory()
                 # The manifest goes while the store changes: a build stopped half-way leaves none,
                 # and the next one saturates the union afresh.
                 (directory / MANIFEST).unlink()
