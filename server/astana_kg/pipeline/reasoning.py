@@ -411,16 +411,24 @@ def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph],
     closure that a closure without contradictions did not hold (see
     :mod:`astana_kg.pipeline.union`): only the contradictions involving one of them are looked for,
     which are all there are."""
-    findings = []
-    if rules.disjoint:
+    findings, common = [], []
+    if rules.disjoint and joined is None:
         rows = " ".join(f"({_sparql(a)} {_sparql(b)})" for a, b in rules.disjoint)
-        new = (f"{{ GRAPH <{joined}> {{ ?x a ?c }} }} UNION {{ GRAPH <{joined}> {{ ?x a ?d }} }}"
-               if joined is not None else "")
-        query = f"SELECT DISTINCT ?c ?d ?x WHERE {{ VALUES (?c ?d) {{ {rows} }} {new} ?x a ?c . ?x a ?d . }}"
-        for row in store.query(query):
-            c, d, x = (_to_rdflib(row[n]) for n in ("c", "d", "x"))
-            findings.append((f"Disjoint classes {c} and {d} have a common individual {x}",
-                             tuple(n for n in (c, d, x) if isinstance(n, URIRef))))
+        query = f"SELECT DISTINCT ?c ?d ?x WHERE {{ VALUES (?c ?d) {{ {rows} }} ?x a ?c . ?x a ?d . }}"
+        common = [tuple(row[n] for n in ("c", "d", "x")) for row in store.query(query)]
+    elif rules.disjoint:
+        # Only an individual given a class by a triple that joined can be new in two disjoint
+        # classes: its classes are looked up one by one (a query joining the pairs with the
+        # classes' members reads every member of them, a second at 500 articles).
+        pairs = {(ox.NamedNode(_sparql(a)[1:-1]), ox.NamedNode(_sparql(b)[1:-1])) for a, b in rules.disjoint}
+        rdf_type = ox.NamedNode(str(RDF.type))
+        for x in {quad.subject for quad in store.quads_for_pattern(None, rdf_type, None, ox.NamedNode(joined))}:
+            classes = {quad.object for quad in store.quads_for_pattern(x, rdf_type, None, ox.DefaultGraph())}
+            common += [(c, d, x) for c, d in pairs if c in classes and d in classes]
+    for row in common:
+        c, d, x = (_to_rdflib(term) for term in row)
+        findings.append((f"Disjoint classes {c} and {d} have a common individual {x}",
+                         tuple(n for n in (c, d, x) if isinstance(n, URIRef))))
     graph = ox.NamedNode(joined) if joined is not None else ox.DefaultGraph()
     for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Nothing)), graph):
         findings.append((f"{quad.subject.value} is an owl:Nothing, which has no members",
