@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 from rdflib.compare import isomorphic
 
 from astana_kg.pipeline import build as build_module
@@ -22,6 +23,7 @@ from astana_kg import cli
 from astana_kg.pipeline.build import DUMP_NAME, STORE_NAME, InvalidInput, build
 from astana_kg.pipeline import cache as cache_module
 from astana_kg.pipeline.cache import Cache, cache_directory
+from astana_kg.namespaces import AKG, GRAPH
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from helpers_project import append_claim, append_to_ontology  # noqa: E402
@@ -109,15 +111,17 @@ def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
     sources = sources_of(rebuild.project)
     assert rebuild.first.cache["claims"] == {"hits": 0, "misses": sources}
     assert rebuild.first.cache["reason"] == {"hits": 0, "misses": sources}
+    assert rebuild.first.cache["keys"] == {"hits": 0, "misses": sources}  # the digest of each source's fed triples
     assert rebuild.first.cache["validate"]["hits"] == 0 and rebuild.first.cache["validate"]["misses"] >= sources
     assert rebuild.first.cache["schema"] == {"hits": 0, "misses": 3}  # the rules, the shapes, the documentation
     assert rebuild.first.cache["union"] == {"hits": 0, "misses": 1}
+    assert rebuild.first.cache["dataset"] == {"hits": 0, "misses": 1}  # the violation queries' store
     assert "cache (hits/misses): claims 0/5" in rebuild.first.summary()
 
 
 def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
     assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
-    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "schema", "union"}
+    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "keys", "schema", "union", "dataset"}
     assert rebuild.unchanged.cache["schema"]["hits"] == 3 and rebuild.unchanged.cache["union"]["hits"] == 1
     first, unchanged = rebuild.digests
     assert unchanged == first
@@ -127,10 +131,12 @@ def test_editing_one_claim_file_misses_its_own_entries_and_hits_every_other(rebu
     sources = sources_of(rebuild.project)
     assert rebuild.edited.cache["claims"] == {"hits": sources - 1, "misses": 1}
     assert rebuild.edited.cache["reason"] == {"hits": sources - 1, "misses": 1}
+    assert rebuild.edited.cache["keys"] == {"hits": sources - 1, "misses": 1}
     validate = rebuild.edited.cache["validate"]
     assert validate["misses"] == 1 and validate["hits"] == rebuild.first.cache["validate"]["misses"] - 1
     assert rebuild.edited.cache["schema"] == {"hits": 3, "misses": 0}
     assert rebuild.edited.cache["union"] == {"hits": 1, "misses": 0}  # brought up to date
+    assert rebuild.edited.cache["dataset"] == {"hits": 1, "misses": 0}
 
 
 def test_a_rebuild_from_the_cache_writes_the_bytes_of_a_clean_build(rebuild):
@@ -200,7 +206,7 @@ def test_a_rebuild_whose_changes_touch_a_blank_node_loads_its_store_anew(project
 
 def test_a_build_keeps_only_the_entries_it_used(rebuild):
     directory = cache_directory(rebuild.project / "build")
-    for stage in ("claims", "reason"):
+    for stage in ("claims", "reason", "keys"):
         assert len(list((directory / stage).iterdir())) == sources_of(rebuild.project), stage
     assert len(list((directory / "validate").iterdir())) == rebuild.first.cache["validate"]["misses"]
     assert len(list((directory / "schema").iterdir())) == 3
@@ -345,3 +351,60 @@ def test_a_contradiction_a_rebuild_brings_into_the_kept_union_is_reported_as_a_c
     assert "Disjoint classes" in reports[0] and "are distinct entities" in reports[0]
     manifest = json.loads((kept / union.MANIFEST).read_text())  # brought up to date, and known inconsistent
     assert manifest["consistent"] is False and len(manifest["parts"]) == sources_of(project_copy) + 1
+
+
+def test_an_edit_of_the_curation_misses_every_source_s_reasoning_and_writes_a_clean_build_s_bytes(project_copy):
+    """The curation triples a source is fed are picked from the curation graph: an edit of it
+    makes the digests of what each source is fed, and what each entails, be made again."""
+    out = project_copy / "build"
+    build(out, project_copy)
+    links = project_copy / "data" / "curation" / "wikidata-links.tsv"
+    lines = links.read_text(encoding="utf-8").splitlines(keepends=True)
+    links.write_text("".join(line for line in lines if not line.startswith("iran\t")), encoding="utf-8")
+    again = build(out, project_copy)
+    sources = sources_of(project_copy)
+    assert again.cache["keys"] == {"hits": 0, "misses": sources}
+    assert again.cache["reason"] == {"hits": 0, "misses": sources}
+    clean = build(project_copy / "clean", project_copy, cache=False)
+    assert (again.out / DUMP_NAME).read_bytes() == (clean.out / DUMP_NAME).read_bytes()
+    assert b"<http://www.wikidata.org/entity/Q794>" not in (again.out / DUMP_NAME).read_bytes()
+
+
+def test_a_type_one_source_gives_a_node_misses_the_shape_runs_of_every_source_that_names_it(project_copy):
+    """A shape run of a source sees the types every graph gives the nodes of that source: it is
+    keyed by its graph's content and by them, so a type given in one claim file reruns the shapes
+    of every source naming the node, and of no other."""
+    out = project_copy / "build"
+    first = build(out, project_copy)
+    jordan = URIRef("https://w3id.org/astana-kg/id/jordan")
+    naming = {name for name, graph in first.graphs.items() if "/graph/source/" in str(name)
+              and any(jordan in (s, o) for s, _, o in graph)}
+    assert 1 < len(naming) < sources_of(project_copy)
+    assert not any((jordan, RDF.type, AKG.Agent) in first.graphs[name] for name in naming)  # inferred only
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:jordan a akg:Agent ; rdfs:label "Jordan"@en .\n')
+    again = build(out, project_copy)
+    # and the run of the curation graph, whose Wikidata alignment of Jordan names it
+    assert again.cache["validate"]["misses"] == len(naming | {GRAPH["source/002"]}) + 1
+    assert again.cache["reason"]["misses"] == 1
+
+
+def test_a_violation_a_rebuild_brings_is_reported_as_a_clean_build_reports_it_and_goes_with_its_claim(project_copy):
+    """The violation queries run over the input graphs' store the cache keeps, brought up to date
+    with the graph of the edited claim file: what it reports is what a clean build reports, and
+    a triple taken out of a graph leaves the store."""
+    build(project_copy / "build", project_copy)
+    path = project_copy / "data" / "claims" / "002.yaml"
+    original = path.read_bytes()
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      '    facts: |\n      id:jordan rdfs:label "Hashemite Kingdom"@en .\n')
+    reports = []
+    for out, cache in (("build", True), ("clean", False)):
+        with pytest.raises(InvalidInput) as caught:
+            build(project_copy / out, project_copy, cache=cache)
+        reports.append(caught.value.report)
+    assert reports[0] == reports[1]
+    assert "conflicting-label-violation.rq: this=https://w3id.org/astana-kg/id/jordan" in reports[0]
+    path.write_bytes(original)
+    again = build(project_copy / "build", project_copy)
+    assert again.cache["dataset"] == {"hits": 1, "misses": 0}

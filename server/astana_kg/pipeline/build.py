@@ -70,6 +70,9 @@ class Inputs:
     graphs: dict[URIRef, Graph]
     files: list[Path] = field(default_factory=list)
     terms: Terms = field(default_factory=lambda: Terms())  # each term as N-Quads writes it, for every stage
+    #: With a cache, a key of each source (and draft) graph's content: made from the keys of the
+    #: claim files that give it claims (see :func:`graph_keys`), not from its triples.
+    keys: dict[URIRef, str] = field(default_factory=dict)
 
     def source_graphs(self) -> dict[URIRef, Graph]:
         return {name: graph for name, graph in self.graphs.items() if str(name).startswith(str(GRAPH["source/"]))}
@@ -250,14 +253,33 @@ def _claims_entry(claims: list[Claim]) -> bytes:
                          hashlib.sha256(source.text.encode()).hexdigest() if source else None, claims))
 
 
-def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
-    """Every claim of every claim file, in file order; each file's from the cache if it holds them
-    (the file's bytes and name, and the text of the source it names, unchanged), the others parsed
-    (in a pool of processes when there are many); the first fault in file order is raised."""
+def graph_keys(cache: Cache, files: list[tuple[str, list[Claim]]]) -> dict[URIRef, str]:
+    """A key of the content of each graph the claims of ``files`` (each file's cache key and claims)
+    go to: a digest of the keys of the files that give the graph a claim, and of the text of the
+    source each names.
+
+    A graph is the facts and the evidence of its claims (:func:`claims.source_graphs`), and what a
+    file's claims are depends on the file's bytes and on the text of the source it names alone
+    (which is why the ``claims`` entry of a file may be reused), so the same key is the same graph:
+    the stages that keep what they made of a graph can key it so, without the graph's text."""
+    given: dict[URIRef, set[bytes]] = {}
+    for key, claims in files:
+        if claims:  # all of one source
+            text = hashlib.sha256(claims[0].source.text.encode()).hexdigest()
+            for name in {claim.graph for claim in claims}:
+                given.setdefault(name, set()).add(f"{key} {text}".encode())
+    return {name: cache.key(b"graph", *sorted(parts)) for name, parts in given.items()}
+
+
+def _load_claim_files(root: Path, sources, cache: Cache | None) -> tuple[list[Claim], dict[URIRef, str]]:
+    """Every claim of every claim file, in file order, and with a cache the key of each graph they
+    go to (:func:`graph_keys`); each file's claims from the cache if it holds them (the file's
+    bytes and name, and the text of the source it names, unchanged), the others parsed (in a pool
+    of processes when there are many); the first fault in file order is raised."""
     claims_dir = root / "data/claims"
     files = sorted(claims_dir.glob("*.yaml"))
     if not files:
-        return load_claims(claims_dir, sources)  # the error of an empty directory
+        return load_claims(claims_dir, sources), {}  # the error of an empty directory
     texts = {source.id: hashlib.sha256(source.text.encode()).hexdigest() for source in sources.values()}
     found: list[list[Claim] | None] = [None] * len(files)
     # Keyed by the file's name, not its whole path: a copy of the project (another checkout, a
@@ -293,7 +315,8 @@ def _load_claim_files(root: Path, sources, cache: Cache | None) -> list[Claim]:
         _, _, found[index] = pickle.loads(entry)
         if cache is not None and found[index]:
             cache.put("claims", keys[index], entry)
-    return [claim for claims in found for claim in claims]
+    keyed = graph_keys(cache, list(zip(keys, found))) if cache is not None else {}
+    return [claim for claims in found for claim in claims], keyed
 
 
 @functools.lru_cache(maxsize=1)
@@ -323,7 +346,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     except Exception as error:
         raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
     try:
-        claims = _load_claim_files(root, sources, cache)
+        claims, keys = _load_claim_files(root, sources, cache)
     except CurationError as error:
         raise InvalidInput(str(error)) from None
     if not include_drafts:
@@ -340,7 +363,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
         + list((root / "data/claims").glob("*.yaml"))
         + list((root / "shapes").glob("*.ttl"))
     )
-    return Inputs(root, ontology, claims, graphs, files)
+    return Inputs(root, ontology, claims, graphs, files, keys=keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -756,14 +779,14 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     # their time. Nothing changes the input graphs once loaded, and what they report is still
     # reported after the shapes' faults and before the reasoner's, as when they ran in between.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="violation-queries") as background:
-        violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks")
+        violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks", kept)
         checks.validate_shapes(inputs, root / "shapes", cache=kept)
 
         stages.begin("reason")
         try:
             inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
                                                  {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept,
-                                                 terms=inputs.terms)
+                                                 terms=inputs.terms, keys=inputs.keys)
         except reasoning.InconsistentData as error:
             violations.result()
             raise InvalidInput(checks.inconsistency_report(error, inputs)) from None

@@ -10,7 +10,11 @@ input as the stage reads it, and of the code of this package:
   the file names: a changed article text is a miss; a copy of the project elsewhere hits, and the
   claims read from the entry name the files of the project being built);
 - ``validate``: the exact graph the data shapes are run over for one source, and the shapes;
-- ``reason``: the source graph and the curation triples it is reasoned with, and the rules;
+- ``reason``: the source graph (or the key of its content) and the curation triples it is reasoned
+  with (or their digest), and the rules;
+- ``keys``: the digest of a stage's input under a key that costs less to make: the curation
+  triples a source is reasoned with, under the key of its graph's content (see
+  :func:`astana_kg.pipeline.build.graph_keys`) and a digest of the curation graph;
 - ``schema``: what the build makes of the ontology and the shapes alone (the rules compiled from
   the ontology, the shapes made ready for the engine, the ontology's documentation page), under
   the bytes it is made from (:func:`cached`).
@@ -32,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -44,7 +49,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-STAGES = ("claims", "validate", "reason", "schema")
+STAGES = ("claims", "validate", "reason", "keys", "schema")
 
 #: The distributions whose output the cache keeps or a rebuild reuses: the parsers of the claims
 #: (PyYAML, rdflib, whose terms the cached claims are), the reasoner's and the store's engine and
@@ -73,6 +78,19 @@ def code_version() -> str:
     for path in sorted(p for folder in ("", "pipeline", "query") for p in (package / folder).glob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def lock_directory(directory: Path) -> int | None:
+    """A descriptor holding the lock (``lock`` in ``directory``) of what a build keeps there
+    beside the entries (a store brought up to date from build to build), or ``None`` if another
+    build holds it: that one does without, as a build without a cache does."""
+    descriptor = os.open(directory / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 class Cache:
@@ -127,9 +145,10 @@ class Cache:
                         path.unlink(missing_ok=True)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """The hits and misses of each stage, and of the kept union of the reasoning
-        (:mod:`astana_kg.pipeline.union`: a hit when it was brought up to date)."""
-        return {stage: dict(self.counts[stage]) for stage in (*STAGES, "union") if stage in self.counts}
+        """The hits and misses of each stage, of the kept union of the reasoning
+        (:mod:`astana_kg.pipeline.union`) and of the kept dataset of the violation queries
+        (:mod:`astana_kg.pipeline.dataset`): a hit when it was brought up to date."""
+        return {stage: dict(self.counts[stage]) for stage in (*STAGES, "union", "dataset") if stage in self.counts}
 
 
 def cached(cache: Cache | None, stage: str, parts: tuple[bytes, ...], make: Callable[[], T]) -> T:

@@ -11,8 +11,9 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyshacl
@@ -24,7 +25,8 @@ from rdflib.plugins.serializers.nt import _nt_row
 
 from ..namespaces import AKG, GRAPH, PROVENANCE_GRAPH, WIKIDATA_GRAPH
 from .cache import cached
-from .rdftext import InvalidInput, dataset_store, ntriples
+from .dataset import kept_dataset
+from .rdftext import InvalidInput, ntriples
 
 
 def _invalid(report: str):
@@ -193,16 +195,23 @@ def _shapes_for_engine(text: bytes) -> tuple[Graph, str]:
 
 @dataclass(frozen=True)
 class ShapeRun:
-    """One run of the data shapes: a name (the graph it validates), its data as N-Triples, the
-    nodes it reports on (``focus``: the nodes of that graph) and of those, the ``subjects`` of the
-    graph. A result about a subject is this run's; about a node the graph only points at, only a
-    result with a value along an inverse path (the value's triple pointing at it is this graph's):
-    any other result about it (a count) is the run's of the graph that describes it."""
+    """One run of the data shapes: a name (the graph it validates), what its data is made of
+    (``identity``: its N-Triples text, or the key of its graph's content and the text of what is
+    added to it), a function that makes the data as N-Triples, the nodes it reports on (``focus``:
+    the nodes of that graph) and of those, the ``subjects`` of the graph. A result about a subject
+    is this run's; about a node the graph only points at, only a result with a value along an
+    inverse path (the value's triple pointing at it is this graph's): any other result about it
+    (a count) is the run's of the graph that describes it."""
 
     name: str
-    data: str
+    identity: bytes
+    make: Callable[[], str] = field(compare=False)
     focus: frozenset[str]
     subjects: frozenset[str] = frozenset()
+
+    @property
+    def data(self) -> str:
+        return self.make()
 
 
 def shape_runs(inputs) -> list[ShapeRun]:
@@ -216,13 +225,16 @@ def shape_runs(inputs) -> list[ShapeRun]:
     judge a node of the source by what the source says of it: what a source says of a node holds
     on its own (a minimum count is met within one source), and what several sources say of a
     node together is the reasoner's (functional properties, disjoint classes) and the violation
-    queries' to check."""
+    queries' to check.
+
+    A graph with a key of its content (``inputs.keys``) is identified by the key and the text of
+    what the run adds to it: its own text is made only if the run is."""
     types: dict = defaultdict(set)
     for graph in inputs.graphs.values():
         for s, o in graph.subject_objects(RDF.type):
             types[s].add(o)
-    hierarchy = [t for t in inputs.ontology.triples((None, RDFS.subClassOf, None))
-                 if isinstance(t[0], URIRef) and isinstance(t[2], URIRef)]
+    hierarchy = {t for t in inputs.ontology.triples((None, RDFS.subClassOf, None))
+                 if isinstance(t[0], URIRef) and isinstance(t[2], URIRef)}
     shared = Graph()
     for name in (WIKIDATA_GRAPH, PROVENANCE_GRAPH):
         if name in inputs.graphs:
@@ -232,21 +244,33 @@ def shape_runs(inputs) -> list[ShapeRun]:
         about[triple[0]].append(triple)
     runs, described = [], set()
 
-    def run(name, graph: Graph, focus: set) -> ShapeRun:
-        triples = set(graph)
-        triples.update(t for node in focus for t in about.get(node, ()))
-        nodes = {t for s, _, o in triples for t in (s, o) if not isinstance(t, Literal)}
-        triples.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
-        triples.update(hierarchy)
-        data = ntriples(triples, inputs.terms)  # sorted: the same graph, the same text
-        pointed = {o for o in graph.objects() if isinstance(o, URIRef)} - focus
-        return ShapeRun(name, data, frozenset(str(n) for n in focus | pointed), frozenset(str(n) for n in focus))
+    def run(name, graph: Graph, focus: set, key: str | None = None) -> ShapeRun:
+        nodes, pointed = set(), set()
+        for s, _, o in graph:
+            nodes.add(s)
+            if isinstance(o, URIRef):
+                pointed.add(o)
+            elif not isinstance(o, Literal):
+                nodes.add(o)
+        nodes |= pointed
+        added = {t for node in focus for t in about.get(node, ())}
+        nodes.update(t for s, _, o in added for t in (s, o) if not isinstance(t, Literal))
+        added.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
+        added |= hierarchy
+
+        def make() -> str:  # sorted: the same graph, the same text
+            return ntriples(set(graph) | added, inputs.terms)
+
+        identity = make().encode() if key is None else b"graph " + key.encode() + b"\n" + \
+            ntriples(added, inputs.terms).encode()
+        return ShapeRun(name, identity, make, frozenset(str(n) for n in focus | pointed),
+                        frozenset(str(n) for n in focus))
 
     drafts = {name: graph for name, graph in inputs.graphs.items() if str(name).startswith(str(GRAPH["draft/"]))}
     for name, graph in sorted({**inputs.source_graphs(), **drafts}.items()):  # drafts are validated as sources are
         subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
         described |= subjects
-        runs.append(run(str(name), graph, subjects))
+        runs.append(run(str(name), graph, subjects, inputs.keys.get(name)))
     rest = {s for s in shared.subjects() if isinstance(s, URIRef)} - described
     if rest:
         runs.append(run("curation", shared, rest))
@@ -305,7 +329,7 @@ POOL_FROM = 16
 def _run_all(shapes_nt: str, runs: list[ShapeRun], cache, workers: int | None) -> list[list[tuple]]:
     """The results of every run, in the order of ``runs``: from the cache, else computed (in a
     pool of processes when there are several runs to compute and several cores)."""
-    keys = [cache.key(shapes_nt.encode(), run.data.encode(), "\n".join(sorted(run.focus)).encode())
+    keys = [cache.key(shapes_nt.encode(), run.identity, "\n".join(sorted(run.focus)).encode())
             if cache is not None else None for run in runs]
     results: list = [None] * len(runs)
     todo = []
@@ -372,14 +396,19 @@ def _answers(store, files: list[Path]) -> list[list[dict[str, str | None]]]:
     return answers
 
 
-def run_violation_queries(inputs, checks_dir: Path) -> None:
-    """Run every ``*-violation.rq``: each must return no rows; the rows it returns are the report."""
+def run_violation_queries(inputs, checks_dir: Path, cache=None) -> None:
+    """Run every ``*-violation.rq``: each must return no rows; the rows it returns are the report.
+    With ``cache``, over the input graphs' store it keeps (:mod:`astana_kg.pipeline.dataset`)."""
     files = sorted(checks_dir.glob("*-violation.rq"))
     if not files:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
-    for path, rows in zip(files, _answers(dataset_store(inputs.graphs, inputs.terms), files)):
+    with kept_dataset(inputs.graphs, cache.directory / "dataset" if cache is not None else None, inputs.terms,
+                      inputs.keys, cache.counts["dataset"] if cache is not None else None) as store:
+        answers = _answers(store, files)
+        del store  # not kept open by the frame of a report that is raised
+    for path, rows in zip(files, answers):
         for cells in rows:
             focus = cells.get("this")
             row = ", ".join(f"{k}={v if v is not None else ''}" for k, v in cells.items())

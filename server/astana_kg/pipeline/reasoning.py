@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import owlrl
@@ -525,33 +526,56 @@ def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
     return "\n".join(rules.updates.values()).encode(), _ntriples(rules.facts, terms)
 
 
-def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, known: set, cache, terms=None,
-                        shared_key=None) -> tuple[set, list, str | None]:
+def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, known: set, terms=None) -> tuple[set, list]:
     """What the rules add to one source graph and the curation triples it is fed, and of that what
-    an inferred graph keeps (not ``known``, not trivial), and the key of the cache's entry of them
-    (``None`` without a cache): from ``cache`` when it holds the same rules, graph, triples and
-    ``known`` (``shared_key``: the parts of the key every source shares, if made:
-    :func:`_rules_text` and ``known`` as N-Triples, or a digest of them)."""
-    if cache is None:
-        new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-        return new, _kept_triples(new - known, rules.terms), None
-    key = cache.key(*(shared_key or (*_rules_text(rules, terms), _ntriples(known, terms))),
-                    _ntriples(graph, terms), _ntriples(fed, terms))
-    entry = cache.get("reason", key)
-    if entry is not None:
-        return (*pickle.loads(entry), key)
+    an inferred graph keeps (not ``known``, not trivial)."""
     new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
-    kept = _kept_triples(new - known, rules.terms)
-    cache.put("reason", key, pickle.dumps((new, kept)))  # together: pickle writes a shared term once
-    return new, kept, key
+    return new, _kept_triples(new - known, rules.terms)
 
 
-def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None) -> Inferred:
+def _entailed_kept(rules: Rules, graph: Graph, feed: Callable[[], Graph], known: set, cache, terms,
+                   shared_key: bytes, graph_key: str | None = None,
+                   feeding_key: bytes = b"") -> tuple[list, Callable[[], list[str]], str]:
+    """:func:`_entailed_by_source` through ``cache``: what an inferred graph keeps of what the rules
+    add to ``graph`` and to the curation triples ``feed()`` gives it, what the rules add as ``S P O``
+    text (made when called), and the key of the cache's entry.
+
+    The key is made of ``shared_key`` (a digest of the rules, the ontology's facts and ``known``),
+    the graph and the triples it is fed. ``graph_key`` (:func:`astana_kg.pipeline.build.graph_keys`)
+    stands for the graph's text, and then a ``keys`` entry under it and ``feeding_key`` (a digest of
+    the curation graph and the ontology's terms, from which the fed triples are picked) holds the
+    digest of the fed triples: a rebuild looks at neither the graph's triples nor the fed ones."""
+    fed = None
+    if graph_key is None:
+        fed = feed()
+        key = cache.key(shared_key, _ntriples(graph, terms), _ntriples(fed, terms))
+    else:
+        feeding = cache.key(b"fed", shared_key, graph_key.encode(), feeding_key)
+        digest = cache.get("keys", feeding)
+        if digest is None:
+            fed = feed()
+            digest = hashlib.sha256(_ntriples(fed, terms)).hexdigest().encode()
+            cache.put("keys", feeding, digest)
+        key = cache.key(shared_key, graph_key.encode(), digest)
+    entry = cache.get("reason", key)
+    if entry is None:
+        new, kept = _entailed_by_source(rules, graph, feed() if fed is None else fed, known, terms)
+        text = "\n".join(terms.triples(new)).encode()
+        cache.put("reason", key, pickle.dumps((kept, text)))
+    else:
+        kept, text = pickle.loads(entry)
+    # What the rules add is read again only where the union is loaded anew.
+    return kept, lambda: text.decode().split("\n") if text else [], key
+
+
+def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None,
+                    keys: dict | None = None) -> Inferred:
     """The inferred graph of each source graph in ``sources`` (``graph/inferred/NNN``), and
     ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
     only from several graphs together; raise :class:`InconsistentData` if the union of
     everything is inconsistent. ``cache`` (a :class:`astana_kg.pipeline.cache.Cache`) keeps what each
-    source entails; ``terms`` (a :class:`astana_kg.pipeline.rdftext.Terms`), the build's terms as N-Triples writes them."""
+    source entails; ``terms`` (a :class:`astana_kg.pipeline.rdftext.Terms`), the build's terms as N-Triples writes them;
+    ``keys``: a key of the content of some of the source graphs, by name (:attr:`astana_kg.pipeline.build.Inputs.keys`)."""
     terms = Terms() if terms is None else terms
     rules = compile_rules(ontology, cache)
     curation = Graph()
@@ -563,8 +587,12 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     known |= set(ontology)
     inferred = {}
     index = CurationIndex(curation)
-    # What every source's entry depends on, hashed once: the rules, the ontology's facts, ``known``.
-    shared_key = (cache.key(*_rules_text(rules, terms), _ntriples(known, terms)).encode(),) if cache is not None else None
+    # What every source's entry depends on, hashed once: the rules, the ontology's facts, ``known``;
+    # and what the curation triples fed to a source are picked from: the curation, the terms.
+    if cache is not None:
+        shared_key = cache.key(*_rules_text(rules, terms), _ntriples(known, terms)).encode()
+        feeding_key = cache.key(_ntriples(curation, terms), "\n".join(sorted(map(str, rules.terms))).encode()).encode()
+    keys = keys or {}
     # The union's parts: the curation's closure, and each source with what it entails.
     closure = [*terms.triples(rules.facts), *terms.triples(curation), *terms.triples(shared_entailed)]
     parts = {"shared": (cache.key(b"shared", "\n".join(sorted(closure)).encode()) if cache is not None else "",
@@ -573,12 +601,13 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     # goes into it once (a third of the lines at 500 articles).
     everything = set() if cache is None else None
     for name, graph in sources.items():
-        new, kept, key = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, cache, terms,
-                                             shared_key)
-        if everything is not None:
+        if cache is None:
+            new, kept = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, terms)
             everything |= new
         else:
-            parts[str(name)] = (key, lambda graph=graph, new=new: [*terms.triples(graph), *terms.triples(new)])
+            kept, lines, key = _entailed_kept(rules, graph, lambda graph=graph: fed_from(graph, index, rules.terms),
+                                              known, cache, terms, shared_key, keys.get(name), feeding_key)
+            parts[str(name)] = (key, lambda graph=graph, lines=lines: [*terms.triples(graph), *lines()])
         if kept:
             inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
             inferred[inferred_graph_name(name)] += kept

@@ -49,7 +49,6 @@ kept union; one that finds it held does without, as a build without a cache does
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -60,6 +59,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .cache import lock_directory
 from .rdftext import LOAD_CHUNK, load_lines
 
 ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")  # as the reasoner's rules write it
@@ -223,17 +223,6 @@ def directory_state(directory: Path) -> str:
     return "kept" if _manifest(directory) is not None and (directory / STORE).is_dir() else "none"
 
 
-def _lock(directory: Path) -> int | None:
-    """A descriptor holding the lock of ``directory``, or ``None`` if another build holds it."""
-    descriptor = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(descriptor)
-        return None
-    return descriptor
-
-
 def _keep(store: ox.Store, named: list[bytes], directory: Path, rules_key: str, keys: dict[str, str],
           consistent: bool, lock: int) -> None:
     """Write the saturated union ``store`` and its parts' N-Quads ``named`` to the store on disk in
@@ -290,7 +279,7 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
     if directory in _WRITING:
         _WRITING.pop(directory).join()
     counts["misses"] += 1  # until it was brought up to date
-    lock = _lock(directory)
+    lock = lock_directory(directory)
     if lock is None:  # another build is reading or writing it: this one does without
         return in_memory()
     keys = {name: key for name, (key, _) in parts.items()}
