@@ -116,12 +116,13 @@ def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
     assert rebuild.first.cache["schema"] == {"hits": 0, "misses": 3}  # the rules, the shapes, the documentation
     assert rebuild.first.cache["union"] == {"hits": 0, "misses": 1}
     assert rebuild.first.cache["dataset"] == {"hits": 0, "misses": 1}  # the violation queries' store
+    assert rebuild.first.cache["dump"] == {"hits": 0, "misses": 1}  # no dump of a last build
     assert "cache (hits/misses): claims 0/5" in rebuild.first.summary()
 
 
 def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
     assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
-    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "keys", "schema", "union", "dataset"}
+    assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "keys", "schema", "union", "dataset", "dump"}
     assert rebuild.unchanged.cache["schema"]["hits"] == 3 and rebuild.unchanged.cache["union"]["hits"] == 1
     first, unchanged = rebuild.digests
     assert unchanged == first
@@ -137,6 +138,7 @@ def test_editing_one_claim_file_misses_its_own_entries_and_hits_every_other(rebu
     assert rebuild.edited.cache["schema"] == {"hits": 3, "misses": 0}
     assert rebuild.edited.cache["union"] == {"hits": 1, "misses": 0}  # brought up to date
     assert rebuild.edited.cache["dataset"] == {"hits": 1, "misses": 0}
+    assert rebuild.edited.cache["dump"] == {"hits": 1, "misses": 0}  # the unchanged graphs' lines taken from the last
 
 
 def test_a_rebuild_from_the_cache_writes_the_bytes_of_a_clean_build(rebuild):
@@ -408,3 +410,39 @@ def test_a_violation_a_rebuild_brings_is_reported_as_a_clean_build_reports_it_an
     path.write_bytes(original)
     again = build(project_copy / "build", project_copy)
     assert again.cache["dataset"] == {"hits": 1, "misses": 0}
+
+
+def test_a_dump_written_by_a_build_without_the_cache_is_not_taken_for_the_one_the_cache_knows(project_copy):
+    """The lines of unchanged graphs are taken from the last build's dump only if it is the dump
+    whose graphs' keys the cache recorded: a build without the cache in between writes another."""
+    out = project_copy / "build"
+    path = project_copy / "data" / "claims" / "002.yaml"
+    original = path.read_bytes()
+    build(out, project_copy)  # records the keys of its dump
+    append_claim(project_copy, "002", NEW_CLAIM)
+    build(out, project_copy, cache=False)  # the link names a dump with the claim now
+    path.write_bytes(original)
+    again = build(out, project_copy)  # the keys of source 002's graph are the recorded ones again
+    assert again.cache["dump"] == {"hits": 0, "misses": 1}
+    clean = build(project_copy / "clean", project_copy, cache=False)
+    assert (again.out / DUMP_NAME).read_bytes() == (clean.out / DUMP_NAME).read_bytes()
+    assert b"fairbanks-briefing" not in (again.out / DUMP_NAME).read_bytes()
+
+
+def test_a_triple_a_rebuild_takes_out_of_one_graph_stays_in_the_default_graph_another_graph_holds(project_copy):
+    """Source 001 names Russia "Russian side"; a claim of source 002 saying so too, taken out again,
+    takes the triple out of 002's graph only: the rebuilt store's default graph (the merge) keeps it."""
+    said = ('  - quote: "FAIRBANKS /United States/"\n'
+            '    facts: |\n      id:russia skos:altLabel "Russian side"@en .\n')
+    path, _ = append_claim(project_copy, "002", said)
+    build(project_copy / "build", project_copy)
+    path.write_text(path.read_text(encoding="utf-8").replace(said, ""), encoding="utf-8")
+    edited = build(project_copy / "build", project_copy)
+    assert edited.cache["dump"] == {"hits": 1, "misses": 0} and store_shares_files(edited.out)
+    store = ox.Store.read_only(str(edited.out / STORE_NAME))
+    merged = ox.Quad(ox.NamedNode("https://w3id.org/astana-kg/id/russia"),
+                     ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+                     ox.Literal("Russian side", language="en"), ox.DefaultGraph())
+    assert merged in store
+    del store
+    assert_same_store(edited.out, build(project_copy / "clean", project_copy, cache=False).out)

@@ -30,6 +30,7 @@ import re
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import InvalidInput, Terms, bulk_load_text, sorted_nquads
+from .rdftext import InvalidInput, Terms, distinct, bulk_load_text, nquads_lines, sorted_nquads
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -561,12 +562,16 @@ def previous_build(out: Path) -> Path | None:
     return previous if made.get("code") == code_version() else None
 
 
-def _store_from_previous(previous: Path | None, target: Path, dump: bytes, default: bytes,
-                         extra_quads: list[ox.Quad], extra_graphs: list[str]) -> bool:
+def _store_from_previous(previous: Path | None, target: Path, dump: bytes, default: Callable[[], bytes],
+                         extra_quads: list[ox.Quad], extra_graphs: list[str],
+                         changes: tuple[list[bytes], list[bytes]] | None = None) -> bool:
     """Make the store at ``target`` from the store of the build ``previous`` (see
     :func:`previous_build`): a copy of it (a checkpoint: hard links to its files), changed by the
-    lines in which the two dumps, and the two default graphs made from them, differ, and given
-    this build's ``extra_quads``. The store then holds what a bulk load of this build's dump would.
+    lines in which the two dumps, and the two default graphs made from them (``default()`` gives
+    this build's), differ, and given this build's ``extra_quads``. The store then holds what a bulk
+    load of this build's dump would. ``changes``: the lines of the two dumps that differ (the
+    removed, the added), if known; the default graph then changes by the triples of those lines
+    (one leaves it where no graph of the dump holds it any more).
 
     False, with nothing made, where it cannot be done so: no previous build, more than
     :data:`STORE_REUSE_AT_MOST` of the lines changed (a bulk load is faster then), or a changed
@@ -576,14 +581,16 @@ def _store_from_previous(previous: Path | None, target: Path, dump: bytes, defau
         return False
     try:
         made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
-        old_dump = (previous / DUMP_NAME).read_bytes()
+        old_dump = (previous / DUMP_NAME).read_bytes() if changes is None else b""
     except (OSError, ValueError):
         return False
-    if old_dump == dump:  # the same quads, and so the same default graph
+    if changes is not None:
+        removed, added = changes
+    elif old_dump == dump:  # the same quads, and so the same default graph
         removed, added = [], []
     else:
         removed, added = sorted_difference(old_dump, dump)
-        less, more = sorted_difference(default_graph_lines(old_dump, drafts=False), default)
+        less, more = sorted_difference(default_graph_lines(old_dump, drafts=False), default())
         removed += less
         added += more
     del old_dump
@@ -599,27 +606,90 @@ def _store_from_previous(previous: Path | None, target: Path, dump: bytes, defau
         shutil.rmtree(target, ignore_errors=True)
         return False
     store = ox.Store(str(target))
-    for quad in ox.parse(b"".join(line + b"\n" for line in removed), format=ox.RdfFormat.N_QUADS):
+    removed_quads = list(ox.parse(b"".join(line + b"\n" for line in removed), format=ox.RdfFormat.N_QUADS))
+    added_quads = list(ox.parse(b"".join(line + b"\n" for line in added), format=ox.RdfFormat.N_QUADS))
+    for quad in removed_quads:
         store.remove(quad)
-    if added:
-        store.extend(ox.parse(b"".join(line + b"\n" for line in added), format=ox.RdfFormat.N_QUADS))
+    store.extend(added_quads)
     for name in made.get("extra_graphs", []):
         store.clear_graph(ox.NamedNode(name))
+    if changes is not None:
+        _merge_changes(store, removed_quads, added_quads, set(extra_graphs) | set(made.get("extra_graphs", [])))
     store.extend(extra_quads)
     store.flush()
     return True
 
 
+def _merge_changes(store: ox.Store, removed: list[ox.Quad], added: list[ox.Quad], extra_graphs: set[str]) -> None:
+    """Bring the default graph of ``store`` (the merge of its named graphs but the draft ones and
+    ``extra_graphs``) up to date after the quads ``removed`` left those graphs and ``added`` joined them."""
+    def merged(name) -> bool:
+        return isinstance(name, ox.NamedNode) and not name.value.startswith(DRAFT_GRAPHS) and name.value not in extra_graphs
+
+    for s, p, o in {(q.subject, q.predicate, q.object) for q in removed if merged(q.graph_name)}:
+        if not any(merged(quad.graph_name) for quad in store.quads_for_pattern(s, p, o)):
+            store.remove(ox.Quad(s, p, o, ox.DefaultGraph()))
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in added if merged(q.graph_name)])
+
+
+#: The file in the cache that records the key of the content of some graphs of the last build's
+#: dump (see :func:`_dump`).
+DUMP_KEYS = "dump-keys.json"
+
+
+def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, keys: dict[str, str],
+          recorded: Path | None, counts: dict[str, int] | None) -> tuple[bytes, tuple[list, list] | None]:
+    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), and the lines in which it differs
+    from the dump of the build ``previous`` (see :func:`previous_build`), if that is known.
+
+    Where that dump is the one whose graphs' keys the file ``recorded`` lists, the lines of the
+    graphs whose key is the one in ``keys`` (the same key, the same graph) are taken from it, and
+    only the other graphs are written: those are the only lines that can differ (``counts`` goes
+    up by a hit). Else every graph is written (a miss), and the difference is not known."""
+    try:
+        known = json.loads(recorded.read_text()) if recorded is not None and previous is not None else {}
+        info = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")) if known else {}
+    except (OSError, ValueError):
+        known, info = {}, {}
+    same = {name for name, key in keys.items() if known.get("graphs", {}).get(name) == key} \
+        if known.get("dump_sha256") and known.get("dump_sha256") == info.get("dump_sha256") else set()
+    same &= {str(name) for name in graphs}
+    if not same:
+        if counts is not None:
+            counts["misses"] += 1
+        return sorted_nquads(graphs, terms, release=True), None
+    terms = Terms() if terms is None else terms
+    tails = {f" {terms[URIRef(name)]} .".encode() for name in same}
+    lines, before = [], []  # the lines of the graphs unchanged; of the others, in the last dump
+    # "S P O G .": the graph's name is the line's last " <", an IRI has no space in it.
+    for line in (previous / DUMP_NAME).read_bytes().split(b"\n"):
+        if line:
+            (lines if line[line.rfind(b" <"):] in tails else before).append(line)
+    after = nquads_lines({name: graph for name, graph in graphs.items() if str(name) not in same}, terms, release=True)
+    changes = sorted(set(before) - set(after)), sorted(set(after) - set(before))
+    del before
+    lines += after
+    del after
+    lines.sort()
+    if counts is not None:
+        counts["hits"] += 1
+    return (b"\n".join(distinct(lines, [b""])) if lines else b"\n"), changes
+
+
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
                 extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
-                reuse: bool = False) -> Path:
+                reuse: bool = False, keys: dict[str, str] | None = None, recorded: Path | None = None,
+                counts: dict[str, int] | None = None) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
     the link ``out`` at it, and return its directory.
 
     ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
     into the dump, nor into the default graph. With ``reuse``, the store is made from the store
     of the build ``out`` names now where that can be done (:func:`_store_from_previous`), and the
-    downloads of the graphs whose lines are unchanged are taken from it (:func:`dumps.write_downloads`)."""
+    downloads of the graphs whose lines are unchanged are taken from it (:func:`dumps.write_downloads`);
+    with ``keys`` too (a key of the content of some graphs, by name), so are the dump's lines of the
+    graphs whose key is the one the file ``recorded`` gives for its dump (:func:`_dump`), and the
+    file then records this build's."""
     out = output_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     prepare_output(out)
@@ -627,23 +697,25 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dump = sorted_nquads(graphs, terms, release=True)  # the graphs' text is in the dump now: not kept
+        previous = previous_build(out) if reuse else None
+        # the graphs' text is in the dump now: not kept
+        dump, changes = _dump(graphs, terms, previous if keys else None, keys or {}, recorded, counts)
         if terms is not None:
             terms.written.clear()
         (tmp / DUMP_NAME).write_bytes(dump)
-        default = default_graph_lines(dump, drafts=False)
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
-        previous = previous_build(out) if reuse else None
-        if not _store_from_previous(previous, tmp / STORE_NAME, dump, default, extra_quads or [], extra_graphs):
+        default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
+        if not _store_from_previous(previous, tmp / STORE_NAME, dump, default, extra_quads or [], extra_graphs,
+                                    changes):
             store = ox.Store(str(tmp / STORE_NAME))
-            for part in (dump, default):  # not joined: a copy of both would be the stage's largest object
+            for part in (dump, default()):  # not joined: a copy of both would be the stage's largest object
                 bulk_load_text(store, part)
             if extra_quads:
                 store.extend(extra_quads)
             store.optimize()
             del store
-        del default
+        del default, changes
         manifest = dumps.write_downloads(dump, tmp, previous)
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
@@ -653,7 +725,14 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest,
                     store={"code": code_version(), "extra_graphs": extra_graphs})
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
-        return _install(out, tmp, digest[:12])
+        if recorded is not None:
+            recorded.unlink(missing_ok=True)  # until this build is the one the link names
+        directory = _install(out, tmp, digest[:12])
+        if recorded is not None and keys:
+            written = recorded.with_name(f".{recorded.name}.tmp-{os.getpid()}")
+            written.write_text(json.dumps({"dump_sha256": digest, "graphs": keys}, sort_keys=True))
+            os.replace(written, recorded)
+        return directory
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -811,9 +890,12 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
             "unlinked": [row[0] for row in unlinked]}
     info["wikidata_cache"] = cache_info
     unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
+    keys = {str(name): key for name, key in (*inputs.keys.items(), *inferred.keys.items())}
     directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
                                                 dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads, terms=inputs.terms, reuse=kept is not None)
+                            extra_quads=cache_quads, terms=inputs.terms, reuse=kept is not None,
+                            keys=keys, recorded=kept.directory / DUMP_KEYS if kept is not None else None,
+                            counts=kept.counts["dump"] if kept is not None else None)
     if kept is not None:
         kept.prune()
     stages.end()

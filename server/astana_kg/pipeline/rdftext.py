@@ -213,15 +213,15 @@ def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, relea
     With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
     lines = nquads_lines(graphs, terms, release)
     lines.sort()  # in place: the lines are most of what a build holds while it writes
-    text = b"\n".join(_distinct(lines, [b""]))  # the empty last one: the newline of the last line
+    text = b"\n".join(distinct(lines, [b""]))  # the empty last one: the newline of the last line
     del lines
     return text or b"\n"
 
 
-def _distinct(ordered, tail=()):
+def distinct(ordered, tail=()):
     """The items of ``ordered`` (sorted) without repeats, then those of ``tail``.
 
-    >>> list(_distinct(["a", "a", "b", "c", "c"], ["!"]))
+    >>> list(distinct(["a", "a", "b", "c", "c"], ["!"]))
     ['a', 'b', 'c', '!']
     """
     last = None

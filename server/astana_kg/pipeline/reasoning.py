@@ -44,7 +44,7 @@ import hashlib
 import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import owlrl
 import pyoxigraph as ox
@@ -509,11 +509,13 @@ def fed_from(source: Graph, index: CurationIndex, terms) -> Graph:
 
 @dataclass
 class Inferred:
-    """The inferred graphs by name, and how many triples of the shared one follow only from
-    several graphs together."""
+    """The inferred graphs by name, how many triples of the shared one follow only from several
+    graphs together, and with a cache the key of the entry each source's inferred graph was
+    read from or written to (the same key, the same graph)."""
 
     graphs: dict[URIRef, Graph]
     together: int
+    keys: dict[URIRef, str] = field(default_factory=dict)
 
 
 def _ntriples(triples, terms) -> bytes:
@@ -600,6 +602,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     # Without a cache, nothing is kept: the union is one part, and what several sources entail
     # goes into it once (a third of the lines at 500 articles).
     everything = set() if cache is None else None
+    keys_of_inferred = {}
     for name, graph in sources.items():
         if cache is None:
             new, kept = _entailed_by_source(rules, graph, fed_from(graph, index, rules.terms), known, terms)
@@ -608,6 +611,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
             kept, lines, key = _entailed_kept(rules, graph, lambda graph=graph: fed_from(graph, index, rules.terms),
                                               known, cache, terms, shared_key, keys.get(name), feeding_key)
             parts[str(name)] = (key, lambda graph=graph, lines=lines: [*terms.triples(graph), *lines()])
+            keys_of_inferred[inferred_graph_name(name)] = key
         if kept:
             inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
             inferred[inferred_graph_name(name)] += kept
@@ -625,7 +629,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     kept = _kept(shared_entailed, rules.terms) + rules.entailed + together
     if len(kept):
         inferred[SHARED_INFERRED_GRAPH] = kept
-    return Inferred(inferred, len(together))
+    return Inferred(inferred, len(together), {name: key for name, key in keys_of_inferred.items() if name in inferred})
 
 
 def infer(ontology: Graph, data: Graph) -> Graph:
