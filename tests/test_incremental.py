@@ -446,3 +446,17 @@ def test_a_triple_a_rebuild_takes_out_of_one_graph_stays_in_the_default_graph_an
     assert merged in store
     del store
     assert_same_store(edited.out, build(project_copy / "clean", project_copy, cache=False).out)
+
+
+def test_a_class_the_ontology_adds_to_its_hierarchy_reruns_the_shapes_of_every_source(rebuild, tmp_path):
+    """Each shape run sees the ontology's rdfs:subClassOf axioms: a class added under another
+    misses every run's entry, though no graph changed."""
+    project = copy_project(rebuild.project, tmp_path / "project")
+    first = build(project / "build", project)
+    append_to_ontology(project, 'akg:Governorate a owl:Class ; rdfs:label "governorate"@en ;\n'
+                                '    skos:definition "A province of Syria, as the sources call it."@en ;\n'
+                                '    rdfs:subClassOf akg:Province ;\n'
+                                '    rdfs:isDefinedBy <https://w3id.org/astana-kg/ontology> .')
+    edited = build(project / "build", project)
+    assert edited.cache["validate"] == {"hits": 0, "misses": first.cache["validate"]["misses"]}
+    assert edited.cache["claims"] == {"hits": sources_of(project), "misses": 0}

@@ -196,15 +196,15 @@ def _shapes_for_engine(text: bytes) -> tuple[Graph, str]:
 @dataclass(frozen=True)
 class ShapeRun:
     """One run of the data shapes: a name (the graph it validates), what its data is made of
-    (``identity``: its N-Triples text, or the key of its graph's content and the text of what is
-    added to it), a function that makes the data as N-Triples, the nodes it reports on (``focus``:
+    (``identity``, made only for a cache's key: its N-Triples text, or the key of its graph's
+    content and the text of what is added to it), a function that makes the data as N-Triples, the nodes it reports on (``focus``:
     the nodes of that graph) and of those, the ``subjects`` of the graph. A result about a subject
     is this run's; about a node the graph only points at, only a result with a value along an
     inverse path (the value's triple pointing at it is this graph's): any other result about it
     (a count) is the run's of the graph that describes it."""
 
     name: str
-    identity: bytes
+    identity: Callable[[], bytes] = field(compare=False)
     make: Callable[[], str] = field(compare=False)
     focus: frozenset[str]
     subjects: frozenset[str] = frozenset()
@@ -235,6 +235,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
             types[s].add(o)
     hierarchy = {t for t in inputs.ontology.triples((None, RDFS.subClassOf, None))
                  if isinstance(t[0], URIRef) and isinstance(t[2], URIRef)}
+    hierarchy_text = ntriples(hierarchy, inputs.terms).encode()
     shared = Graph()
     for name in (WIKIDATA_GRAPH, PROVENANCE_GRAPH):
         if name in inputs.graphs:
@@ -256,13 +257,15 @@ def shape_runs(inputs) -> list[ShapeRun]:
         added = {t for node in focus for t in about.get(node, ())}
         nodes.update(t for s, _, o in added for t in (s, o) if not isinstance(t, Literal))
         added.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
-        added |= hierarchy
 
         def make() -> str:  # sorted: the same graph, the same text
-            return ntriples(set(graph) | added, inputs.terms)
+            return ntriples(set(graph) | added | hierarchy, inputs.terms)
 
-        identity = make().encode() if key is None else b"graph " + key.encode() + b"\n" + \
-            ntriples(added, inputs.terms).encode()
+        def identity() -> bytes:
+            if key is None:
+                return make().encode()
+            return b"graph " + key.encode() + b"\n" + ntriples(added, inputs.terms).encode() + b"\n" + hierarchy_text
+
         return ShapeRun(name, identity, make, frozenset(str(n) for n in focus | pointed),
                         frozenset(str(n) for n in focus))
 
@@ -329,7 +332,7 @@ POOL_FROM = 16
 def _run_all(shapes_nt: str, runs: list[ShapeRun], cache, workers: int | None) -> list[list[tuple]]:
     """The results of every run, in the order of ``runs``: from the cache, else computed (in a
     pool of processes when there are several runs to compute and several cores)."""
-    keys = [cache.key(shapes_nt.encode(), run.identity, "\n".join(sorted(run.focus)).encode())
+    keys = [cache.key(shapes_nt.encode(), run.identity(), "\n".join(sorted(run.focus)).encode())
             if cache is not None else None for run in runs]
     results: list = [None] * len(runs)
     todo = []
