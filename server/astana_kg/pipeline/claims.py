@@ -455,9 +455,8 @@ def source_graphs(claims: list[Claim]) -> dict[URIRef, Graph]:
         graph = graphs.get(claim.graph)
         if graph is None:
             graph = graphs[claim.graph] = Graph(store=WrittenOnce())
-        graph += claim.triples
-        for triple in annotation_triples(claim):
-            graph.add(triple)
+        graph.store.extend(claim.triples)
+        graph.store.extend(annotation_triples(claim))
     return graphs
 
 

@@ -74,6 +74,18 @@ class WrittenOnce(Store):
         for s, p, o, _ in quads:
             self.add((s, p, o), None)
 
+    def extend(self, triples) -> None:
+        """Add ``triples`` (of rdflib terms, as a parser or a graph gives them) in one step, without
+        the checks and the quads of ``Graph.add`` and ``Graph.__iadd__``: the build's way of
+        filling the graph of each source.
+
+        >>> g = Graph(store=WrittenOnce())
+        >>> g.store.extend([(URIRef("urn:a"), RDF.type, URIRef("urn:C"))] * 2); len(g)
+        1
+        """
+        self._triples.update(dict.fromkeys(triples))
+        self._indexes = {}
+
     def remove(self, triple_pattern, context=None) -> None:
         for triple in [triple for triple, _ in self.triples(triple_pattern)]:
             del self._triples[triple]
