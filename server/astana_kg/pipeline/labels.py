@@ -115,9 +115,13 @@ def generate(graphs: dict[URIRef, Graph]) -> Graph:
     """The generated labels: one English label for each node of the labelled classes that no graph
     labels already."""
     union = Graph(store=WrittenOnce())  # what the labels are made of, from every graph: not a copy of every triple
+    read = set(READ)
     for graph in graphs.values():
-        for predicate in READ:
-            union += graph.triples((None, predicate, None))
+        if isinstance(graph.store, WrittenOnce):  # each source's graph, what each entails
+            union.store.extend(graph.store.with_predicates(read))
+        else:
+            for predicate in READ:
+                union.store.extend(graph.triples((None, predicate, None)))
     source_of: dict = {}
     for name, graph in graphs.items():
         if str(name).startswith(str(GRAPH["source/"])):

@@ -86,6 +86,16 @@ class WrittenOnce(Store):
         self._triples.update(dict.fromkeys(triples))
         self._indexes = {}
 
+    def with_predicates(self, predicates: set) -> list[tuple]:
+        """The triples whose predicate is one of ``predicates``, in one pass and no index.
+
+        >>> g = Graph(store=WrittenOnce())
+        >>> g.store.extend([(URIRef("urn:a"), RDF.type, URIRef("urn:C")), (URIRef("urn:a"), RDFS.label, Literal("a"))])
+        >>> g.store.with_predicates({RDFS.label})
+        [(rdflib.term.URIRef('urn:a'), rdflib.term.URIRef('http://www.w3.org/2000/01/rdf-schema#label'), rdflib.term.Literal('a'))]
+        """
+        return [triple for triple in self._triples if triple[1] in predicates]
+
     def remove(self, triple_pattern, context=None) -> None:
         for triple in [triple for triple, _ in self.triples(triple_pattern)]:
             del self._triples[triple]
