@@ -103,15 +103,6 @@ def _update(store: ox.Store, graphs: dict[URIRef, Graph], terms: Terms, changed:
                  f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} {not_staged} }} }} ; DROP SILENT GRAPH <{REMOVED}>")
 
 
-def _load(store: ox.Store, graphs: dict[URIRef, Graph], terms: Terms) -> None:
-    """Load every graph and their merge into the empty ``store`` (as :func:`dataset_store` does)."""
-    merged: set[str] = set()
-    for name, graph in graphs.items():
-        merged.update(terms.triples(graph))
-        load_lines(store, (f"{triple} <{name}> ." for triple in terms.triples(graph)))
-    load_lines(store, (triple + " ." for triple in merged))
-
-
 @contextlib.contextmanager
 def kept_dataset(graphs: dict[URIRef, Graph], directory: Path | None, terms: Terms | None = None,
                  keys: dict[URIRef, str] | None = None, counts: dict[str, int] | None = None) -> Iterator[ox.Store]:
@@ -151,8 +142,7 @@ def kept_dataset(graphs: dict[URIRef, Graph], directory: Path | None, terms: Ter
         else:
             del store
             shutil.rmtree(directory / STORE, ignore_errors=True)
-            store = ox.Store(str(directory / STORE))
-            _load(store, graphs, terms)
+            store = dataset_store(graphs, terms, ox.Store(str(directory / STORE)))
             counts["misses"] += 1
         store.flush()
         _write_manifest(directory, wanted)

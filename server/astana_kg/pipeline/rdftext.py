@@ -307,9 +307,10 @@ def bulk_load_text(store: ox.Store, text: bytes, format: ox.RdfFormat = ox.RdfFo
         start = end
 
 
-def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox.Store:
-    """An in-memory store of ``graphs`` with the merged default graph, as a build writes it
-    (bulk-loaded from N-Quads: each triple goes into its graph and, once, into the default graph)."""
+def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None, store: ox.Store | None = None) -> ox.Store:
+    """A store of ``graphs`` with the merged default graph, as a build writes it (bulk-loaded from
+    N-Quads: each triple goes into its graph and, once, into the default graph): in memory, or
+    ``store`` (empty) filled."""
     terms = Terms() if terms is None else terms
     # Each triple of a named graph once: the queries of pyoxigraph's in-memory store slow down where
     # a quad was loaded several times, though it holds it once (the dangling-reference check at 100x:
@@ -319,7 +320,7 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> ox
     merged: set[str] = set()
     for graph in graphs.values():
         merged.update(terms.triples(graph))
-    store = ox.Store()
+    store = ox.Store() if store is None else store
     load_lines(store, _quad_lines(graphs, terms))
     load_lines(store, (triple + " ." for triple in merged))
     return store
