@@ -562,11 +562,20 @@ def previous_build(out: Path) -> Path | None:
     return previous if made.get("code") == code_version() else None
 
 
-def _store_from_previous(previous: Path | None, target: Path, dump: bytes, default: Callable[[], bytes],
+def _read_info(directory: Path | None) -> dict:
+    """The build info of the build in ``directory``; empty where there is none, or it cannot be read."""
+    try:
+        info = json.loads((directory / INFO_NAME).read_text(encoding="utf-8")) if directory is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _store_from_previous(previous: Path | None, info: dict, target: Path, dump: bytes, default: Callable[[], bytes],
                          extra_quads: list[ox.Quad], extra_graphs: list[str],
                          changes: tuple[list[bytes], list[bytes]] | None = None) -> bool:
     """Make the store at ``target`` from the store of the build ``previous`` (see
-    :func:`previous_build`): a copy of it (a checkpoint: hard links to its files), changed by the
+    :func:`previous_build`; ``info``: its build info): a copy of it (a checkpoint: hard links to its files), changed by the
     lines in which the two dumps, and the two default graphs made from them (``default()`` gives
     this build's), differ, and given this build's ``extra_quads``. The store then holds what a bulk
     load of this build's dump would. ``changes``: the lines of the two dumps that differ (the
@@ -579,10 +588,10 @@ def _store_from_previous(previous: Path | None, target: Path, dump: bytes, defau
     does not name the store's)."""
     if previous is None:
         return False
+    made = info.get("store") or {}
     try:
-        made = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")).get("store") or {}
         old_dump = (previous / DUMP_NAME).read_bytes() if changes is None else b""
-    except (OSError, ValueError):
+    except OSError:
         return False
     if changes is not None:
         removed, added = changes
@@ -637,10 +646,11 @@ def _merge_changes(store: ox.Store, removed: list[ox.Quad], added: list[ox.Quad]
 DUMP_KEYS = "dump-keys.json"
 
 
-def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, keys: dict[str, str],
+def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, info: dict, keys: dict[str, str],
           recorded: Path | None, counts: dict[str, int] | None) -> tuple[bytes, tuple[list, list] | None]:
     """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), and the lines in which it differs
-    from the dump of the build ``previous`` (see :func:`previous_build`), if that is known.
+    from the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info),
+    if that is known.
 
     Where that dump is the one whose graphs' keys the file ``recorded`` lists, the lines of the
     graphs whose key is the one in ``keys`` (the same key, the same graph) are taken from it, and
@@ -648,9 +658,8 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     up by a hit). Else every graph is written (a miss), and the difference is not known."""
     try:
         known = json.loads(recorded.read_text()) if recorded is not None and previous is not None else {}
-        info = json.loads((previous / INFO_NAME).read_text(encoding="utf-8")) if known else {}
     except (OSError, ValueError):
-        known, info = {}, {}
+        known = {}
     same = {name for name, key in keys.items() if known.get("graphs", {}).get(name) == key} \
         if known.get("dump_sha256") and known.get("dump_sha256") == info.get("dump_sha256") else set()
     same &= {str(name) for name in graphs}
@@ -698,16 +707,17 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     tmp.mkdir()
     try:
         previous = previous_build(out) if reuse else None
+        previous_info = _read_info(previous)
         # the graphs' text is in the dump now: not kept
-        dump, changes = _dump(graphs, terms, previous if keys else None, keys or {}, recorded, counts)
+        dump, changes = _dump(graphs, terms, previous if keys else None, previous_info, keys or {}, recorded, counts)
         if terms is not None:
             terms.written.clear()
         (tmp / DUMP_NAME).write_bytes(dump)
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
         default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
-        if not _store_from_previous(previous, tmp / STORE_NAME, dump, default, extra_quads or [], extra_graphs,
-                                    changes):
+        if not _store_from_previous(previous, previous_info, tmp / STORE_NAME, dump, default, extra_quads or [],
+                                    extra_graphs, changes):
             store = ox.Store(str(tmp / STORE_NAME))
             for part in (dump, default()):  # not joined: a copy of both would be the stage's largest object
                 bulk_load_text(store, part)
