@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 
-from astana_kg.pipeline import dataset
+from astana_kg.pipeline import cache, dataset
 from astana_kg.pipeline.rdftext import dataset_store
 
 EX = "urn:ex:"
@@ -91,7 +91,7 @@ def test_a_lock_held_by_another_build_leaves_the_kept_store_alone(tmp_path):
     contents = {URIRef(EX + "g"): [(URIRef(EX + "a"), URIRef(EX + "p"), Literal("x"))]}
     _kept(contents, tmp_path)
     manifest = (tmp_path / dataset.MANIFEST).read_bytes()
-    other = os.open(tmp_path / "lock", os.O_RDWR)
+    other = os.open(tmp_path / cache.LOCK, os.O_RDWR)
     fcntl.flock(other, fcntl.LOCK_EX)
     try:
         changed = {URIRef(EX + "g"): [(URIRef(EX + "a"), URIRef(EX + "p"), Literal("y"))]}

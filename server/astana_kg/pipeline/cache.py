@@ -80,11 +80,15 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+#: The lock file of what a build keeps in a directory of the cache beside the entries.
+LOCK = "lock"
+
+
 def lock_directory(directory: Path) -> int | None:
     """A descriptor holding the lock (``lock`` in ``directory``) of what a build keeps there
     beside the entries (a store brought up to date from build to build), or ``None`` if another
     build holds it: that one does without, as a build without a cache does."""
-    descriptor = os.open(directory / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -197,11 +197,11 @@ def _shapes_for_engine(text: bytes) -> tuple[Graph, str]:
 class ShapeRun:
     """One run of the data shapes: a name (the graph it validates), what its data is made of
     (``identity``, made only for a cache's key: its N-Triples text, or the key of its graph's
-    content and the text of what is added to it), a function that makes the data as N-Triples, the nodes it reports on (``focus``:
-    the nodes of that graph) and of those, the ``subjects`` of the graph. A result about a subject
-    is this run's; about a node the graph only points at, only a result with a value along an
-    inverse path (the value's triple pointing at it is this graph's): any other result about it
-    (a count) is the run's of the graph that describes it."""
+    content and the text of what is added to it), a function that makes the data as N-Triples,
+    the nodes it reports on (``focus``: the nodes of that graph) and of those, the ``subjects`` of
+    the graph. A result about a subject is this run's; about a node the graph only points at, only
+    a result with a value along an inverse path (the value's triple pointing at it is this graph's):
+    any other result about it (a count) is the run's of the graph that describes it."""
 
     name: str
     identity: Callable[[], bytes] = field(compare=False)

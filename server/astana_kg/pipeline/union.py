@@ -59,7 +59,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache import lock_directory
+from .cache import LOCK, lock_directory  # noqa: F401 (LOCK: the lock file of union/)
 from .rdftext import LOAD_CHUNK, load_lines
 
 ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")  # as the reasoner's rules write it
@@ -84,7 +84,6 @@ BLANK = "urn:x-astana-kg:union:blank:"
 
 STORE = "store"
 MANIFEST = "manifest.json"
-LOCK = "lock"
 
 #: The parts of the union by name: the key the part was made from, and its triples as ``S P O``
 #: text (N-Triples without the final dot), made only if the part is loaded.
