@@ -180,6 +180,42 @@ def test_a_misspelt_reference_is_reported_by_the_violation_queries(project_copy)
     assert "memorandun" in caught.value.report
 
 
+def test_a_build_the_violation_queries_fail_once_it_is_written_is_not_put_in_place(project_copy, monkeypatch):
+    """The queries may answer while the build is written: the build waits for them before it puts
+    itself in place. Here they answer only once writing has begun."""
+    import threading
+
+    from astana_kg.pipeline import build as build_module
+    from astana_kg.pipeline import checks
+
+    out = project_copy / "build"
+    first = build(out, project_copy)
+    before = (out / DUMP_NAME).read_bytes()
+    recorded = (project_copy / ".build.cache" / build_module.DUMP_KEYS).read_bytes()
+    writing = threading.Event()
+    write_build, run_violation_queries = build_module.write_build, checks.run_violation_queries
+
+    def started_writing(*args, **kwargs):
+        writing.set()
+        return write_build(*args, **kwargs)
+
+    def after_writing_began(*args, **kwargs):
+        assert writing.wait(timeout=120), "the build did not begin writing"
+        return run_violation_queries(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "write_build", started_writing)
+    monkeypatch.setattr(checks, "run_violation_queries", after_writing_began)
+    append_claim(project_copy, "002", '  - quote: "FAIRBANKS /United States/"\n'
+                                      f'    facts: |\n      {MISSPELT_REFERENCE}\n')
+    with pytest.raises(InvalidInput) as caught:
+        build(out, project_copy)
+    assert "dangling-reference-violation.rq" in caught.value.report and "memorandun" in caught.value.report
+    assert writing.is_set()
+    assert (out / DUMP_NAME).read_bytes() == before and out.resolve() == first.out
+    assert not [p for p in project_copy.iterdir() if ".tmp-" in p.name or ".link-" in p.name]
+    assert (project_copy / ".build.cache" / build_module.DUMP_KEYS).read_bytes() == recorded  # still the link's
+
+
 def test_a_failed_build_keeps_the_previous_build(project_copy):
     out = project_copy / "build"
     first = build(out, project_copy)

@@ -98,7 +98,7 @@ def test_an_error_while_writing_keeps_the_served_build_and_leaves_no_temporary(t
     out = tmp_path / "build"
     first = write_build(out, graphs("first"), {})
 
-    def fail(dump, directory, previous=None):
+    def fail(dump, directory, previous=None, groups=None, unchanged=frozenset()):
         raise OSError("disk full")
 
     monkeypatch.setattr(build_module.dumps, "write_downloads", fail)
@@ -116,7 +116,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from astana_kg.pipeline import build
 
-def stall(dump, directory, previous=None):  # the store is written: say so, then wait to be killed
+def stall(dump, directory, previous=None, groups=None, unchanged=frozenset()):
+    # the store is written: say so, then wait to be killed
     print("writing", flush=True)
     sys.stdin.read()
 

@@ -35,11 +35,11 @@ def files(directory: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
 
 
-def write(dump: bytes, directory: Path, previous: Path | None = None) -> dict:
+def write(dump: bytes, directory: Path, previous: Path | None = None, **given) -> dict:
     """Write the downloads of ``dump`` as a build does: the dump, the downloads, the build info."""
     directory.mkdir()
     (directory / DUMP_NAME).write_bytes(dump)
-    manifest = dumps.write_downloads(dump, directory, previous)
+    manifest = dumps.write_downloads(dump, directory, previous, **given)
     (directory / INFO_NAME).write_text(json.dumps({"downloads": manifest}, sort_keys=True))
     return manifest
 
@@ -68,6 +68,22 @@ def test_a_build_that_reuses_the_unchanged_graphs_of_the_last_writes_the_bytes_o
     fresh = write(dump_of(after), directory / "fresh")
     assert reused == fresh
     assert files(directory / "reused") == files(directory / "fresh")
+
+
+@EXAMPLES
+@given(before=st.lists(QUADS, max_size=25), after=st.lists(QUADS, max_size=25))
+def test_downloads_given_the_lines_by_graph_and_which_are_the_last_dumps_are_those_made_without(
+        before, after, tmp_path_factory):
+    """What the dump's writer knows (its lines by graph; the graphs whose lines it took from the
+    last dump, whose digest is then not made again) changes no byte."""
+    directory = tmp_path_factory.mktemp("downloads")
+    write(dump_of(before), directory / "last")
+    old, new = dumps._lines_by_graph(dump_of(before)), dumps._lines_by_graph(dump_of(after))
+    unchanged = frozenset(graph for graph, lines in new.items() if old.get(graph) == lines)
+    told = write(dump_of(after), directory / "told", directory / "last", groups=new, unchanged=unchanged)
+    fresh = write(dump_of(after), directory / "fresh")
+    assert told == fresh
+    assert files(directory / "told") == files(directory / "fresh")
 
 
 def test_the_turtle_of_an_unchanged_graph_is_the_last_builds_file_and_a_changed_one_is_written_anew(tmp_path):

@@ -48,7 +48,7 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import InvalidInput, Terms, distinct, bulk_load_text, nquads_lines, sorted_nquads
+from .rdftext import InvalidInput, Terms, bulk_load_text, nquads_lines, sorted_nquads
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -647,10 +647,12 @@ DUMP_KEYS = "dump-keys.json"
 
 
 def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, info: dict, keys: dict[str, str],
-          recorded: Path | None, counts: dict[str, int] | None) -> tuple[bytes, tuple[list, list] | None]:
-    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), and the lines in which it differs
-    from the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info),
-    if that is known.
+          recorded: Path | None, counts: dict[str, int] | None) -> tuple[bytes, tuple[list, list] | None,
+                                                                       dict[str, list[bytes]] | None, frozenset[str]]:
+    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`); the lines in which it differs from
+    the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info), if
+    that is known; its lines by graph, if they are known; and the graphs whose lines are the
+    previous dump's.
 
     Where that dump is the one whose graphs' keys the file ``recorded`` lists, the lines of the
     graphs whose key is the one in ``keys`` (the same key, the same graph) are taken from it, and
@@ -666,31 +668,44 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if not same:
         if counts is not None:
             counts["misses"] += 1
-        return sorted_nquads(graphs, terms, release=True), None
+        return sorted_nquads(graphs, terms, release=True), None, None, frozenset()
     terms = Terms() if terms is None else terms
-    tails = {f" {terms[URIRef(name)]} .".encode() for name in same}
+    tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
+    groups: dict[str, list[bytes]] = {name: [] for name in same}
     lines, before = [], []  # the lines of the graphs unchanged; of the others, in the last dump
     # "S P O G .": the graph's name is the line's last " <", an IRI has no space in it.
     for line in (previous / DUMP_NAME).read_bytes().split(b"\n"):
         if line:
-            (lines if line[line.rfind(b" <"):] in tails else before).append(line)
-    after = nquads_lines({name: graph for name, graph in graphs.items() if str(name) not in same}, terms, release=True)
+            name = tails.get(line[line.rfind(b" <"):])
+            if name is None:
+                before.append(line)
+            else:
+                lines.append(line)
+                groups[name].append(line)
+    after = []
+    for name, graph in graphs.items():
+        if str(name) not in same:
+            groups[str(name)] = written = sorted(set(nquads_lines({name: graph}, terms, release=True)))
+            after += written
     changes = sorted(set(before) - set(after)), sorted(set(after) - set(before))
     del before
+    # Each graph's lines are distinct, and no two graphs share a line (it names its graph): all are.
     lines += after
     del after
     lines.sort()
     if counts is not None:
         counts["hits"] += 1
-    return (b"\n".join(distinct(lines, [b""])) if lines else b"\n"), changes
+    groups = {name: found for name, found in sorted(groups.items()) if found}
+    return (b"\n".join(lines) + b"\n" if lines else b"\n"), changes, groups, frozenset(same)
 
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
                 extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
                 reuse: bool = False, keys: dict[str, str] | None = None, recorded: Path | None = None,
-                counts: dict[str, int] | None = None) -> Path:
+                counts: dict[str, int] | None = None, ready: Callable[[], object] | None = None) -> Path:
     """Write the dump, the store, the build info and ``extra`` text files into a new build, point
-    the link ``out`` at it, and return its directory.
+    the link ``out`` at it, and return its directory. ``ready`` is called once the build is
+    written and before it is put in place: what it raises leaves no build and the link as it was.
 
     ``extra_quads`` (the Wikidata cache) go into the store only, in their own named graph: not
     into the dump, nor into the default graph. With ``reuse``, the store is made from the store
@@ -709,7 +724,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         previous = previous_build(out) if reuse else None
         previous_info = _read_info(previous)
         # the graphs' text is in the dump now: not kept
-        dump, changes = _dump(graphs, terms, previous if keys else None, previous_info, keys or {}, recorded, counts)
+        dump, changes, groups, unchanged = _dump(graphs, terms, previous if keys else None, previous_info, keys or {},
+                                                 recorded, counts)
         if terms is not None:
             terms.written.clear()
         (tmp / DUMP_NAME).write_bytes(dump)
@@ -726,15 +742,18 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             store.optimize()
             del store
         del default, changes
-        manifest = dumps.write_downloads(dump, tmp, previous)
+        manifest = dumps.write_downloads(dump, tmp, previous, groups, unchanged)
+        del groups
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
                 manifest.update(dumps.manifest({name: text.encode("utf-8")}))
-        digest = hashlib.sha256(dump).hexdigest()
+        digest = manifest[DUMP_NAME]["sha256"]
         info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest,
                     store={"code": code_version(), "extra_graphs": extra_graphs})
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        if ready is not None:
+            ready()
         if recorded is not None:
             recorded.unlink(missing_ok=True)  # until this build is the one the link names
         directory = _install(out, tmp, digest[:12])
@@ -863,11 +882,13 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
 
     stages.begin("validate")
     checks.check_vocabulary(inputs)
-    # The violation queries run in a thread of their own beside the shapes and the reasoning:
-    # pyoxigraph lets go of the interpreter while it loads their store and answers them, most of
-    # their time. Nothing changes the input graphs once loaded, and what they report is still
-    # reported after the shapes' faults and before the reasoner's, as when they ran in between.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="violation-queries") as background:
+    # The violation queries run in a thread of their own beside the shapes, the reasoning and the
+    # writing: pyoxigraph lets go of the interpreter while it loads their store and answers them,
+    # most of their time. Nothing changes the input graphs once loaded, and what they report is
+    # still reported after the shapes' faults and before the reasoner's, as when they ran in
+    # between; the build is written, but not put in place, before they have answered.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="violation-queries")
+    try:
         violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks", kept)
         checks.validate_shapes(inputs, root / "shapes", cache=kept)
 
@@ -887,25 +908,28 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
         reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
         graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
-        violations.result()
 
-    stages.begin("document")
-    ontology_file = root / "ontology/astana-kg.ttl"
-    documentation = cached(kept, "schema", (b"documentation", str(ontology_file).encode(), ontology_file.read_bytes()),
-                           lambda: dumps.ontology_html(ontology_file))
+        stages.begin("document")
+        ontology_file = root / "ontology/astana-kg.ttl"
+        documentation = cached(kept, "schema", (b"documentation", str(ontology_file).encode(),
+                                                ontology_file.read_bytes()),
+                               lambda: dumps.ontology_html(ontology_file))
 
-    stages.begin("write")
-    unlinked = unlinked_entities(graphs)
-    info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
-            "unlinked": [row[0] for row in unlinked]}
-    info["wikidata_cache"] = cache_info
-    unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
-    keys = {str(name): key for name, key in (*inputs.keys.items(), *inferred.keys.items())}
-    directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
-                                                dumps.ONTOLOGY_HTML_NAME: documentation},
-                            extra_quads=cache_quads, terms=inputs.terms, reuse=kept is not None,
-                            keys=keys, recorded=kept.directory / DUMP_KEYS if kept is not None else None,
-                            counts=kept.counts["dump"] if kept is not None else None)
+        stages.begin("write")
+        unlinked = unlinked_entities(graphs)
+        info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
+                "unlinked": [row[0] for row in unlinked]}
+        info["wikidata_cache"] = cache_info
+        unlinked_tsv = "entity\tlabel\tclass\n" + "".join("\t".join(row) + "\n" for row in unlinked)
+        keys = {str(name): key for name, key in (*inputs.keys.items(), *inferred.keys.items())}
+        directory = write_build(out, graphs, info, {"unlinked.tsv": unlinked_tsv,
+                                                    dumps.ONTOLOGY_HTML_NAME: documentation},
+                                extra_quads=cache_quads, terms=inputs.terms, reuse=kept is not None,
+                                keys=keys, recorded=kept.directory / DUMP_KEYS if kept is not None else None,
+                                counts=kept.counts["dump"] if kept is not None else None,
+                                ready=violations.result)
+    finally:
+        background.shutdown()  # waits for the queries, whatever ended the build
     if kept is not None:
         kept.prune()
     stages.end()

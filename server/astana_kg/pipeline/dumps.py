@@ -74,17 +74,17 @@ def manifest(files: dict[str, bytes], triples: dict[str, int] | None = None) -> 
 
 
 def _lines_by_graph(dump: bytes) -> dict[str, list[bytes]]:
-    """The dump's lines grouped by graph, graphs by IRI, lines in the dump's (sorted) order: its
-    quads by graph, as text (a line takes less memory than its parsed quad).
+    """The dump's lines (without their newlines) grouped by graph, graphs by IRI, lines in the
+    dump's (sorted) order: its quads by graph, as text (a line takes less memory than its parsed
+    quad).
 
     >>> _lines_by_graph(b'<urn:a> <urn:p> "x y" <urn:g2> .\\n<urn:b> <urn:p> <urn:c> <urn:g1> .\\n')
-    {'urn:g1': [b'<urn:b> <urn:p> <urn:c> <urn:g1> .\\n'], 'urn:g2': [b'<urn:a> <urn:p> "x y" <urn:g2> .\\n']}
+    {'urn:g1': [b'<urn:b> <urn:p> <urn:c> <urn:g1> .'], 'urn:g2': [b'<urn:a> <urn:p> "x y" <urn:g2> .']}
     """
     groups: dict[bytes, list[bytes]] = {}
-    for line in io.BytesIO(dump):
-        if line == b"\n":
-            continue  # the one line of a dump without quads
-        groups.setdefault(line[line.rindex(b" <", 0, len(line) - 3) + 1:-3], []).append(line)
+    for line in dump.split(b"\n"):
+        if line:  # not the end, nor the one line of a dump without quads
+            groups.setdefault(line[line.rindex(b" <", 0, len(line) - 2) + 1:-2], []).append(line)
     named = {next(ox.parse(lines[0], format=ox.RdfFormat.N_QUADS)).graph_name.value: lines
              for lines in groups.values()}
     return dict(sorted(named.items()))
@@ -133,15 +133,19 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_downloads(dump: bytes, directory: Path, previous: Path | None = None) -> dict[str, dict]:
+def write_downloads(dump: bytes, directory: Path, previous: Path | None = None,
+                    groups: dict[str, list[bytes]] | None = None, unchanged: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Write the TriG of the whole dump and the Turtle of each named graph into ``directory``, one
     graph at a time (no file is held in memory whole), and :data:`PARTS_NAME`; return the
     manifest of the files and of the dump.
 
     ``previous``: the directory of an earlier build written by this code and these libraries. A
     graph whose lines are the bytes they were there gets its Turtle file from there (a hard link)
-    and its part of the TriG file copied from there: the bytes serializing them again gives."""
-    groups = _lines_by_graph(dump)
+    and its part of the TriG file copied from there: the bytes serializing them again gives.
+    ``groups``, if the writer of the dump has them: its lines by graph (:func:`_lines_by_graph`);
+    ``unchanged``: the graphs whose lines it took from ``previous``'s dump, whose digest is not
+    made again."""
+    groups = _lines_by_graph(dump) if groups is None else groups
     old_parts, old_downloads = _reusable(previous)
     parts: dict[str, dict] = {}
     total = sum(len(lines) for lines in groups.values())
@@ -164,10 +168,14 @@ def write_downloads(dump: bytes, directory: Path, previous: Path | None = None) 
         if groups:
             write(_trig_header())
         for graph, lines in groups.items():
-            name, text = graph_file_name(graph), b"".join(lines)
-            digest = hashlib.sha256(text).hexdigest()
-            old = old_parts.get(graph)
-            if old is not None and old["lines_sha256"] == digest and name in old_downloads:
+            name, old = graph_file_name(graph), old_parts.get(graph)
+            reusable = old is not None and name in old_downloads
+            if reusable and graph in unchanged:
+                text, digest = None, old["lines_sha256"]
+            else:
+                text = b"\n".join(lines) + b"\n"
+                digest = hashlib.sha256(text).hexdigest()
+            if reusable and old["lines_sha256"] == digest:
                 if old_trig is None:
                     old_trig = stack.enter_context(open(previous / TRIG_NAME, "rb"))
                 old_trig.seek(old["trig"][0])
