@@ -42,13 +42,13 @@ from rdflib.namespace import RDF, RDFS
 
 from . import checks, dumps, labels, reasoning, union, wikidata
 from .cache import Cache, cache_directory, cached, code_version
-from .claims import Claim, CurationError, load_claim_file, load_claims, load_sources, source_graphs
+from .claims import Claim, CurationError, annotation_triples, load_claim_file, load_claims, load_sources, source_graphs
 from ..namespaces import (
     AKG, BASE, DATA, GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PROV, PROVENANCE_GRAPH, SCHEMA,
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import InvalidInput, Terms, bulk_load_text, nquads_lines, sorted_nquads
+from .rdftext import InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms, sorted_nquads
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -249,8 +249,12 @@ def _sources_of(directory: str):
 
 
 def _claims_entry(claims: list[Claim]) -> bytes:
+    """The cache entry of a claim file: its source's id and a digest of the source's text, and its
+    claims, each with its evidence made (:func:`rdftext.pickle_terms`)."""
     source = claims[0].source if claims else None
-    return pickle.dumps((source.id if source else None,
+    for claim in claims:
+        claim.evidence = tuple(annotation_triples(claim))
+    return pickle_terms((source.id if source else None,
                          hashlib.sha256(source.text.encode()).hexdigest() if source else None, claims))
 
 
@@ -905,7 +909,9 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
             raise InvalidInput(f"{root / 'ontology/astana-kg.ttl'}: {error}") from None
         graphs = dict(inputs.graphs)
         graphs.update(inferred.graphs)
-        graphs[PROVENANCE_GRAPH] = graphs[PROVENANCE_GRAPH] + inferred_provenance(inferred)
+        graphs[PROVENANCE_GRAPH] = provenance = Graph(store=WrittenOnce())
+        provenance.store.extend(inputs.graphs[PROVENANCE_GRAPH])
+        provenance.store.extend(inferred_provenance(inferred))
         reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
         graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
 

@@ -126,6 +126,9 @@ class Claim:
     facts_source: str = field(default="", repr=False)  # that text as the file writes it
     curation: Curation | None = None  # the file's created and curator
     draft: bool = False  # ``status: draft``: proposed by ``astana-kg draft``, not yet reviewed
+    # Its evidence (annotation_triples), where made once and kept with the claim: a build keeps
+    # each file's claims with theirs in its cache, for they take longer to make than to read.
+    evidence: tuple[tuple, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def facts(self) -> Graph:
@@ -456,7 +459,7 @@ def source_graphs(claims: list[Claim]) -> dict[URIRef, Graph]:
         if graph is None:
             graph = graphs[claim.graph] = Graph(store=WrittenOnce())
         graph.store.extend(claim.triples)
-        graph.store.extend(annotation_triples(claim))
+        graph.store.extend(annotation_triples(claim) if claim.evidence is None else claim.evidence)
     return graphs
 
 

@@ -111,27 +111,76 @@ def _source_number(graph: Graph, source) -> str:
     return str(source).rsplit("-", 1)[-1] if source is not None else "?"
 
 
+class Facts:
+    """The triples labels are made of, indexed by subject and predicate: the few lookups of
+    :class:`rdflib.Graph` the labels make (``objects``, ``subjects`` of a type, ``in``), at the
+    cost of a dictionary's, over every graph of a build.
+
+    >>> facts = Facts([(DATA.r, RDF.type, AKG.Role), (DATA.r, AKG.roleOf, DATA.x)])
+    >>> list(facts.objects(DATA.r, AKG.roleOf)), (DATA.r, RDF.type, AKG.Role) in facts, sorted(facts.subjects(RDF.type, AKG.Role))
+    ([rdflib.term.URIRef('https://w3id.org/astana-kg/id/x')], True, [rdflib.term.URIRef('https://w3id.org/astana-kg/id/r')])
+    """
+
+    def __init__(self, triples=()):
+        self._objects: dict[tuple, list] = {}  # a value once for each graph that gives it
+        self._typed: dict | None = None  # the subjects of each type, once looked up
+        self.extend(triples)
+
+    def extend(self, triples) -> None:
+        objects, self._typed = self._objects, None
+        for s, p, o in triples:
+            found = objects.get((s, p))
+            if found is None:
+                objects[(s, p)] = [o]
+            else:
+                found.append(o)
+
+    def objects(self, subject, predicate) -> list:
+        found = self._objects.get((subject, predicate))
+        if found is None:
+            return []
+        if len(found) > 1:
+            found[:] = dict.fromkeys(found)  # once each value, from the first lookup on
+        return list(found)
+
+    def subjects(self, predicate, value) -> list:
+        if predicate != RDF.type:
+            raise ValueError("only the subjects of a type are looked up")
+        if self._typed is None:
+            rdf_type, self._typed = RDF.type, {}
+            for (s, p), values in self._objects.items():
+                if p == rdf_type:
+                    for o in values:
+                        self._typed.setdefault(o, {})[s] = None
+        return list(self._typed.get(value, ()))
+
+    def __contains__(self, triple) -> bool:
+        return triple[2] in self.objects(triple[0], triple[1])
+
+
 def generate(graphs: dict[URIRef, Graph]) -> Graph:
     """The generated labels: one English label for each node of the labelled classes that no graph
     labels already."""
-    union = Graph(store=WrittenOnce())  # what the labels are made of, from every graph: not a copy of every triple
-    read = set(READ)
-    for graph in graphs.values():
-        if isinstance(graph.store, WrittenOnce):  # each source's graph, what each entails
-            union.store.extend(graph.store.with_predicates(read))
-        else:
-            for predicate in READ:
-                union.store.extend(graph.triples((None, predicate, None)))
-    source_of: dict = {}
+    union = Facts()  # what the labels are made of, from every graph: not a copy of every triple
+    read, sources = set(READ), str(GRAPH["source/"])
+    rdf_type, zone_designation = RDF.type, AKG.ZoneDesignation
+    source_of: dict = {}  # the first source to give a zone designation its type: the source it is in
     for name, graph in graphs.items():
-        if str(name).startswith(str(GRAPH["source/"])):
-            for designation in graph.subjects(RDF.type, AKG.ZoneDesignation):
-                source_of.setdefault(designation, str(name).rsplit("/", 1)[-1])
-    labels = Graph()
+        if isinstance(graph.store, WrittenOnce):  # each source's graph, what each entails
+            found = graph.store.with_predicates(read)
+        else:
+            found = [triple for predicate in READ for triple in graph.triples((None, predicate, None))]
+        union.extend(found)
+        if str(name).startswith(sources):
+            number = str(name).rsplit("/", 1)[-1]
+            for s, p, o in found:
+                if o == zone_designation and p == rdf_type:
+                    source_of.setdefault(s, number)
+    made = []
 
     def add(node, text: str) -> None:
         if not any(getattr(o, "language", None) == "en" for o in union.objects(node, RDFS.label)):
-            labels.add((node, RDFS.label, Literal(text, lang="en")))
+            made.append((node, RDFS.label, Literal(text, lang="en")))
 
     roles = {s for c in (AKG.Role, AKG.Position, *ROLE_PHRASES) for s in union.subjects(RDF.type, c)}
     for role in sorted(roles):
@@ -143,6 +192,8 @@ def generate(graphs: dict[URIRef, Graph]) -> Graph:
         add(source, headline or f"Source {_source_number(union, source)}")
     for designation in sorted(set(union.subjects(RDF.type, AKG.ZoneDesignation))):
         add(designation, designation_label(union, designation, source_of.get(designation)))
+    labels = Graph(store=WrittenOnce())
+    labels.store.extend(made)
     return labels
 
 
@@ -164,7 +215,7 @@ def provenance(graphs: dict[URIRef, Graph]) -> Graph:
 
 def label_graphs(graphs: dict[URIRef, Graph], provenance_graph: URIRef) -> dict[URIRef, Graph]:
     """The labels graph, and the provenance graph extended with its description, to add to ``graphs``."""
-    described = Graph()
-    described += graphs[provenance_graph]
-    described += provenance(graphs)
+    described = Graph(store=WrittenOnce())
+    described.store.extend(graphs[provenance_graph])
+    described.store.extend(provenance(graphs))
     return {LABELS_GRAPH: generate(graphs), provenance_graph: described}

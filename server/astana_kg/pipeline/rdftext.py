@@ -6,6 +6,9 @@ The build, the checks and the reasoner all import it; it imports none of them.
 
 from __future__ import annotations
 
+import io
+import pickle
+
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.store import Store
@@ -37,6 +40,42 @@ def to_oxigraph(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _iri(text: str) -> URIRef:
+    return str.__new__(URIRef, text)
+
+
+def _literal(text: str, language: str | None, datatype: URIRef | None, value, ill_typed: bool | None) -> Literal:
+    literal = str.__new__(Literal, text)
+    literal._language, literal._datatype, literal._value, literal._ill_typed = language, datatype, value, ill_typed
+    return literal
+
+
+class _TermPickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        kind = type(obj)
+        if kind is URIRef:
+            return _iri, (str(obj),)
+        if kind is Literal:
+            return _literal, (str(obj), obj.language, obj.datatype, obj.value, obj.ill_typed)
+        return NotImplemented
+
+
+def pickle_terms(obj) -> bytes:
+    """``obj`` pickled, with each IRI and literal as what it is made of: unpickled, an IRI is not
+    checked again nor a literal's value parsed again, as rdflib's own pickling does (half the time
+    of loading the claims of 500 articles). What it is made of is what rdflib made of it, in this
+    version of rdflib, which the cache's keys hold (:data:`cache.LIBRARIES`).
+
+    >>> terms = [URIRef("urn:a"), Literal("04", datatype=XSD.integer), Literal("x", lang="en"), BNode("b")]
+    >>> again = pickle.loads(pickle_terms(terms))
+    >>> again == terms, [type(t).__name__ for t in again], again[1].value, again[2].language
+    (True, ['URIRef', 'Literal', 'Literal', 'BNode'], 4, 'en')
+    """
+    out = io.BytesIO()
+    _TermPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return out.getvalue()
 
 
 class WrittenOnce(Store):

@@ -54,7 +54,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 from .cache import cached
-from .rdftext import Terms, WrittenOnce, load_lines, ntriples
+from .rdftext import Terms, WrittenOnce, load_lines, ntriples, pickle_terms
 from .union import BLANK, ENTAILED, run_to_fixpoint, saturated_union
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
@@ -563,7 +563,7 @@ def _entailed_kept(rules: Rules, graph: Graph, feed: Callable[[], Graph], known:
     if entry is None:
         new, kept = _entailed_by_source(rules, graph, feed() if fed is None else fed, known, terms)
         text = "\n".join(terms.triples(new)).encode()
-        cache.put("reason", key, pickle.dumps((kept, text)))
+        cache.put("reason", key, pickle_terms((kept, text)))
     else:
         kept, text = pickle.loads(entry)
     # What the rules add is read again only where the union is loaded anew.
