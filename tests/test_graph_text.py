@@ -179,3 +179,34 @@ def test_the_store_of_the_checks_is_given_each_triple_of_the_default_graph_once(
     store = dataset_store(graphs)
     assert len(loaded) == len(set(loaded)) == 6 + 4  # every quad once, and the default graph's 4 triples once
     assert len(store) == 10
+
+
+TYPED_TEXTS = st.sampled_from(["4", "04", "-0", "x", "1.50", "2017-05-04", "2017-05-04T10:00:00Z", "true", "", " 4"])
+DATATYPES = st.sampled_from([XSD.integer, XSD.nonNegativeInteger, XSD.decimal, XSD.date, XSD.dateTime, XSD.boolean,
+                             XSD.string, URIRef("urn:x:type")])
+TERMS = st.one_of(IRIS, LITERALS, BLANKS, st.builds(lambda text, datatype: Literal(text, datatype=datatype),
+                                                    TYPED_TEXTS, DATATYPES),
+                  st.builds(lambda text, datatype: Literal(text, datatype=datatype, normalize=False),
+                            TYPED_TEXTS, DATATYPES))
+
+
+@EXAMPLES
+@pytest.mark.filterwarnings("ignore::UserWarning")  # rdflib on ill-typed values ("x" as an xsd:boolean)
+@given(terms=st.lists(TERMS, max_size=12))
+def test_terms_pickled_as_made_are_unpickled_as_they_were(terms):
+    """What :func:`pickle_terms` skips (checking an IRI, parsing a literal's value) gives back the
+    terms: equal, of one type, with one hash, value, datatype, language, well-typedness and text.
+    (rdflib's own pickling makes a literal anew from its text, which writes a literal made with
+    ``normalize=False`` in its canonical form: "04" as "4", "Z" as "+00:00".)"""
+    import pickle
+
+    from astana_kg.pipeline.rdftext import pickle_terms
+
+    fast = pickle.loads(pickle_terms(terms))
+    assert fast == terms
+    for got, expected in zip(fast, terms):
+        assert type(got) is type(expected) and hash(got) == hash(expected) and str(got) == str(expected)
+        if isinstance(expected, Literal):
+            assert (got.value, got.datatype, got.language, got.ill_typed) == \
+                   (expected.value, expected.datatype, expected.language, expected.ill_typed)
+            assert got.n3() == expected.n3() and to_oxigraph(got) == to_oxigraph(expected)
