@@ -120,6 +120,21 @@ def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
     assert "cache (hits/misses): claims 0/5" in rebuild.first.summary()
 
 
+def test_the_graphs_of_a_build_from_the_cache_share_each_iri_as_one_object(rebuild):
+    """The claims of every file are read from the cache with one object for each IRI: what the
+    stages compare and look up across sources is then the same object (an identity), not an
+    equal one (rdflib's comparison, in Python)."""
+    found: dict[str, list] = {}
+    for name, graph in rebuild.unchanged.graphs.items():
+        if str(name).startswith(str(GRAPH["source/"])):
+            for s in {s for s in graph.subjects(RDF.type) if str(s).endswith("/russia")}:
+                found.setdefault(str(s), []).append(s)
+            found.setdefault("type", []).extend(p for _, p, _ in graph.triples((None, RDF.type, None)))
+    [russia] = [iri for iri in found if iri != "type"]
+    assert len(found[russia]) >= 5
+    assert all(len({id(term) for term in terms}) == 1 for terms in found.values())
+
+
 def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
     assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
     assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "keys", "schema", "union", "dataset", "dump"}

@@ -25,7 +25,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import pickle
 import re
 import shutil
 import time
@@ -48,7 +47,8 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms, sorted_nquads
+from .rdftext import (InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms, sorted_nquads,
+                      unpickle_terms)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -276,7 +276,8 @@ def graph_keys(cache: Cache, files: list[tuple[str, list[Claim]]]) -> dict[URIRe
     return {name: cache.key(b"graph", *sorted(parts)) for name, parts in given.items()}
 
 
-def _load_claim_files(root: Path, sources, cache: Cache | None) -> tuple[list[Claim], dict[URIRef, str]]:
+def _load_claim_files(root: Path, sources, cache: Cache | None,
+                      iris: dict[str, URIRef]) -> tuple[list[Claim], dict[URIRef, str]]:
     """Every claim of every claim file, in file order, and with a cache the key of each graph they
     go to (:func:`graph_keys`); each file's claims from the cache if it holds them (the file's
     bytes and name, and the text of the source it names, unchanged), the others parsed (in a pool
@@ -293,7 +294,7 @@ def _load_claim_files(root: Path, sources, cache: Cache | None) -> tuple[list[Cl
     for index, key in enumerate(keys):
         entry = cache.get("claims", key) if cache is not None else None
         if entry is not None:
-            source_id, text_digest, cached = pickle.loads(entry)
+            source_id, text_digest, cached = unpickle_terms(entry, iris)
             if source_id is not None and texts.get(source_id) == text_digest:
                 for claim in cached:
                     claim.path, claim.source = files[index], sources[source_id]
@@ -317,7 +318,7 @@ def _load_claim_files(root: Path, sources, cache: Cache | None) -> tuple[list[Cl
     for index, (entry, fault) in zip(todo, parsed):
         if fault is not None:
             raise CurationError(*fault)
-        _, _, found[index] = pickle.loads(entry)
+        _, _, found[index] = unpickle_terms(entry, iris)
         if cache is not None and found[index]:
             cache.put("claims", keys[index], entry)
     keyed = graph_keys(cache, list(zip(keys, found))) if cache is not None else {}
@@ -342,6 +343,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     missing = missing_inputs(root, sources)
     if missing:
         raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
+    terms = Terms()
     ontology_path = root / "ontology/astana-kg.ttl"
     try:
         ontology = Graph()
@@ -351,7 +353,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     except Exception as error:
         raise InvalidInput(f"{ontology_path}: not valid Turtle: {error}") from None
     try:
-        claims, keys = _load_claim_files(root, sources, cache)
+        claims, keys = _load_claim_files(root, sources, cache, terms.iris)
     except CurationError as error:
         raise InvalidInput(str(error)) from None
     if not include_drafts:
@@ -368,7 +370,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
         + list((root / "data/claims").glob("*.yaml"))
         + list((root / "shapes").glob("*.ttl"))
     )
-    return Inputs(root, ontology, claims, graphs, files, keys=keys)
+    return Inputs(root, ontology, claims, graphs, files, terms=terms, keys=keys)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from rdflib.plugins.serializers.nt import _nt_row
 from ..namespaces import AKG, GRAPH, PROVENANCE_GRAPH, WIKIDATA_GRAPH
 from .cache import cached
 from .dataset import kept_dataset
-from .rdftext import InvalidInput, ntriples
+from .rdftext import InvalidInput, ntriples, triples_of
 
 
 def _invalid(report: str):
@@ -230,8 +230,9 @@ def shape_runs(inputs) -> list[ShapeRun]:
     A graph with a key of its content (``inputs.keys``) is identified by the key and the text of
     what the run adds to it: its own text is made only if the run is."""
     types: dict = defaultdict(set)
+    rdf_type = RDF.type  # looked up once: each lookup in rdflib's namespace makes the IRI anew
     for graph in inputs.graphs.values():
-        for s, o in graph.subject_objects(RDF.type):
+        for s, o in graph.subject_objects(rdf_type):
             types[s].add(o)
     hierarchy = {t for t in inputs.ontology.triples((None, RDFS.subClassOf, None))
                  if isinstance(t[0], URIRef) and isinstance(t[2], URIRef)}
@@ -247,7 +248,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
 
     def run(name, graph: Graph, focus: set, key: str | None = None) -> ShapeRun:
         nodes, pointed = set(), set()
-        for s, _, o in graph:
+        for s, _, o in triples_of(graph):
             nodes.add(s)
             if isinstance(o, URIRef):
                 pointed.add(o)
@@ -256,7 +257,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
         nodes |= pointed
         added = {t for node in focus for t in about.get(node, ())}
         nodes.update(t for s, _, o in added for t in (s, o) if not isinstance(t, Literal))
-        added.update((node, RDF.type, cls) for node in nodes for cls in types.get(node, ()))
+        added.update((node, rdf_type, cls) for node in nodes for cls in types.get(node, ()))
 
         def make() -> str:  # sorted: the same graph, the same text
             return ntriples(set(graph) | added | hierarchy, inputs.terms)
@@ -271,7 +272,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
 
     drafts = {name: graph for name, graph in inputs.graphs.items() if str(name).startswith(str(GRAPH["draft/"]))}
     for name, graph in sorted({**inputs.source_graphs(), **drafts}.items()):  # drafts are validated as sources are
-        subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
+        subjects = {s for s, _, _ in triples_of(graph) if isinstance(s, URIRef)}
         described |= subjects
         runs.append(run(str(name), graph, subjects, inputs.keys.get(name)))
     rest = {s for s in shared.subjects() if isinstance(s, URIRef)} - described

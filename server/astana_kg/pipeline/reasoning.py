@@ -41,7 +41,6 @@ Each inferred graph leaves out what its inputs assert and the trivial triples:
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 from .cache import cached
-from .rdftext import Terms, WrittenOnce, load_lines, ntriples, pickle_terms
+from .rdftext import Terms, WrittenOnce, load_lines, ntriples, pickle_terms, unpickle_terms
 from .union import BLANK, ENTAILED, run_to_fixpoint, saturated_union
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
@@ -565,7 +564,7 @@ def _entailed_kept(rules: Rules, graph: Graph, feed: Callable[[], Graph], known:
         text = "\n".join(terms.triples(new)).encode()
         cache.put("reason", key, pickle_terms((kept, text)))
     else:
-        kept, text = pickle.loads(entry)
+        kept, text = unpickle_terms(entry, terms.iris)
     # What the rules add is read again only where the union is loaded anew.
     return kept, lambda: text.decode().split("\n") if text else [], key
 
