@@ -210,3 +210,22 @@ def test_terms_pickled_as_made_are_unpickled_as_they_were(terms):
             assert (got.value, got.datatype, got.language, got.ill_typed) == \
                    (expected.value, expected.datatype, expected.language, expected.ill_typed)
             assert got.n3() == expected.n3() and to_oxigraph(got) == to_oxigraph(expected)
+
+
+def test_terms_unpickled_with_shared_iris_leave_nothing_for_the_cyclic_collector():
+    """A build pauses the cyclic collector: an unpickler in a cycle (with what it made, all kept
+    until it is let go) would stay until the build's end."""
+    import gc
+
+    from astana_kg.pipeline.rdftext import pickle_terms, unpickle_terms
+
+    data = pickle_terms([(URIRef(f"urn:x:{n}"), URIRef("urn:x:p"), Literal(n)) for n in range(100)])
+    iris: dict = {}
+    gc.collect()
+    gc.disable()
+    try:
+        terms = unpickle_terms(data, iris)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert len(terms) == 100 and len(iris) == 102  # the subjects, the predicate, xsd:integer

@@ -6,6 +6,7 @@ The build, the checks and the reasoner all import it; it imports none of them.
 
 from __future__ import annotations
 
+import functools
 import io
 import pickle
 
@@ -72,22 +73,26 @@ class _TermPickler(pickle.Pickler):
         return NotImplemented
 
 
+def _interned_iri(iris: dict[str, URIRef], text: str) -> URIRef:
+    iri = iris.get(text)
+    if iri is None:
+        iri = iris[text] = _iri(text)
+    return iri
+
+
 class _TermUnpickler(pickle.Unpickler):
-    """Unpickles what :func:`pickle_terms` pickled, each IRI the one object ``iris`` holds for its text."""
+    """Unpickles what :func:`pickle_terms` pickled, each IRI the one object ``iris`` holds for its
+    text. (What it makes IRIs with holds ``iris``, not the unpickler: the unpickler keeps what it
+    made until it is let go, which a cycle through it would put off until the build's end, the
+    cyclic collector being paused.)"""
 
     def __init__(self, data: bytes, iris: dict[str, URIRef]):
         super().__init__(io.BytesIO(data))
-        self._iris = iris
-
-    def _interned(self, text: str) -> URIRef:
-        iri = self._iris.get(text)
-        if iri is None:
-            iri = self._iris[text] = _iri(text)
-        return iri
+        self._iri = functools.partial(_interned_iri, iris)
 
     def find_class(self, module: str, name: str):
         if module == __name__ and name == "_iri":
-            return self._interned
+            return self._iri
         return super().find_class(module, name)
 
 
