@@ -68,3 +68,35 @@ def test_a_statement_is_labelled_by_its_speaker_and_the_gist_of_its_words():
 def test_a_source_is_labelled_by_its_headline(store):
     rows = list(execute(store, PREFIXES + """SELECT ?l ?h WHERE { ?s a akg:Source ; rdfs:label ?l ; akg:headline ?h }"""))
     assert len(rows) == 5 and all(row["l"].value == row["h"].value for row in rows)
+
+
+def test_the_facts_labels_read_answer_as_a_graph_of_the_same_triples_does():
+    """The labels read every graph's triples through :class:`labels.Facts`: each lookup they make
+    answers there as rdflib's graph of the same triples (given in several parts, repeats
+    included) does."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    nodes = [DATA.a, DATA.b, AKG.Role, AKG.Statement]
+    values = nodes + [Literal("a", lang="en"), Literal("a"), Literal("b", lang="en")]
+    triples = st.tuples(st.sampled_from(nodes[:2]), st.sampled_from([RDF.type, RDFS.label, AKG.roleOf]),
+                        st.sampled_from(values))
+
+    @settings(max_examples=150, deadline=None)
+    @given(parts=st.lists(st.lists(triples, max_size=6), max_size=4))
+    def check(parts):
+        facts, graph = labels.Facts(), Graph()
+        for part in parts:  # looked up between the parts too
+            facts.extend(part)
+            for triple in part:
+                graph.add(triple)
+            assert sorted(facts.subjects(RDF.type, AKG.Role)) == sorted(set(graph.subjects(RDF.type, AKG.Role)))
+        for s in nodes[:2]:
+            for p in (RDF.type, RDFS.label, AKG.roleOf):
+                got = facts.objects(s, p)
+                assert len(got) == len(set(got)) and set(got) == set(graph.objects(s, p))
+                assert all(((s, p, o) in facts) == ((s, p, o) in graph) for o in values)
+        for cls in values:
+            assert sorted(facts.subjects(RDF.type, cls)) == sorted(set(graph.subjects(RDF.type, cls)))
+
+    check()

@@ -100,7 +100,7 @@ def unpickle_terms(data: bytes, iris: dict[str, URIRef] | None = None):
     """What :func:`pickle_terms` pickled. With ``iris`` (kept by the caller from one call to the
     next), an IRI is the one object ``iris`` holds for its text: the entries of one build share
     their IRIs, whose comparisons in the sets and dictionaries of its stages are then identities,
-    not rdflib's comparisons of two objects (Python's, ten times slower).
+    not calls of rdflib's comparison of two objects, which is Python code.
 
     >>> iris = {}
     >>> a, b = (unpickle_terms(pickle_terms([URIRef("urn:a")]), iris)[0] for _ in range(2))
