@@ -216,6 +216,51 @@ def test_a_build_the_violation_queries_fail_once_it_is_written_is_not_put_in_pla
     assert (project_copy / ".build.cache" / build_module.DUMP_KEYS).read_bytes() == recorded  # still the link's
 
 
+def test_without_the_cache_the_violation_queries_have_answered_before_the_build_is_written(project_copy, monkeypatch):
+    """Without the cache their store is in memory (GBs at 1,000x), and the build waits for them
+    before writing, not to hold it beside what writing holds. The queries here answer once the
+    labels are made, and once the build waits for a result or begins writing: whichever comes first."""
+    import concurrent.futures
+    import threading
+
+    from astana_kg.pipeline import build as build_module
+    from astana_kg.pipeline import checks
+
+    labelled, proceed, answered = threading.Event(), threading.Event(), threading.Event()
+    label_graphs, run_violation_queries = build_module.labels.label_graphs, checks.run_violation_queries
+    write_build, result = build_module.write_build, concurrent.futures.Future.result
+    written_after_answers = []
+
+    def labels_made(*args, **kwargs):
+        made = label_graphs(*args, **kwargs)
+        labelled.set()
+        return made
+
+    def awaited(self, *args, **kwargs):
+        if labelled.is_set():
+            proceed.set()
+        return result(self, *args, **kwargs)
+
+    def started_writing(*args, **kwargs):
+        written_after_answers.append(answered.is_set())
+        proceed.set()
+        return write_build(*args, **kwargs)
+
+    def after_labels(*args, **kwargs):
+        assert labelled.wait(timeout=120) and proceed.wait(timeout=120)
+        try:
+            return run_violation_queries(*args, **kwargs)
+        finally:
+            answered.set()
+
+    monkeypatch.setattr(build_module.labels, "label_graphs", labels_made)
+    monkeypatch.setattr(concurrent.futures.Future, "result", awaited)
+    monkeypatch.setattr(build_module, "write_build", started_writing)
+    monkeypatch.setattr(checks, "run_violation_queries", after_labels)
+    build(project_copy / "build", project_copy, cache=False)
+    assert written_after_answers == [True]
+
+
 def test_a_failed_build_keeps_the_previous_build(project_copy):
     out = project_copy / "build"
     first = build(out, project_copy)

@@ -916,6 +916,8 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         provenance.store.extend(inferred_provenance(inferred))
         reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
         graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
+        if kept is None:  # their store is in memory (GBs at 1,000x): not held beside what writing holds
+            violations.result()
 
         stages.begin("document")
         ontology_file = root / "ontology/astana-kg.ttl"
