@@ -918,6 +918,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
         if kept is None:  # their store is in memory (GBs at 1,000x): not held beside what writing holds
             violations.result()
+            background.shutdown()  # their thread ended: at 1,000x the memory went back only then
 
         stages.begin("document")
         ontology_file = root / "ontology/astana-kg.ttl"
