@@ -73,7 +73,13 @@ class _TermPickler(pickle.Pickler):
         return NotImplemented
 
 
-def _interned_iri(iris: dict[str, URIRef], text: str) -> URIRef:
+def interned_iri(iris: dict[str, URIRef], text: str) -> URIRef:
+    """The IRI ``iris`` holds for ``text`` (a valid IRI: not checked), made and kept if it holds none.
+
+    >>> iris = {}
+    >>> interned_iri(iris, "urn:a") is interned_iri(iris, "urn:a")
+    True
+    """
     iri = iris.get(text)
     if iri is None:
         iri = iris[text] = _iri(text)
@@ -88,7 +94,7 @@ class _TermUnpickler(pickle.Unpickler):
 
     def __init__(self, data: bytes, iris: dict[str, URIRef]):
         super().__init__(io.BytesIO(data))
-        self._iri = functools.partial(_interned_iri, iris)
+        self._iri = functools.partial(interned_iri, iris)
 
     def find_class(self, module: str, name: str):
         if module == __name__ and name == "_iri":

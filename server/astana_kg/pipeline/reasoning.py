@@ -53,7 +53,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..namespaces import AKG, DATA, INFERRED_GRAPHS, SHARED_INFERRED_GRAPH
 from .cache import cached
-from .rdftext import Terms, WrittenOnce, load_lines, ntriples, pickle_terms, unpickle_terms
+from .rdftext import Terms, WrittenOnce, interned_iri, load_lines, ntriples, pickle_terms, unpickle_terms
 from .union import BLANK, ENTAILED, run_to_fixpoint, saturated_union
 
 BUILT_IN = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
@@ -369,22 +369,25 @@ def _compile_rules(ontology: Graph) -> Rules:
 # Running the rules
 # ---------------------------------------------------------------------------------------------
 
-def _to_rdflib(term):
+def _to_rdflib(term, iris: dict[str, URIRef] | None = None):
+    """``term`` as an rdflib term; with ``iris`` (:attr:`astana_kg.pipeline.rdftext.Terms.iris`),
+    an IRI is the one object ``iris`` holds for its text."""
     if isinstance(term, ox.NamedNode):
         if term.value.startswith(BLANK):  # a blank node of the kept union (see astana_kg.pipeline.union)
             return BNode(term.value[len(BLANK):])
-        return URIRef(term.value)
+        return URIRef(term.value) if iris is None else interned_iri(iris, term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
     if term.datatype.value == str(XSD.string):
         return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return Literal(term.value, datatype=URIRef(term.datatype.value) if iris is None
+                   else interned_iri(iris, term.datatype.value))
 
 
-def _triple(quad) -> tuple:
-    return (_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object))
+def _triple(quad, iris: dict[str, URIRef] | None = None) -> tuple:
+    return (_to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris), _to_rdflib(quad.object, iris))
 
 
 def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
@@ -398,9 +401,11 @@ def saturate(rules: Rules, *graphs, terms=None) -> ox.Store:
     return store
 
 
-def entailed(store: ox.Store) -> set:
-    """The triples the rules added to ``store``."""
-    return {_triple(q) for q in store.quads_for_pattern(None, None, None, ENTAILED)}
+def entailed(store: ox.Store, iris: dict[str, URIRef] | None = None) -> set:
+    """The triples the rules added to ``store``; with ``iris``, made of the IRIs it holds (see
+    :func:`_to_rdflib`): a build holds what each source entails until it ends, and a few IRIs
+    (the classes, the properties, the entities of the sources) are most of its terms."""
+    return {_triple(q, iris) for q in store.quads_for_pattern(None, None, None, ENTAILED)}
 
 
 def contradictions(rules: Rules, store: ox.Store, asserted: list[Graph],
@@ -530,7 +535,7 @@ def _rules_text(rules: Rules, terms) -> tuple[bytes, bytes]:
 def _entailed_by_source(rules: Rules, graph: Graph, fed: Graph, known: set, terms=None) -> tuple[set, list]:
     """What the rules add to one source graph and the curation triples it is fed, and of that what
     an inferred graph keeps (not ``known``, not trivial)."""
-    new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms))
+    new = entailed(saturate(rules, rules.facts, graph, fed, terms=terms), None if terms is None else terms.iris)
     return new, _kept_triples(new - known, rules.terms)
 
 
@@ -583,8 +588,8 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
     for graph in shared.values():
         curation += graph
     store = saturate(rules, rules.facts, curation, terms=terms)
-    shared_entailed = entailed(store)
-    known = {_triple(q) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    shared_entailed = entailed(store, terms.iris)
+    known = {_triple(q, terms.iris) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     known |= set(ontology)
     inferred = {}
     index = CurationIndex(curation)
@@ -624,7 +629,7 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
                                       lambda store, joined: contradictions(rules, store, asserted, joined))
     if findings:
         raise InconsistentData(findings)
-    together = _kept(entailed(union), rules.terms)
+    together = _kept(entailed(union, terms.iris), rules.terms)
     kept = _kept(shared_entailed, rules.terms) + rules.entailed + together
     if len(kept):
         inferred[SHARED_INFERRED_GRAPH] = kept
