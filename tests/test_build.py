@@ -263,6 +263,60 @@ def test_without_the_cache_the_violation_queries_have_answered_before_the_build_
     assert written_after_answers == [(True, [])]
 
 
+def test_without_the_cache_the_violation_queries_answer_over_a_store_on_disk_the_build_removes(project_copy,
+                                                                                              monkeypatch):
+    """Their store holds every input graph and their merge: in memory, 3.4 GB of a build of 5,000
+    articles. It is made beside the build's link, where a later build removes it if this one dies."""
+    from astana_kg.pipeline import checks
+
+    answers, seen = checks._answers, []
+
+    def answering(store, files):
+        seen.append({p.name: sorted(os.listdir(p)) for p in project_copy.iterdir() if ".checks-" in p.name})
+        return answers(store, files)
+
+    monkeypatch.setattr(checks, "_answers", answering)
+    build(project_copy / "build", project_copy, cache=False)
+    [found] = seen
+    assert list(found) == [f".build.checks-{os.getpid()}"] and "CURRENT" in found[f".build.checks-{os.getpid()}"]
+    assert not [p for p in project_copy.iterdir() if ".checks-" in p.name]
+
+
+def test_a_build_gives_back_what_a_stage_let_go_before_the_next_and_writes_its_graphs_unindexed(project_copy,
+                                                                                                 monkeypatch):
+    """Freed memory goes back to the system between stages (:mod:`astana_kg.pipeline.memory`), in
+    the violation queries' thread once their store is let go, and twice while writing: after the
+    dump is made, after the store is loaded. The graphs' indexes are let go before writing."""
+    import threading
+
+    from astana_kg.pipeline import build as build_module
+    from astana_kg.pipeline import memory
+    from astana_kg.pipeline.rdftext import WrittenOnce
+
+    events = []
+
+    class Heard:
+        def started(self, name):
+            events.append(name)
+
+        def finished(self, name, seconds):
+            pass
+
+    release = memory.release
+
+    def released():
+        events.append("release" if threading.current_thread() is threading.main_thread() else "release in thread")
+        return release()
+
+    monkeypatch.setattr(memory, "release", released)
+    result = build_module.build(project_copy / "build", project_copy, report=Heard(), cache=False)
+    assert [e for e in events if e != "release in thread"] == [
+        "load", "release", "validate", "release", "reason", "release", "document", "write", "release", "release"]
+    assert events.count("release in thread") == 1
+    stores = [graph.store for graph in result.graphs.values() if isinstance(graph.store, WrittenOnce)]
+    assert len(stores) > 10 and not [store for store in stores if store.indexed]
+
+
 def test_a_failed_build_keeps_the_previous_build(project_copy):
     out = project_copy / "build"
     first = build(out, project_copy)

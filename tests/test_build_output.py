@@ -46,7 +46,7 @@ def contents(directory: Path) -> str | None:
 
 
 def temporaries(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if any(f".{kind}-" in p.name for kind in ("tmp", "link", "old")))
+    return sorted(p.name for p in parent.iterdir() if any(f".{kind}-" in p.name for kind in ("tmp", "link", "old", "checks")))
 
 
 def test_build_is_a_link_to_a_build_directory_kept_beside_it(tmp_path):
@@ -156,14 +156,16 @@ def test_a_build_first_removes_the_temporaries_of_dead_builds_and_keeps_those_of
     dead_pid = int(dead.stdout)
     running = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     try:
-        for name in (f".build.tmp-{dead_pid}", f".build.old-{dead_pid}", f".build.tmp-{running.pid}"):
+        for name in (f".build.tmp-{dead_pid}", f".build.old-{dead_pid}", f".build.tmp-{running.pid}",
+                     f".build.checks-{dead_pid}", f".build.checks-{running.pid}"):
             (project_copy / name / STORE_NAME).mkdir(parents=True)
         os.symlink("nowhere", project_copy / f".build.link-{dead_pid}")
         (project_copy / ".other.tmp-1").mkdir()  # another output's: not this build's to judge
         (project_copy / "ontology" / "astana-kg.ttl").write_text("not Turtle\n")
         with pytest.raises(InvalidInput):  # even a build that stops at once clears the dead ones
             build(project_copy / "build", project_copy)
-        assert temporaries(project_copy) == [f".build.tmp-{running.pid}", ".other.tmp-1"]
+        assert temporaries(project_copy) == [f".build.checks-{running.pid}", f".build.tmp-{running.pid}",
+                                             ".other.tmp-1"]
     finally:
         running.stdin.close()
         running.wait(timeout=60)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from astana_kg.pipeline.build import DRAFT_GRAPHS, default_graph_lines, sorted_difference
+from astana_kg.pipeline.build import DRAFT_GRAPHS, default_graph_lines, default_graph_parts, sorted_difference
 from astana_kg.pipeline.rdftext import WrittenOnce, dataset_store, sorted_nquads, to_oxigraph
 
 EXAMPLES = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,6 +86,17 @@ def test_the_default_graph_read_in_one_pass_of_the_dump_is_the_sorted_set_of_its
 
 
 @EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40), drafts=st.booleans(), size=st.integers(1, 400))
+def test_the_default_graph_in_parts_is_its_lines_each_part_whole_lines_of_about_the_size_asked(quads, drafts, size):
+    dump = _dump(quads)
+    parts = list(default_graph_parts(dump, drafts=drafts, size=size))
+    assert b"".join(parts) == _default_by_sets(dump, drafts)
+    assert all(part.endswith(b"\n") for part in parts)
+    # A part ends with the line that reaches the size: without that line, it is shorter.
+    assert all(len(part[:part.rstrip(b"\n").rfind(b"\n") + 1]) < size for part in parts)
+
+
+@EXAMPLES
 @given(old=st.lists(TRIPLES, max_size=30), new=st.lists(TRIPLES, max_size=30))
 def test_the_lines_two_sorted_dumps_do_not_share_are_their_set_differences(old, new):
     before, after = _dump([(*t, URIRef("urn:g:1")) for t in old]), _dump([(*t, URIRef("urn:g:1")) for t in new])
@@ -102,6 +113,41 @@ def test_the_dump_is_every_quad_once_in_the_order_of_its_lines(quads):
     lines = {ox.serialize([ox.Quad(*(to_oxigraph(t) for t in quad))], format=ox.RdfFormat.N_QUADS) for quad in quads}
     expected = b"".join(sorted(lines, key=lambda line: line.decode("utf-8"))) or b"\n"
     assert sorted_nquads(graphs) == expected
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40), chunk=st.integers(1, 8))
+def test_the_dump_written_to_a_file_a_part_at_a_time_is_the_dump_made_at_once(quads, chunk, tmp_path_factory):
+    from astana_kg.pipeline import rdftext
+
+    expected = sorted_nquads(_graphs(quads))
+    path = tmp_path_factory.mktemp("dump") / "dump.nq"
+    default = rdftext.LOAD_CHUNK
+    rdftext.LOAD_CHUNK = chunk  # parts of a few lines: a repeated line across two parts
+    try:
+        assert sorted_nquads(_graphs(quads), path=path) == expected
+    finally:
+        rdftext.LOAD_CHUNK = default
+    assert path.read_bytes() == expected
+
+
+@EXAMPLES
+@given(lines=st.lists(st.sampled_from([b"<urn:x:a>", b"<urn:x:b>", b"<urn:x:ab>", b'"x y"', b"\xc4\x80"]), max_size=30),
+       chunk=st.integers(1, 8))
+def test_sorted_lines_are_written_once_each_in_order_and_taken_from_the_list(lines, chunk):
+    import io
+
+    from astana_kg.pipeline import rdftext
+
+    expected = b"".join(line + b"\n" for line in sorted(set(lines))) or b"\n"
+    out, given_lines = io.BytesIO(), list(lines)
+    default = rdftext.LOAD_CHUNK
+    rdftext.LOAD_CHUNK = chunk
+    try:
+        rdftext.write_sorted_lines(given_lines, out)
+    finally:
+        rdftext.LOAD_CHUNK = default
+    assert out.getvalue() == expected and given_lines == []
 
 
 def test_lines_loaded_in_chunks_give_the_store_a_single_load_would(monkeypatch):

@@ -39,7 +39,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
 
-from . import checks, dumps, labels, reasoning, union, wikidata
+from . import checks, dumps, labels, memory, reasoning, union, wikidata
 from .cache import Cache, cache_directory, cached, code_version
 from .claims import Claim, CurationError, annotation_triples, load_claim_file, load_claims, load_sources, source_graphs
 from ..namespaces import (
@@ -47,8 +47,8 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import (InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms, sorted_nquads,
-                      unpickle_terms)
+from .rdftext import (LOAD_CHUNK_BYTES, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms,
+                      sorted_nquads, unpickle_terms, write_sorted_lines)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -386,8 +386,18 @@ def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
     >>> default_graph_lines(b'<urn:a> <urn:p> "x y" <urn:g1> .\\n<urn:a> <urn:p> "x y" <urn:g2> .\\n')
     b'<urn:a> <urn:p> "x y" .\\n'
     """
+    return b"".join(default_graph_parts(dump, drafts))
+
+
+def default_graph_parts(dump: bytes, drafts: bool = True, size: int = LOAD_CHUNK_BYTES):
+    """The bytes of :func:`default_graph_lines`, a part of about ``size`` bytes at a time (whole
+    lines): what a bulk load takes, without the text or the lines of the whole default graph.
+
+    >>> list(default_graph_parts(b'<urn:a> <urn:p> <urn:b> <urn:g> .\\n<urn:a> <urn:p> <urn:c> <urn:g> .\\n', size=1))
+    [b'<urn:a> <urn:p> <urn:b> .\\n', b'<urn:a> <urn:p> <urn:c> .\\n']
+    """
     draft = b"<" + DRAFT_GRAPHS.encode()
-    lines, last = [], None
+    lines, length, last = [], 0, None
     # One pass, in the dump's order: a triple's quads are next to one another there (each line is
     # the triple, a space and an IRI, and no term's text begins with another's and a space), and
     # the triples come in the order of their own lines.
@@ -395,8 +405,13 @@ def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
         triple, _, graph = line[:-3].rpartition(b" ")  # "S P O G .\n"
         if triple and triple != last and (drafts or not graph.startswith(draft)):
             lines.append(triple + b" .\n")
+            length += len(triple) + 3
             last = triple
-    return b"".join(lines)
+            if length >= size:
+                yield b"".join(lines)
+                lines, length = [], 0
+    if lines:
+        yield b"".join(lines)
 
 
 def materialize_default_graph(store: ox.Store, drafts: bool = True) -> None:
@@ -449,12 +464,13 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
     """Remove what killed builds of ``out`` left beside it, and return their paths.
 
     ``.NAME.tmp-PID`` is a half-written build, ``.NAME.link-PID`` a link not yet swapped in,
-    ``.NAME.old-PID`` a build that older versions had moved aside; each is removed once its
-    process ``PID`` no longer runs (a live build's are kept)."""
+    ``.NAME.old-PID`` a build that older versions had moved aside, ``.NAME.checks-PID`` the store
+    of a build's violation queries (:func:`scratch_directory`); each is removed once its process
+    ``PID`` no longer runs (a live build's are kept)."""
     out = output_path(out)
     if not out.parent.is_dir():
         return []
-    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old)-(\d+)")
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old|checks)-(\d+)")
     removed = []
     for path in sorted(out.parent.iterdir()):
         match = pattern.fullmatch(path.name)
@@ -462,6 +478,14 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
             _remove(path)
             removed.append(path)
     return removed
+
+
+def scratch_directory(out: Path, purpose: str) -> Path:
+    """A directory beside the link ``out`` for what this process's build of it makes and removes
+    (``.NAME.PURPOSE-PID``): on the disk of the build, not in a temporary directory that may be
+    held in memory, and removed by a later build if this one is killed (:func:`remove_stale_temporaries`)."""
+    out = output_path(out)
+    return out.parent / f".{out.name}.{purpose}-{os.getpid()}"
 
 
 def prepare_output(out: Path) -> None:
@@ -653,9 +677,10 @@ DUMP_KEYS = "dump-keys.json"
 
 
 def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, info: dict, keys: dict[str, str],
-          recorded: Path | None, counts: dict[str, int] | None) -> tuple[bytes, tuple[list, list] | None,
-                                                                       dict[str, list[bytes]] | None, frozenset[str]]:
-    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`); the lines in which it differs from
+          recorded: Path | None, counts: dict[str, int] | None, path: Path) -> tuple[bytes, tuple[list, list] | None,
+                                                                                  dict[str, list[bytes]] | None,
+                                                                                  frozenset[str]]:
+    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), written to ``path``; the lines in which it differs from
     the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info), if
     that is known; its lines by graph, if they are known; and the graphs whose lines are the
     previous dump's.
@@ -674,7 +699,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if not same:
         if counts is not None:
             counts["misses"] += 1
-        return sorted_nquads(graphs, terms, release=True), None, None, frozenset()
+        return sorted_nquads(graphs, terms, release=True, path=path), None, None, frozenset()
     terms = Terms() if terms is None else terms
     tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
     groups: dict[str, list[bytes]] = {name: [] for name in same}
@@ -698,11 +723,12 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     # Each graph's lines are distinct, and no two graphs share a line (it names its graph): all are.
     lines += after
     del after
-    lines.sort()
+    with open(path, "wb") as out:
+        write_sorted_lines(lines, out)
     if counts is not None:
         counts["hits"] += 1
     groups = {name: found for name, found in sorted(groups.items()) if found}
-    return (b"\n".join(lines) + b"\n" if lines else b"\n"), changes, groups, frozenset(same)
+    return path.read_bytes(), changes, groups, frozenset(same)
 
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
@@ -731,23 +757,27 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         previous_info = _read_info(previous)
         # the graphs' text is in the dump now: not kept
         dump, changes, groups, unchanged = _dump(graphs, terms, previous if keys else None, previous_info, keys or {},
-                                                 recorded, counts)
+                                                 recorded, counts, tmp / DUMP_NAME)
         if terms is not None:
             terms.written.clear()
-        (tmp / DUMP_NAME).write_bytes(dump)
+        memory.release()
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
         default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
         if not _store_from_previous(previous, previous_info, tmp / STORE_NAME, dump, default, extra_quads or [],
                                     extra_graphs, changes):
             store = ox.Store(str(tmp / STORE_NAME))
-            for part in (dump, default()):  # not joined: a copy of both would be the stage's largest object
+            bulk_load_text(store, dump)
+            # The default graph's text, if the last build's was compared with it, else a part at a
+            # time: at 5,000 articles, its lines and its text were 2 GB beside the dump and the graphs.
+            for part in [default()] if default.cache_info().currsize else default_graph_parts(dump, drafts=False):
                 bulk_load_text(store, part)
             if extra_quads:
                 store.extend(extra_quads)
             store.optimize()
             del store
         del default, changes
+        memory.release()
         manifest = dumps.write_downloads(dump, tmp, previous, groups, unchanged)
         del groups
         for name, text in (extra or {}).items():
@@ -886,6 +916,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     inputs = load_inputs(root, include_drafts, kept)
     cache_quads, cache_info = _wikidata_cache(wikidata_cache or wikidata.default_cache_path(root), root)
 
+    memory.release()  # between stages, what the last one let go
     stages.begin("validate")
     checks.check_vocabulary(inputs)
     # The violation queries run in a thread of their own beside the shapes, the reasoning and the
@@ -895,9 +926,11 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     # between; the build is written, but not put in place, before they have answered.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="violation-queries")
     try:
-        violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks", kept)
+        violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks", kept,
+                                       scratch_directory(out, "checks"))
         checks.validate_shapes(inputs, root / "shapes", cache=kept)
 
+        memory.release()
         stages.begin("reason")
         try:
             inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
@@ -920,6 +953,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
             violations.result()
             background.shutdown()  # their thread ended: at 1,000x the memory went back only then
 
+        memory.release()
         stages.begin("document")
         ontology_file = root / "ontology/astana-kg.ttl"
         documentation = cached(kept, "schema", (b"documentation", str(ontology_file).encode(),
@@ -928,6 +962,9 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
 
         stages.begin("write")
         unlinked = unlinked_entities(graphs)
+        for graph in graphs.values():  # the last lookups are done: writing reads each graph in full
+            if isinstance(graph.store, WrittenOnce):
+                graph.store.drop_indexes()
         info = {"input_sha256": input_digest(inputs.files, root), "graphs": {str(k): len(v) for k, v in graphs.items()},
                 "unlinked": [row[0] for row in unlinked]}
         info["wikidata_cache"] = cache_info

@@ -24,6 +24,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.serializers.nt import _nt_row
 
 from ..namespaces import AKG, GRAPH, PROVENANCE_GRAPH, WIKIDATA_GRAPH
+from . import memory
 from .cache import cached
 from .dataset import kept_dataset
 from .rdftext import InvalidInput, ntriples, triples_of
@@ -400,18 +401,20 @@ def _answers(store, files: list[Path]) -> list[list[dict[str, str | None]]]:
     return answers
 
 
-def run_violation_queries(inputs, checks_dir: Path, cache=None) -> None:
+def run_violation_queries(inputs, checks_dir: Path, cache=None, scratch: Path | None = None) -> None:
     """Run every ``*-violation.rq``: each must return no rows; the rows it returns are the report.
-    With ``cache``, over the input graphs' store it keeps (:mod:`astana_kg.pipeline.dataset`)."""
+    With ``cache``, over the input graphs' store it keeps (:mod:`astana_kg.pipeline.dataset`);
+    else over a store made in the directory ``scratch`` and removed (in memory without it)."""
     files = sorted(checks_dir.glob("*-violation.rq"))
     if not files:
         raise _invalid(f"{checks_dir}: no *-violation.rq checks found")
     locations = None  # where each node comes from: worked out only if a check reports something
     failures = []
     with kept_dataset(inputs.graphs, cache.directory / "dataset" if cache is not None else None, inputs.terms,
-                      inputs.keys, cache.counts["dataset"] if cache is not None else None) as store:
+                      inputs.keys, cache.counts["dataset"] if cache is not None else None, scratch) as store:
         answers = _answers(store, files)
         del store  # not kept open by the frame of a report that is raised
+    memory.release()  # the store's, freed in this thread's arena of the allocator
     for path, rows in zip(files, answers):
         for cells in rows:
             focus = cells.get("this")
