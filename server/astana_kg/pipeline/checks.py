@@ -10,8 +10,8 @@ import functools
 import json
 import multiprocessing
 import os
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,9 +215,11 @@ class ShapeRun:
         return self.make()
 
 
-def shape_runs(inputs) -> list[ShapeRun]:
+def shape_runs(inputs) -> Iterator[ShapeRun]:
     """The runs of the data shapes: one per source graph (and draft graph), and one for the graphs shared by every
-    source (curation, provenance) for their subjects that no source describes.
+    source (curation, provenance) for their subjects that no source describes. Each is made as it
+    is taken (what a run holds of its graph, for the 5,000 source graphs of 5,000 articles at
+    once, was 2.2 GB).
 
     Each run sees the graph it validates; the curation triples whose subject is a node of it (its
     Wikidata links and identifiers); every rdf:type any graph (the ontology's included) gives a
@@ -230,11 +232,13 @@ def shape_runs(inputs) -> list[ShapeRun]:
 
     A graph with a key of its content (``inputs.keys``) is identified by the key and the text of
     what the run adds to it: its own text is made only if the run is."""
-    types: dict = defaultdict(set)
+    found: dict = defaultdict(set)
     rdf_type = RDF.type  # looked up once: each lookup in rdflib's namespace makes the IRI anew
     for graph in inputs.graphs.values():
         for s, o in graph.subject_objects(rdf_type):
-            types[s].add(o)
+            found[s].add(o)
+    types = {node: tuple(classes) for node, classes in found.items()}  # a tuple of one: a fifth of a set's bytes
+    del found
     hierarchy = {t for t in inputs.ontology.triples((None, RDFS.subClassOf, None))
                  if isinstance(t[0], URIRef) and isinstance(t[2], URIRef)}
     hierarchy_text = ntriples(hierarchy, inputs.terms).encode()
@@ -245,7 +249,7 @@ def shape_runs(inputs) -> list[ShapeRun]:
     about: dict = defaultdict(list)  # the shared triples by subject, looked up for each node of each run
     for triple in shared:
         about[triple[0]].append(triple)
-    runs, described = [], set()
+    described = set()
 
     def run(name, graph: Graph, focus: set, key: str | None = None) -> ShapeRun:
         nodes, pointed = set(), set()
@@ -275,11 +279,10 @@ def shape_runs(inputs) -> list[ShapeRun]:
     for name, graph in sorted({**inputs.source_graphs(), **drafts}.items()):  # drafts are validated as sources are
         subjects = {s for s, _, _ in triples_of(graph) if isinstance(s, URIRef)}
         described |= subjects
-        runs.append(run(str(name), graph, subjects, inputs.keys.get(name)))
+        yield run(str(name), graph, subjects, inputs.keys.get(name))
     rest = {s for s in shared.subjects() if isinstance(s, URIRef)} - described
     if rest:
-        runs.append(run("curation", shared, rest))
-    return runs
+        yield run("curation", shared, rest)
 
 
 def violations(shapes_nt: str, data_nt: str, focus: frozenset[str]) -> list[tuple[str, str, str, str, str]]:
@@ -331,36 +334,58 @@ def _format_violation(row, shapes: Graph, locations, claims=()) -> str:
 POOL_FROM = 16
 
 
-def _run_all(shapes_nt: str, runs: list[ShapeRun], cache, workers: int | None) -> list[list[tuple]]:
-    """The results of every run, in the order of ``runs``: from the cache, else computed (in a
-    pool of processes when there are several runs to compute and several cores)."""
-    keys = [cache.key(shapes_nt.encode(), run.identity(), "\n".join(sorted(run.focus)).encode())
-            if cache is not None else None for run in runs]
-    results: list = [None] * len(runs)
-    todo = []
-    for index, (run, key) in enumerate(zip(runs, keys)):
-        entry = cache.get("validate", key) if cache is not None else None
-        if entry is not None:
-            results[index] = [tuple(row) for row in json.loads(entry)]
-        else:
-            todo.append(index)
+#: The runs whose data is made and handed to the pool, per process of the pool, at most at a time.
+IN_FLIGHT = 4
+
+
+def _run_all(shapes_nt: str, runs: Iterable[ShapeRun], cache, workers: int | None) -> Iterator[tuple[ShapeRun, list]]:
+    """Each run with its results, as they come: from the cache, else computed (in a pool of
+    processes from the :data:`POOL_FROM`-th run to compute on, when there are several cores). A
+    run's data is made when it is handed to a process, and at most :data:`IN_FLIGHT` runs a
+    process wait for it: the runs and their data are never all held at once."""
     workers = workers or os.cpu_count() or 1
-    if len(todo) >= POOL_FROM and workers > 1:
-        # Fresh processes (forkserver), not forks of this one: a fork of a process whose other
-        # threads hold locks (the stores', the terminal display's) can wait on them for ever.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-            computed = pool.map(violations, [shapes_nt] * len(todo), [runs[i].data for i in todo],
-                                [runs[i].focus for i in todo], chunksize=max(1, len(todo) // (4 * workers)))
-            for index, rows in zip(todo, computed):
-                results[index] = rows
-    else:
-        for index in todo:
-            results[index] = violations(shapes_nt, runs[index].data, runs[index].focus)
-    if cache is not None:
-        for index in todo:
-            cache.put("validate", keys[index], json.dumps(results[index]).encode())
-    return results
+    todo: list = []  # the runs to compute, until there are enough of them for a pool
+    pending: deque = deque()  # (run, key, future) handed to the pool, in order
+    pool = None
+
+    def computed(run, key, rows):
+        if cache is not None:
+            cache.put("validate", key, json.dumps(rows).encode())
+        return run, rows
+
+    try:
+        for run in runs:
+            key = cache.key(shapes_nt.encode(), run.identity(), "\n".join(sorted(run.focus)).encode()) \
+                if cache is not None else None
+            entry = cache.get("validate", key) if cache is not None else None
+            if entry is not None:
+                yield run, [tuple(row) for row in json.loads(entry)]
+                continue
+            todo.append((run, key))
+            if pool is None and workers == 1:
+                yield computed(run, key, violations(shapes_nt, run.data, run.focus))
+                todo = []
+                continue
+            if pool is None and len(todo) < POOL_FROM:
+                continue  # fewer take less than starting the processes
+            if pool is None:
+                # Fresh processes (forkserver), not forks of this one: a fork of a process whose other
+                # threads hold locks (the stores', the terminal display's) can wait on them for ever.
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+            pending.extend((waiting, its_key, pool.submit(violations, shapes_nt, waiting.data, waiting.focus))
+                           for waiting, its_key in todo)
+            todo = []
+            while len(pending) > IN_FLIGHT * workers:
+                run, key, future = pending.popleft()
+                yield computed(run, key, future.result())
+        while pending:
+            run, key, future = pending.popleft()
+            yield computed(run, key, future.result())
+        for run, key in todo:
+            yield computed(run, key, violations(shapes_nt, run.data, run.focus))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = None) -> None:
@@ -377,8 +402,7 @@ def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = 
         failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs), inputs.claims))
     shapes_file = shapes_dir / "data-shapes.ttl"
     shapes, shapes_nt = shapes_for_engine(shapes_file, cache)
-    runs = shape_runs(inputs)
-    rows = [row for run, found in zip(runs, _run_all(shapes_nt, runs, cache, workers)) for row in found
+    rows = [row for run, found in _run_all(shapes_nt, shape_runs(inputs), cache, workers) for row in found
             if row[0] in run.subjects or (row[4] and _along_an_inverse_path(shapes, row[1]))]
     if rows:
         locations = claim_locations(inputs)
