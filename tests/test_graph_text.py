@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -129,6 +129,21 @@ def test_the_dump_written_to_a_file_a_part_at_a_time_is_the_dump_made_at_once(qu
     finally:
         rdftext.LOAD_CHUNK = default
     assert path.read_bytes() == expected
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=40))
+@example(quads=[(URIRef("urn:x:a"), URIRef("urn:x:b"), literal, URIRef("urn:g:1"))  # one RDF term, one line
+                for literal in (Literal("x"), Literal("x", datatype=XSD.string))])
+def test_the_lines_of_each_graph_made_from_it_are_the_dumps_lines_of_that_graph(quads):
+    from astana_kg.pipeline.dumps import _lines_by_graph
+    from astana_kg.pipeline.rdftext import GraphLines
+
+    graphs = _graphs(quads)
+    graphs[URIRef("urn:g:empty")] = Graph(store=WrittenOnce())  # no lines: not one of the dump's graphs
+    made = GraphLines(graphs)
+    assert list(made.items()) == list(_lines_by_graph(sorted_nquads(graphs)).items())
+    assert len(made) == len({quad[3] for quad in quads})
 
 
 @EXAMPLES

@@ -47,8 +47,8 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import (LOAD_CHUNK_BYTES, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines, pickle_terms,
-                      sorted_nquads, unpickle_terms, write_sorted_lines)
+from .rdftext import (LOAD_CHUNK_BYTES, GraphLines, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines,
+                      pickle_terms, sorted_nquads, unpickle_terms, write_sorted_lines)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -678,11 +678,12 @@ DUMP_KEYS = "dump-keys.json"
 
 def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, info: dict, keys: dict[str, str],
           recorded: Path | None, counts: dict[str, int] | None, path: Path) -> tuple[bytes, tuple[list, list] | None,
-                                                                                  dict[str, list[bytes]] | None,
+                                                                                  Mapping[str, list[bytes]],
                                                                                   frozenset[str]]:
     """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), written to ``path``; the lines in which it differs from
     the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info), if
-    that is known; its lines by graph, if they are known; and the graphs whose lines are the
+    that is known; its lines by graph (taken from the last dump, or made from the graphs as they
+    are read: :class:`astana_kg.pipeline.rdftext.GraphLines`); and the graphs whose lines are the
     previous dump's.
 
     Where that dump is the one whose graphs' keys the file ``recorded`` lists, the lines of the
@@ -699,7 +700,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if not same:
         if counts is not None:
             counts["misses"] += 1
-        return sorted_nquads(graphs, terms, release=True, path=path), None, None, frozenset()
+        return sorted_nquads(graphs, terms, release=True, path=path), None, GraphLines(graphs, terms), frozenset()
     terms = Terms() if terms is None else terms
     tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
     groups: dict[str, list[bytes]] = {name: [] for name in same}

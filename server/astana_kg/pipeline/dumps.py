@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -134,7 +135,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def write_downloads(dump: bytes, directory: Path, previous: Path | None = None,
-                    groups: dict[str, list[bytes]] | None = None, unchanged: frozenset[str] = frozenset()) -> dict[str, dict]:
+                    groups: Mapping[str, list[bytes]] | None = None, unchanged: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Write the TriG of the whole dump and the Turtle of each named graph into ``directory``, one
     graph at a time (no file is held in memory whole), and :data:`PARTS_NAME`; return the
     manifest of the files and of the dump.
@@ -142,13 +143,15 @@ def write_downloads(dump: bytes, directory: Path, previous: Path | None = None,
     ``previous``: the directory of an earlier build written by this code and these libraries. A
     graph whose lines are the bytes they were there gets its Turtle file from there (a hard link)
     and its part of the TriG file copied from there: the bytes serializing them again gives.
-    ``groups``, if the writer of the dump has them: its lines by graph (:func:`_lines_by_graph`);
+    ``groups``, if the writer of the dump has them: its lines by graph (:func:`_lines_by_graph`),
+    each graph's read once, in order (a mapping that makes them as they are read, such as
+    :class:`astana_kg.pipeline.rdftext.GraphLines`, holds one graph's at a time);
     ``unchanged``: the graphs whose lines it took from ``previous``'s dump, whose digest is not
     made again."""
     groups = _lines_by_graph(dump) if groups is None else groups
     old_parts, old_downloads = _reusable(previous)
     parts: dict[str, dict] = {}
-    total = sum(len(lines) for lines in groups.values())
+    total = 0 if dump == b"\n" else dump.count(b"\n")  # a line a quad, once each
     entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total)}
 
     def quads(text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -334,6 +335,34 @@ def _quad_lines(graphs: dict[URIRef, Graph], terms: Terms, release: bool = False
         yield from (triple + tail for triple in terms.triples(graph))
         if release:  # the last reader: the graph's text is not kept beside its lines
             terms.written.pop(id(graph), None)
+
+
+class GraphLines(Mapping):
+    """The N-Quads lines (without their newlines) of each graph of ``graphs`` that has any, by graph
+    IRI in order, each graph's sorted and once each: the lines of a dump of the graphs by graph
+    (:func:`sorted_nquads`). A graph's are made when asked for, and not kept: what reads them one
+    graph after another (the downloads) holds one graph's lines at a time, not the whole dump's.
+
+    >>> g = Graph(); _ = g.add((URIRef("urn:b"), RDFS.label, Literal("b"))); _ = g.add((URIRef("urn:a"), RDFS.label, Literal("a")))
+    >>> lines = GraphLines({URIRef("urn:g2"): g, URIRef("urn:g1"): g, URIRef("urn:g0"): Graph()})
+    >>> list(lines), lines["urn:g1"][0].decode()
+    (['urn:g1', 'urn:g2'], '<urn:a> <http://www.w3.org/2000/01/rdf-schema#label> "a" <urn:g1> .')
+    """
+
+    def __init__(self, graphs: dict[URIRef, Graph], terms: Terms | None = None):
+        self._graphs = {str(name): (name, graph) for name, graph in sorted(graphs.items(), key=lambda kv: str(kv[0]))
+                        if len(graph)}
+        self._terms = Terms() if terms is None else terms
+
+    def __getitem__(self, name: str) -> list[bytes]:
+        graph_name, graph = self._graphs[name]
+        return sorted(set(nquads_lines({graph_name: graph}, self._terms)))
+
+    def __iter__(self):
+        return iter(self._graphs)
+
+    def __len__(self) -> int:
+        return len(self._graphs)
 
 
 def ntriples(triples, terms: Terms | None = None) -> str:
