@@ -263,23 +263,33 @@ def test_without_the_cache_the_violation_queries_have_answered_before_the_build_
     assert written_after_answers == [(True, [])]
 
 
-def test_without_the_cache_the_violation_queries_answer_over_a_store_on_disk_the_build_removes(project_copy,
-                                                                                              monkeypatch):
-    """Their store holds every input graph and their merge: in memory, 3.4 GB of a build of 5,000
-    articles. It is made beside the build's link, where a later build removes it if this one dies."""
-    from astana_kg.pipeline import checks
+def test_without_the_cache_the_checks_and_the_union_are_stores_on_disk_the_build_removes(project_copy, monkeypatch):
+    """The violation queries' store holds every input graph and their merge, the union the
+    reasoner saturates every source and what it entails: in memory, GBs at 5,000 articles. Each
+    is made beside the build's link, where a later build removes it if this one dies."""
+    from astana_kg.pipeline import checks, union
 
-    answers, seen = checks._answers, []
+    answers, fixpoint, seen = checks._answers, union.run_to_fixpoint, {"checks": [], "union": []}
+
+    def on_disk(kind):
+        return {p.name: sorted(os.listdir(p)) for p in project_copy.iterdir() if f".{kind}-" in p.name}
 
     def answering(store, files):
-        seen.append({p.name: sorted(os.listdir(p)) for p in project_copy.iterdir() if ".checks-" in p.name})
+        seen["checks"].append(on_disk("checks"))
         return answers(store, files)
 
+    def saturating(store, rules):
+        seen["union"].append(on_disk("union"))
+        return fixpoint(store, rules)
+
     monkeypatch.setattr(checks, "_answers", answering)
+    monkeypatch.setattr(union, "run_to_fixpoint", saturating)
     build(project_copy / "build", project_copy, cache=False)
-    [found] = seen
-    assert list(found) == [f".build.checks-{os.getpid()}"] and "CURRENT" in found[f".build.checks-{os.getpid()}"]
-    assert not [p for p in project_copy.iterdir() if ".checks-" in p.name]
+    [queried] = seen["checks"]
+    assert list(queried) == [f".build.checks-{os.getpid()}"] and "CURRENT" in queried[f".build.checks-{os.getpid()}"]
+    [saturated] = [found for found in seen["union"] if found]  # the union's; each source's is small, in memory
+    assert list(saturated) == [f".build.union-{os.getpid()}"] and "CURRENT" in saturated[f".build.union-{os.getpid()}"]
+    assert not [p for p in project_copy.iterdir() if ".checks-" in p.name or ".union-" in p.name]
 
 
 def test_a_build_gives_back_what_a_stage_let_go_before_the_next_and_writes_its_graphs_unindexed(project_copy,

@@ -46,7 +46,7 @@ def contents(directory: Path) -> str | None:
 
 
 def temporaries(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if any(f".{kind}-" in p.name for kind in ("tmp", "link", "old", "checks")))
+    return sorted(p.name for p in parent.iterdir() if any(f".{kind}-" in p.name for kind in ("tmp", "link", "old", "checks", "union")))
 
 
 def test_build_is_a_link_to_a_build_directory_kept_beside_it(tmp_path):
@@ -157,7 +157,7 @@ def test_a_build_first_removes_the_temporaries_of_dead_builds_and_keeps_those_of
     running = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     try:
         for name in (f".build.tmp-{dead_pid}", f".build.old-{dead_pid}", f".build.tmp-{running.pid}",
-                     f".build.checks-{dead_pid}", f".build.checks-{running.pid}"):
+                     f".build.checks-{dead_pid}", f".build.checks-{running.pid}", f".build.union-{dead_pid}"):
             (project_copy / name / STORE_NAME).mkdir(parents=True)
         os.symlink("nowhere", project_copy / f".build.link-{dead_pid}")
         (project_copy / ".other.tmp-1").mkdir()  # another output's: not this build's to judge

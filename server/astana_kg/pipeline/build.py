@@ -464,13 +464,14 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
     """Remove what killed builds of ``out`` left beside it, and return their paths.
 
     ``.NAME.tmp-PID`` is a half-written build, ``.NAME.link-PID`` a link not yet swapped in,
-    ``.NAME.old-PID`` a build that older versions had moved aside, ``.NAME.checks-PID`` the store
-    of a build's violation queries (:func:`scratch_directory`); each is removed once its process
-    ``PID`` no longer runs (a live build's are kept)."""
+    ``.NAME.old-PID`` a build that older versions had moved aside, ``.NAME.checks-PID`` and
+    ``.NAME.union-PID`` the stores of a build's violation queries and of the union it reasons
+    over (:func:`scratch_directory`); each is removed once its process ``PID`` no longer runs (a
+    live build's are kept)."""
     out = output_path(out)
     if not out.parent.is_dir():
         return []
-    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old|checks)-(\d+)")
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:tmp|link|old|checks|union)-(\d+)")
     removed = []
     for path in sorted(out.parent.iterdir()):
         match = pattern.fullmatch(path.name)
@@ -936,7 +937,8 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         try:
             inferred = reasoning.infer_by_source(inputs.ontology, inputs.source_graphs(),
                                                  {WIKIDATA_GRAPH: inputs.graphs[WIKIDATA_GRAPH]}, cache=kept,
-                                                 terms=inputs.terms, keys=inputs.keys)
+                                                 terms=inputs.terms, keys=inputs.keys,
+                                                 scratch=scratch_directory(out, "union"))
         except reasoning.InconsistentData as error:
             violations.result()
             raise InvalidInput(checks.inconsistency_report(error, inputs)) from None

@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import owlrl
 import pyoxigraph as ox
@@ -575,13 +577,15 @@ def _entailed_kept(rules: Rules, graph: Graph, feed: Callable[[], Graph], known:
 
 
 def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, terms=None,
-                    keys: dict | None = None) -> Inferred:
+                    keys: dict | None = None, scratch: Path | None = None) -> Inferred:
     """The inferred graph of each source graph in ``sources`` (``graph/inferred/NNN``), and
     ``graph/inferred/shared`` if anything follows from the ``shared`` curation graphs alone or
     only from several graphs together; raise :class:`InconsistentData` if the union of
     everything is inconsistent. ``cache`` (a :class:`astana_kg.pipeline.cache.Cache`) keeps what each
     source entails; ``terms`` (a :class:`astana_kg.pipeline.rdftext.Terms`), the build's terms as N-Triples writes them;
-    ``keys``: a key of the content of some of the source graphs, by name (:attr:`astana_kg.pipeline.build.Inputs.keys`)."""
+    ``keys``: a key of the content of some of the source graphs, by name (:attr:`astana_kg.pipeline.build.Inputs.keys`).
+    ``scratch``: a directory for the union's store where it is made afresh (see
+    :func:`astana_kg.pipeline.union.saturated_union`), removed before this returns."""
     terms = Terms() if terms is None else terms
     rules = compile_rules(ontology, cache)
     curation = Graph()
@@ -623,13 +627,20 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
         parts["sources"] = ("", lambda: (triple for graph in (*sources.values(), everything)
                                          for triple in terms.triples(graph)))
     asserted = [curation, *sources.values()]
-    union, findings = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
-                                      cache.key(*_rules_text(rules, terms)) if cache is not None else "",
-                                      cache.counts["union"] if cache is not None else None,
-                                      lambda store, joined: contradictions(rules, store, asserted, joined))
-    if findings:
-        raise InconsistentData(findings)
-    together = _kept(entailed(union, terms.iris), rules.terms)
+    union = None
+    try:
+        union, findings = saturated_union(rules, parts, cache.directory / "union" if cache is not None else None,
+                                          cache.key(*_rules_text(rules, terms)) if cache is not None else "",
+                                          cache.counts["union"] if cache is not None else None,
+                                          lambda store, joined: contradictions(rules, store, asserted, joined),
+                                          scratch)
+        if findings:
+            raise InconsistentData(findings)
+        together = _kept(entailed(union, terms.iris), rules.terms)
+    finally:
+        union = None  # let go (and so closed) before its directory goes
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     kept = _kept(shared_entailed, rules.terms) + rules.entailed + together
     if len(kept):
         inferred[SHARED_INFERRED_GRAPH] = kept
