@@ -263,7 +263,8 @@ def test_without_the_cache_the_violation_queries_have_answered_before_the_build_
     assert written_after_answers == [(True, [])]
 
 
-def test_without_the_cache_the_checks_and_the_union_are_stores_on_disk_the_build_removes(project_copy, monkeypatch):
+def test_without_the_cache_the_checks_and_the_union_are_stores_on_disk_and_the_dump_is_read_in_parts(project_copy,
+                                                                                                    monkeypatch):
     """The violation queries' store holds every input graph and their merge, the union the
     reasoner saturates every source and what it entails: in memory, GBs at 5,000 articles. Each
     is made beside the build's link, where a later build removes it if this one dies."""
@@ -282,9 +283,17 @@ def test_without_the_cache_the_checks_and_the_union_are_stores_on_disk_the_build
         seen["union"].append(on_disk("union"))
         return fixpoint(store, rules)
 
+    read_bytes, read_whole = Path.read_bytes, []
+
+    def reading(path):
+        read_whole.append(path.name)
+        return read_bytes(path)
+
     monkeypatch.setattr(checks, "_answers", answering)
     monkeypatch.setattr(union, "run_to_fixpoint", saturating)
+    monkeypatch.setattr(Path, "read_bytes", reading)
     build(project_copy / "build", project_copy, cache=False)
+    assert DUMP_NAME not in read_whole  # nor the dump: read from its file a part at a time
     [queried] = seen["checks"]
     assert list(queried) == [f".build.checks-{os.getpid()}"] and "CURRENT" in queried[f".build.checks-{os.getpid()}"]
     [saturated] = [found for found in seen["union"] if found]  # the union's; each source's is small, in memory

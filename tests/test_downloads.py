@@ -111,3 +111,24 @@ def test_the_downloads_of_a_build_without_its_parts_file_are_all_written_anew(tm
     name = dumps.graph_file_name(quad.graph_name.value)
     assert (tmp_path / "next" / name).stat().st_nlink == 1
     assert files(tmp_path / "next") == files(tmp_path / "fresh")
+
+
+@EXAMPLES
+@given(quads=st.lists(QUADS, max_size=25), size=st.integers(1, 200))
+def test_the_downloads_written_from_the_dumps_file_are_those_written_from_its_bytes(quads, size, tmp_path_factory):
+    """A build without a last build to compare with reads its dump from the file, a part at a time."""
+    from astana_kg.pipeline import rdftext
+
+    root, dump = tmp_path_factory.mktemp("downloads"), dump_of(quads)
+    from_bytes = write(dump, root / "bytes")
+    (root / "file").mkdir()
+    (root / "file" / DUMP_NAME).write_bytes(dump)
+    default = rdftext.LOAD_CHUNK_BYTES
+    rdftext.LOAD_CHUNK_BYTES = size  # parts of a few lines
+    try:
+        from_file = dumps.write_downloads(root / "file" / DUMP_NAME, root / "file")
+    finally:
+        rdftext.LOAD_CHUNK_BYTES = default
+    (root / "file" / INFO_NAME).write_text(json.dumps({"downloads": from_file}, sort_keys=True))
+    assert from_file == from_bytes
+    assert files(root / "file") == files(root / "bytes")

@@ -48,7 +48,7 @@ from ..namespaces import (
 )
 from .progress import Report, Stages
 from .rdftext import (LOAD_CHUNK_BYTES, GraphLines, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines,
-                      pickle_terms, sorted_nquads, unpickle_terms, write_sorted_lines)
+                      pickle_terms, text_parts, unpickle_terms, write_nquads, write_sorted_lines)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -389,9 +389,10 @@ def default_graph_lines(dump: bytes, drafts: bool = True) -> bytes:
     return b"".join(default_graph_parts(dump, drafts))
 
 
-def default_graph_parts(dump: bytes, drafts: bool = True, size: int = LOAD_CHUNK_BYTES):
+def default_graph_parts(dump: bytes | Path, drafts: bool = True, size: int = LOAD_CHUNK_BYTES):
     """The bytes of :func:`default_graph_lines`, a part of about ``size`` bytes at a time (whole
     lines): what a bulk load takes, without the text or the lines of the whole default graph.
+    ``dump``: its bytes, or its file (read a line at a time).
 
     >>> list(default_graph_parts(b'<urn:a> <urn:p> <urn:b> <urn:g> .\\n<urn:a> <urn:p> <urn:c> <urn:g> .\\n', size=1))
     [b'<urn:a> <urn:p> <urn:b> .\\n', b'<urn:a> <urn:p> <urn:c> .\\n']
@@ -401,15 +402,16 @@ def default_graph_parts(dump: bytes, drafts: bool = True, size: int = LOAD_CHUNK
     # One pass, in the dump's order: a triple's quads are next to one another there (each line is
     # the triple, a space and an IRI, and no term's text begins with another's and a space), and
     # the triples come in the order of their own lines.
-    for line in io.BytesIO(dump):
-        triple, _, graph = line[:-3].rpartition(b" ")  # "S P O G .\n"
-        if triple and triple != last and (drafts or not graph.startswith(draft)):
-            lines.append(triple + b" .\n")
-            length += len(triple) + 3
-            last = triple
-            if length >= size:
-                yield b"".join(lines)
-                lines, length = [], 0
+    with io.BytesIO(dump) if isinstance(dump, bytes) else open(dump, "rb") as text:
+        for line in text:
+            triple, _, graph = line[:-3].rpartition(b" ")  # "S P O G .\n"
+            if triple and triple != last and (drafts or not graph.startswith(draft)):
+                lines.append(triple + b" .\n")
+                length += len(triple) + 3
+                last = triple
+                if length >= size:
+                    yield b"".join(lines)
+                    lines, length = [], 0
     if lines:
         yield b"".join(lines)
 
@@ -678,11 +680,11 @@ DUMP_KEYS = "dump-keys.json"
 
 
 def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | None, info: dict, keys: dict[str, str],
-          recorded: Path | None, counts: dict[str, int] | None, path: Path) -> tuple[bytes, tuple[list, list] | None,
+          recorded: Path | None, counts: dict[str, int] | None, path: Path) -> tuple[tuple[list, list] | None,
                                                                                   Mapping[str, list[bytes]],
                                                                                   frozenset[str]]:
-    """The sorted N-Quads of ``graphs`` (:func:`sorted_nquads`), written to ``path``; the lines in which it differs from
-    the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info), if
+    """Write the sorted N-Quads of ``graphs`` (:func:`sorted_nquads`) to ``path``; return the lines
+    in which it differs from the dump of the build ``previous`` (see :func:`previous_build`; ``info``: its build info), if
     that is known; its lines by graph (taken from the last dump, or made from the graphs as they
     are read: :class:`astana_kg.pipeline.rdftext.GraphLines`); and the graphs whose lines are the
     previous dump's.
@@ -701,7 +703,8 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if not same:
         if counts is not None:
             counts["misses"] += 1
-        return sorted_nquads(graphs, terms, release=True, path=path), None, GraphLines(graphs, terms), frozenset()
+        write_nquads(graphs, path, terms, release=True)
+        return None, GraphLines(graphs, terms), frozenset()
     terms = Terms() if terms is None else terms
     tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
     groups: dict[str, list[bytes]] = {name: [] for name in same}
@@ -730,7 +733,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if counts is not None:
         counts["hits"] += 1
     groups = {name: found for name, found in sorted(groups.items()) if found}
-    return path.read_bytes(), changes, groups, frozenset(same)
+    return changes, groups, frozenset(same)
 
 
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
@@ -758,21 +761,26 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         previous = previous_build(out) if reuse else None
         previous_info = _read_info(previous)
         # the graphs' text is in the dump now: not kept
-        dump, changes, groups, unchanged = _dump(graphs, terms, previous if keys else None, previous_info, keys or {},
-                                                 recorded, counts, tmp / DUMP_NAME)
+        changes, groups, unchanged = _dump(graphs, terms, previous if keys else None, previous_info, keys or {},
+                                           recorded, counts, tmp / DUMP_NAME)
         if terms is not None:
             terms.written.clear()
         memory.release()
+        # Its bytes are read where a last build's store may be brought up to date with them; else
+        # the dump is read from its file a part at a time (at 5,000 articles, 1.4 GB beside the graphs).
+        dump = (tmp / DUMP_NAME).read_bytes() if previous is not None else None
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
         default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
         if not _store_from_previous(previous, previous_info, tmp / STORE_NAME, dump, default, extra_quads or [],
                                     extra_graphs, changes):
             store = ox.Store(str(tmp / STORE_NAME))
-            bulk_load_text(store, dump)
+            for part in text_parts(tmp / DUMP_NAME):
+                store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
             # The default graph's text, if the last build's was compared with it, else a part at a
             # time: at 5,000 articles, its lines and its text were 2 GB beside the dump and the graphs.
-            for part in [default()] if default.cache_info().currsize else default_graph_parts(dump, drafts=False):
+            for part in [default()] if default.cache_info().currsize else \
+                    default_graph_parts(tmp / DUMP_NAME if dump is None else dump, drafts=False):
                 bulk_load_text(store, part)
             if extra_quads:
                 store.extend(extra_quads)
@@ -780,14 +788,16 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             del store
         del default, changes
         memory.release()
-        manifest = dumps.write_downloads(dump, tmp, previous, groups, unchanged)
+        manifest = dumps.write_downloads(tmp / DUMP_NAME if dump is None else dump, tmp, previous, groups, unchanged)
         del groups
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
                 manifest.update(dumps.manifest({name: text.encode("utf-8")}))
         digest = manifest[DUMP_NAME]["sha256"]
-        info = dict(info, dump_sha256=digest, quads=dump.count(b"\n"), downloads=manifest,
+        lines = dump.count(b"\n") if dump is not None else \
+            sum(part.count(b"\n") for part in text_parts(tmp / DUMP_NAME))
+        info = dict(info, dump_sha256=digest, quads=lines, downloads=manifest,
                     store={"code": code_version(), "extra_graphs": extra_graphs})
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         if ready is not None:

@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from ..paths import BASE
 from ..prefixes import TURTLE_PREFIXES
 from ..paths import DUMP_NAME, INFO_NAME
+from .rdftext import text_parts
 
 TRIG_NAME = "astana-kg.trig"
 ONTOLOGY_HTML_NAME = "ontology.html"
@@ -134,11 +135,12 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_downloads(dump: bytes, directory: Path, previous: Path | None = None,
+def write_downloads(dump: bytes | Path, directory: Path, previous: Path | None = None,
                     groups: Mapping[str, list[bytes]] | None = None, unchanged: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Write the TriG of the whole dump and the Turtle of each named graph into ``directory``, one
     graph at a time (no file is held in memory whole), and :data:`PARTS_NAME`; return the
-    manifest of the files and of the dump.
+    manifest of the files and of the dump. ``dump``: its bytes, or its file (read a part at a
+    time, and whole only to be split by graph where ``groups`` is not given).
 
     ``previous``: the directory of an earlier build written by this code and these libraries. A
     graph whose lines are the bytes they were there gets its Turtle file from there (a hard link)
@@ -148,11 +150,21 @@ def write_downloads(dump: bytes, directory: Path, previous: Path | None = None,
     :class:`astana_kg.pipeline.rdftext.GraphLines`, holds one graph's at a time);
     ``unchanged``: the graphs whose lines it took from ``previous``'s dump, whose digest is not
     made again."""
-    groups = _lines_by_graph(dump) if groups is None else groups
+    if isinstance(dump, Path):
+        digest, size, newlines = hashlib.sha256(), 0, 0
+        for part in text_parts(dump):
+            digest.update(part)
+            size, newlines = size + len(part), newlines + part.count(b"\n")
+        total = 0 if size == 1 and newlines == 1 else newlines  # a line a quad, once each ("\n": none)
+        entries = {DUMP_NAME: {"bytes": size, "sha256": digest.hexdigest(),
+                               "media_type": MEDIA_TYPES[Path(DUMP_NAME).suffix], "triples": total}}
+        groups = _lines_by_graph(dump.read_bytes()) if groups is None else groups
+    else:
+        total = 0 if dump == b"\n" else dump.count(b"\n")  # a line a quad, once each
+        entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total)}
+        groups = _lines_by_graph(dump) if groups is None else groups
     old_parts, old_downloads = _reusable(previous)
     parts: dict[str, dict] = {}
-    total = 0 if dump == b"\n" else dump.count(b"\n")  # a line a quad, once each
-    entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total)}
 
     def quads(text):
         return ox.parse(text, format=ox.RdfFormat.N_QUADS)

@@ -376,20 +376,20 @@ def ntriples(triples, terms: Terms | None = None) -> str:
     return "".join(sorted(triple + " .\n" for triple in terms.triples(triples)))
 
 
-def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False,
-                  path: Path | None = None) -> bytes:
+def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> bytes:
     """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
     be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes.
-    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made.
-    With ``path``, the text is written there first (:func:`write_sorted_lines`), and read back."""
-    lines = nquads_lines(graphs, terms, release)
-    if path is None:
-        out = io.BytesIO()
-        write_sorted_lines(lines, out)
-        return out.getvalue()
+    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
+    out = io.BytesIO()
+    write_sorted_lines(nquads_lines(graphs, terms, release), out)
+    return out.getvalue()
+
+
+def write_nquads(graphs: dict[URIRef, Graph], path: Path, terms: Terms | None = None, release: bool = False) -> None:
+    """Write the bytes of :func:`sorted_nquads` to the file ``path`` (:func:`write_sorted_lines`:
+    without the lines and the text at once, nor the text at all)."""
     with open(path, "wb") as out:
-        write_sorted_lines(lines, out)
-    return path.read_bytes()
+        write_sorted_lines(nquads_lines(graphs, terms, release), out)
 
 
 def write_sorted_lines(lines: list[bytes], out) -> None:
@@ -466,6 +466,32 @@ def load_lines(store: ox.Store, lines, format: ox.RdfFormat = ox.RdfFormat.N_QUA
 #: The bytes of N-Quads text :func:`bulk_load_text` hands pyoxigraph at a time (about
 #: :data:`LOAD_CHUNK` lines of a dump).
 LOAD_CHUNK_BYTES = 20_000_000
+
+
+def text_parts(path: Path, size: int | None = None):
+    """The bytes of the file ``path`` a part at a time, each of about ``size`` bytes (default
+    :data:`LOAD_CHUNK_BYTES`) and running to the end of a line: a text of lines read without the
+    whole of it in memory.
+
+    >>> import tempfile; path = Path(tempfile.mkdtemp()) / "lines"; _ = path.write_bytes(b"ab\\ncd\\nef\\n")
+    >>> list(text_parts(path, 3)), list(text_parts(path))
+    ([b'ab\\n', b'cd\\n', b'ef\\n'], [b'ab\\ncd\\nef\\n'])
+    """
+    size = LOAD_CHUNK_BYTES if size is None else size
+    with open(path, "rb") as text:
+        rest = b""
+        while True:
+            read = text.read(size)
+            if not read:
+                break
+            end = read.rfind(b"\n")
+            if end < 0:
+                rest += read
+                continue
+            yield rest + read[:end + 1]
+            rest = read[end + 1:]
+        if rest:
+            yield rest
 
 
 def bulk_load_text(store: ox.Store, text: bytes, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
