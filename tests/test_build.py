@@ -217,8 +217,9 @@ def test_a_build_the_violation_queries_fail_once_it_is_written_is_not_put_in_pla
 
 
 def test_without_the_cache_the_violation_queries_have_answered_before_the_build_is_written(project_copy, monkeypatch):
-    """Without the cache their store is in memory (GBs at 1,000x), and the build waits for them
-    before writing, not to hold it beside what writing holds. The queries here answer once the
+    """Without the cache the build waits for them, and for their thread to end, before writing, not
+    to hold what their thread held beside what writing holds (their store was in memory then, and
+    at 1,000x its GBs went back only once the thread ended). The queries here answer once the
     labels are made, and once the build waits for a result or begins writing: whichever comes first."""
     import concurrent.futures
     import threading

@@ -117,18 +117,22 @@ def test_the_dump_is_every_quad_once_in_the_order_of_its_lines(quads):
 
 @EXAMPLES
 @given(quads=st.lists(QUADS, max_size=40), chunk=st.integers(1, 8))
+@example(quads=[(URIRef("urn:x:a"), URIRef("urn:x:b"), literal, URIRef("urn:g:1"))  # one line, in two runs
+                for literal in (Literal("x"), Literal("x", datatype=XSD.string))], chunk=1)
 def test_the_dump_written_to_a_file_a_part_at_a_time_is_the_dump_made_at_once(quads, chunk, tmp_path_factory):
     from astana_kg.pipeline import rdftext
 
     expected = sorted_nquads(_graphs(quads))
     path = tmp_path_factory.mktemp("dump") / "dump.nq"
-    default = rdftext.LOAD_CHUNK
-    rdftext.LOAD_CHUNK = chunk  # parts of a few lines: a repeated line across two parts
+    defaults = rdftext.LOAD_CHUNK, rdftext.SORT_RUN
+    # parts and sorted runs of a few lines: a repeated line across two of them
+    rdftext.LOAD_CHUNK, rdftext.SORT_RUN = chunk, max(1, chunk - 2)
     try:
         rdftext.write_nquads(_graphs(quads), path)
     finally:
-        rdftext.LOAD_CHUNK = default
+        rdftext.LOAD_CHUNK, rdftext.SORT_RUN = defaults
     assert path.read_bytes() == expected
+    assert [p.name for p in path.parent.iterdir()] == ["dump.nq"]  # the runs removed
     assert b"".join(rdftext.text_parts(path, chunk * 10)) == expected
 
 

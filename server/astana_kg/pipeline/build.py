@@ -962,9 +962,9 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
         provenance.store.extend(inferred_provenance(inferred))
         reviewed = {name: graph for name, graph in graphs.items() if not is_draft_graph(name)}
         graphs.update(labels.label_graphs(reviewed, PROVENANCE_GRAPH))  # generated labels, in a graph of their own
-        if kept is None:  # their store is in memory (GBs at 1,000x): not held beside what writing holds
+        if kept is None:  # what their thread held is not held beside what writing holds
             violations.result()
-            background.shutdown()  # their thread ended: at 1,000x the memory went back only then
+            background.shutdown()  # their thread ended: at 1,000x (their store then in memory) its memory went back only then
 
         memory.release()
         stages.begin("document")
