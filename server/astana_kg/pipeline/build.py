@@ -343,7 +343,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     missing = missing_inputs(root, sources)
     if missing:
         raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
-    terms = Terms()
+    terms = Terms(keep=False)  # the graphs' text made where it is read, not kept (see Terms.triples)
     ontology_path = root / "ontology/astana-kg.ttl"
     try:
         ontology = Graph()
