@@ -767,7 +767,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             terms.written.clear()
         memory.release()
         # Its bytes are read where a last build's store may be brought up to date with them; else
-        # the dump is read from its file a part at a time (at 5,000 articles, 1.4 GB beside the graphs).
+        # the dump is read from its file a part at a time, not held whole beside the graphs.
         dump = (tmp / DUMP_NAME).read_bytes() if previous is not None else None
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
@@ -778,7 +778,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             for part in text_parts(tmp / DUMP_NAME):
                 store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
             # The default graph's text, if the last build's was compared with it, else a part at a
-            # time: at 5,000 articles, its lines and its text were 2 GB beside the dump and the graphs.
+            # time: its lines and its text are most of the dump's size.
             for part in [default()] if default.cache_info().currsize else \
                     default_graph_parts(tmp / DUMP_NAME if dump is None else dump, drafts=False):
                 bulk_load_text(store, part)
