@@ -4,6 +4,7 @@ from the same lines writes the bytes of a build that serializes everything again
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pyoxigraph as ox
 from hypothesis import HealthCheck, given, settings
@@ -123,12 +124,8 @@ def test_the_downloads_written_from_the_dumps_file_are_those_written_from_its_by
     from_bytes = write(dump, root / "bytes")
     (root / "file").mkdir()
     (root / "file" / DUMP_NAME).write_bytes(dump)
-    default = rdftext.LOAD_CHUNK_BYTES
-    rdftext.LOAD_CHUNK_BYTES = size  # parts of a few lines
-    try:
+    with mock.patch.object(rdftext, "LOAD_CHUNK_BYTES", size):  # parts of a few lines
         from_file = dumps.write_downloads(root / "file" / DUMP_NAME, root / "file")
-    finally:
-        rdftext.LOAD_CHUNK_BYTES = default
     (root / "file" / INFO_NAME).write_text(json.dumps({"downloads": from_file}, sort_keys=True))
     assert from_file == from_bytes
     assert files(root / "file") == files(root / "bytes")

@@ -8,6 +8,8 @@ tags and datatypes, spaces, quotes and angle brackets inside literals, blank nod
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -124,13 +126,9 @@ def test_the_dump_written_to_a_file_a_part_at_a_time_is_the_dump_made_at_once(qu
 
     expected = sorted_nquads(_graphs(quads))
     path = tmp_path_factory.mktemp("dump") / "dump.nq"
-    defaults = rdftext.LOAD_CHUNK, rdftext.SORT_RUN
     # parts and sorted runs of a few lines: a repeated line across two of them
-    rdftext.LOAD_CHUNK, rdftext.SORT_RUN = chunk, max(1, chunk - 2)
-    try:
+    with mock.patch.multiple(rdftext, LOAD_CHUNK=chunk, SORT_RUN=max(1, chunk - 2)):
         rdftext.write_nquads(_graphs(quads), path)
-    finally:
-        rdftext.LOAD_CHUNK, rdftext.SORT_RUN = defaults
     assert path.read_bytes() == expected
     assert [p.name for p in path.parent.iterdir()] == ["dump.nq"]  # the runs removed
     assert b"".join(rdftext.text_parts(path, chunk * 10)) == expected
@@ -161,12 +159,8 @@ def test_sorted_lines_are_written_once_each_in_order_and_taken_from_the_list(lin
 
     expected = b"".join(line + b"\n" for line in sorted(set(lines))) or b"\n"
     out, given_lines = io.BytesIO(), list(lines)
-    default = rdftext.LOAD_CHUNK
-    rdftext.LOAD_CHUNK = chunk
-    try:
+    with mock.patch.object(rdftext, "LOAD_CHUNK", chunk):
         rdftext.write_sorted_lines(given_lines, out)
-    finally:
-        rdftext.LOAD_CHUNK = default
     assert out.getvalue() == expected and given_lines == []
 
 

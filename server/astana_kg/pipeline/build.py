@@ -769,6 +769,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         # Its bytes are read where a last build's store may be brought up to date with them; else
         # the dump is read from its file a part at a time, not held whole beside the graphs.
         dump = (tmp / DUMP_NAME).read_bytes() if previous is not None else None
+        source = tmp / DUMP_NAME if dump is None else dump  # what reads the dump in parts takes
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
         default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
@@ -779,8 +780,7 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
                 store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
             # The default graph's text, if the last build's was compared with it, else a part at a
             # time: its lines and its text are most of the dump's size.
-            for part in [default()] if default.cache_info().currsize else \
-                    default_graph_parts(tmp / DUMP_NAME if dump is None else dump, drafts=False):
+            for part in [default()] if default.cache_info().currsize else default_graph_parts(source, drafts=False):
                 bulk_load_text(store, part)
             if extra_quads:
                 store.extend(extra_quads)
@@ -788,16 +788,15 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
             del store
         del default, changes
         memory.release()
-        manifest = dumps.write_downloads(tmp / DUMP_NAME if dump is None else dump, tmp, previous, groups, unchanged)
-        del groups
+        manifest = dumps.write_downloads(source, tmp, previous, groups, unchanged)
+        del groups, source
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
                 manifest.update(dumps.manifest({name: text.encode("utf-8")}))
         digest = manifest[DUMP_NAME]["sha256"]
-        lines = dump.count(b"\n") if dump is not None else \
-            sum(part.count(b"\n") for part in text_parts(tmp / DUMP_NAME))
-        info = dict(info, dump_sha256=digest, quads=lines, downloads=manifest,
+        # The dump's newlines, counted by write_downloads: one a quad, or the one of a dump without any.
+        info = dict(info, dump_sha256=digest, quads=manifest[DUMP_NAME]["triples"] or 1, downloads=manifest,
                     store={"code": code_version(), "extra_graphs": extra_graphs})
         (tmp / INFO_NAME).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         if ready is not None:

@@ -353,9 +353,10 @@ def _run_all(shapes_nt: str, runs: Iterable[ShapeRun], cache, workers: int | Non
             cache.put("validate", key, json.dumps(rows).encode())
         return run, rows
 
+    shapes_text = shapes_nt.encode()  # of every run's key
     try:
         for run in runs:
-            key = cache.key(shapes_nt.encode(), run.identity(), "\n".join(sorted(run.focus)).encode()) \
+            key = cache.key(shapes_text, run.identity(), "\n".join(sorted(run.focus)).encode()) \
                 if cache is not None else None
             entry = cache.get("validate", key) if cache is not None else None
             if entry is not None:

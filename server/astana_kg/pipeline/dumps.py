@@ -150,19 +150,15 @@ def write_downloads(dump: bytes | Path, directory: Path, previous: Path | None =
     :class:`astana_kg.pipeline.rdftext.GraphLines`, holds one graph's at a time);
     ``unchanged``: the graphs whose lines it took from ``previous``'s dump, whose digest is not
     made again."""
-    if isinstance(dump, Path):
-        digest, size, newlines = hashlib.sha256(), 0, 0
-        for part in text_parts(dump):
-            digest.update(part)
-            size, newlines = size + len(part), newlines + part.count(b"\n")
-        total = 0 if size == 1 and newlines == 1 else newlines  # a line a quad, once each ("\n": none)
-        entries = {DUMP_NAME: {"bytes": size, "sha256": digest.hexdigest(),
-                               "media_type": MEDIA_TYPES[Path(DUMP_NAME).suffix], "triples": total}}
-        groups = _lines_by_graph(dump.read_bytes()) if groups is None else groups
-    else:
-        total = 0 if dump == b"\n" else dump.count(b"\n")  # a line a quad, once each
-        entries = {DUMP_NAME: _entry(DUMP_NAME, dump, total)}
-        groups = _lines_by_graph(dump) if groups is None else groups
+    digest, size, newlines = hashlib.sha256(), 0, 0
+    for part in [dump] if isinstance(dump, bytes) else text_parts(dump):
+        digest.update(part)
+        size, newlines = size + len(part), newlines + part.count(b"\n")
+    total = 0 if size == 1 and newlines == 1 else newlines  # a line a quad, once each ("\n": none)
+    entries = {DUMP_NAME: {"bytes": size, "sha256": digest.hexdigest(),
+                           "media_type": MEDIA_TYPES[Path(DUMP_NAME).suffix], "triples": total}}
+    if groups is None:
+        groups = _lines_by_graph(dump if isinstance(dump, bytes) else dump.read_bytes())
     old_parts, old_downloads = _reusable(previous)
     parts: dict[str, dict] = {}
 

@@ -409,35 +409,27 @@ def write_nquads(graphs: dict[URIRef, Graph], path: Path, terms: Terms | None = 
     terms = Terms() if terms is None else terms
     lines: list[bytes] = []
     runs: list[Path] = []
+
+    def spill() -> None:  # the lines so far, sorted, as a run of their own
+        runs.append(path.with_name(f"{path.name}.run-{len(runs)}"))
+        with open(runs[-1], "wb") as out:
+            write_sorted_lines(lines, out)
+
     try:
         for line in _quad_lines(graphs, terms, release):
             lines.append(line.encode("utf-8"))
             if len(lines) == SORT_RUN:
-                runs.append(path.with_name(f"{path.name}.run-{len(runs)}"))
-                with open(runs[-1], "wb") as out:
-                    write_sorted_lines(lines, out)
+                spill()
         if not runs:
             with open(path, "wb") as out:
                 write_sorted_lines(lines, out)
             return
         if lines:
-            runs.append(path.with_name(f"{path.name}.run-{len(runs)}"))
-            with open(runs[-1], "wb") as out:
-                write_sorted_lines(lines, out)
+            spill()
         with contextlib.ExitStack() as files, open(path, "wb") as out:
             # Each run's lines without their newline, as the lines were sorted.
             readers = [(line[:-1] for line in files.enter_context(open(run, "rb"))) for run in runs]
-            part, last = [], None
-            for line in heapq.merge(*readers):
-                if line != last:
-                    part.append(line)
-                    last = line
-                    if len(part) == LOAD_CHUNK:
-                        part.append(b"")
-                        out.write(b"\n".join(part))
-                        part = []
-            part.append(b"")
-            out.write(b"\n".join(part))
+            _write_distinct(heapq.merge(*readers), out)
     finally:
         for run in runs:
             run.unlink(missing_ok=True)
@@ -454,35 +446,34 @@ def write_sorted_lines(lines: list[bytes], out) -> None:
     (b'<urn:a>\\n<urn:b>\\n', [])
     """
     lines.sort(reverse=True)  # taken from the end, a part at a time: in ascending order
-    last, written = None, False
-    while lines:
-        part = lines[-LOAD_CHUNK:]
-        del lines[-LOAD_CHUNK:]
-        kept = []
-        for line in reversed(part):
-            if line != last:
-                kept.append(line)
-                last = line
-        del part
-        kept.append(b"")  # the newline of the part's last line
-        out.write(b"\n".join(kept))
-        written = True
-    if not written:
-        out.write(b"\n")
+
+    def taken():
+        while lines:
+            part = lines[-LOAD_CHUNK:]
+            del lines[-LOAD_CHUNK:]
+            yield from reversed(part)
+
+    _write_distinct(taken(), out)
 
 
-def distinct(ordered, tail=()):
-    """The items of ``ordered`` (sorted) without repeats, then those of ``tail``.
-
-    >>> list(distinct(["a", "a", "b", "c", "c"], ["!"]))
-    ['a', 'b', 'c', '!']
-    """
-    last = None
-    for item in ordered:
-        if item != last:
-            yield item
-            last = item
-    yield from tail
+def _write_distinct(ordered, out) -> None:
+    """Write the lines (without their newlines) of ``ordered`` (sorted) to the binary file ``out``,
+    once each, one a line, :data:`LOAD_CHUNK` lines at a time; a newline alone if there are none."""
+    part, last, written = [], None, False
+    for line in ordered:
+        if line == last:
+            continue
+        part.append(line)
+        last = line
+        if len(part) == LOAD_CHUNK:
+            part.append(b"")  # the newline of the part's last line
+            out.write(b"\n".join(part))
+            part, written = [], True
+    if part:
+        part.append(b"")
+        out.write(b"\n".join(part))
+    elif not written:
+        out.write(b"\n")  # no line: a newline alone
 
 
 #: The lines :func:`load_lines` hands pyoxigraph at a time.

@@ -173,7 +173,7 @@ def _update(store: ox.Store, rules, parts: Parts, kept: dict[str, str]) -> None:
     _semi_naive(store, rules)
 
 
-def _saturated_in_memory(rules, parts: Parts, scratch: Path | None = None) -> ox.Store:
+def _saturated_afresh(rules, parts: Parts, scratch: Path | None = None) -> ox.Store:
     """The union saturated in a store made afresh, as a build without a cache makes it: in memory,
     or on disk in the directory ``scratch`` (made for it, and the caller's to remove once the
     store is let go). On disk, the rules take longer and the store holds less memory (at 500
@@ -268,7 +268,7 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
     kept in ``directory`` when it can be (``rules_key``: a digest of the rules, which the kept union
     must have been made with), and kept there for the next build. Without ``directory`` (or while
     another build uses it), made afresh in the directory ``scratch``, or in memory without one
-    (:func:`_saturated_in_memory`). ``contradictions(store, joined)``: the contradictions of the union in ``store``, or of
+    (:func:`_saturated_afresh`). ``contradictions(store, joined)``: the contradictions of the union in ``store``, or of
     those that involve a triple of the graph ``joined`` (given when the union was brought up to
     date from one that had none: any new contradiction involves a triple that joined it).
     ``counts``: its ``hits`` go up by one when the kept union was brought up to date, its
@@ -277,7 +277,7 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
     contradictions = contradictions or (lambda store, joined: [])
 
     def in_memory() -> tuple[ox.Store, list]:
-        store = _saturated_in_memory(rules, parts, scratch)
+        store = _saturated_afresh(rules, parts, scratch)
         return store, contradictions(store, None)
 
     if directory is None:
