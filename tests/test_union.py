@@ -161,6 +161,57 @@ def test_a_union_whose_lock_another_build_holds_is_neither_read_nor_written(rule
         os.close(other)
 
 
+def test_a_union_saturated_to_keep_is_saturated_on_disk_then_given_its_parts(rules, tmp_path, monkeypatch):
+    parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>", "_:e <urn:ex:in> <urn:ex:a>"],
+             "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
+    made, seen = [], []
+    real_store, real_fixpoint = ox.Store, union.run_to_fixpoint
+    monkeypatch.setattr(union.ox, "Store", lambda *args: made.append(args) or real_store(*args))
+
+    def fixpoint(store, rules):  # what the store holds when the rules run
+        seen.append((sorted(str(g) for g in store.named_graphs()), (tmp_path / union.PARTS).exists()))
+        real_fixpoint(store, rules)
+
+    monkeypatch.setattr(union, "run_to_fixpoint", fixpoint)
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
+    assert made == [(str(tmp_path / union.STORE),)]  # no store in memory
+    assert seen == [([], True)]  # the union alone, its parts' text beside it
+    assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]
+    del store
+    union.wait()
+    assert not (tmp_path / union.PARTS).exists() and union.directory_state(tmp_path) == "kept"
+    monkeypatch.setattr(union.ox, "Store", real_store)
+    held = ox.Store.read_only(str(tmp_path / union.STORE))
+    for name, lines in parts.items():
+        assert {_text(q) for q in held.quads_for_pattern(None, None, None, ox.NamedNode(union.PART + name))} == set(lines)
+    assert _closure(held) == _closure(union.saturated_union(rules, _parts(parts), None)[0])
+
+
+def test_a_union_whose_parts_could_not_be_loaded_is_not_kept(rules, tmp_path, monkeypatch, capsys):
+    parts = {"s1": ["<urn:ex:a> <urn:ex:in> <urn:ex:b>"], "s2": ["<urn:ex:b> <urn:ex:in> <urn:ex:c>"]}
+
+    def unreadable(path):
+        raise OSError(f"{path}: no space left on device")
+
+    monkeypatch.setattr(union, "text_parts", unreadable)
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]
+    assert "<urn:ex:a> <urn:ex:in> <urn:ex:c>" in _closure(store)[1]  # the build goes on with it
+    del store
+    union.wait()
+    assert union.directory_state(tmp_path) == "none" and not (tmp_path / union.PARTS).exists()
+    assert f"the union of the reasoning was not kept in {tmp_path}" in capsys.readouterr().err
+    monkeypatch.undo()
+    (tmp_path / union.PARTS).write_text("left by a build that was stopped\n")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]  # saturated afresh
+    del store
+    union.wait()
+    assert union.directory_state(tmp_path) == "kept"
+    (tmp_path / union.PARTS).write_text("left by a build that was stopped\n")
+    store = union.saturated_union(rules, _parts(parts), tmp_path, "rules")[0]  # brought up to date
+    assert not (tmp_path / union.PARTS).exists()
+    del store
+
+
 ID = "https://w3id.org/astana-kg/id/"  # entities of the graph: two made the same is a contradiction
 CONTRADICTING = ONTOLOGY.replace("urn:ex:", ID) + f"""
 <{ID}City> owl:disjointWith <{ID}Person> .

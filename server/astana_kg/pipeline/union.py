@@ -24,9 +24,10 @@ The store then holds the closure a run over the whole union gives (the tests com
 for the cost of the changed parts; what joined the union is in the graph :data:`JOINED`, where
 the contradictions of a union brought up from one that had none are looked for. Without a kept
 store, with a manifest of other rules, or with more than half of the parts changed, the union is
-saturated in memory and written to disk for the next build by a thread of its own, while the
-build goes on (:func:`wait`). A build holds the lock of ``union/`` while it reads or writes the
-kept union; one that finds it held does without, as a build without a cache does.
+saturated afresh in the store on disk, and its parts are loaded into it for the next build by a
+thread of its own, while the build goes on (:func:`wait`). A build holds the lock of ``union/``
+while it reads or writes the kept union; one that finds it held does without, as a build without
+a cache does.
 
 >>> import tempfile
 >>> from rdflib import Graph
@@ -60,7 +61,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .cache import LOCK, lock_directory  # noqa: F401 (LOCK: the lock file of union/)
-from .rdftext import LOAD_CHUNK, load_lines
+from .rdftext import load_lines, text_parts
 
 ENTAILED = ox.NamedNode("urn:x-astana-kg:entailed")  # as the reasoner's rules write it
 #: The named graphs of the parts are this prefix and the part's name.
@@ -84,6 +85,8 @@ BLANK = "urn:x-astana-kg:union:blank:"
 
 STORE = "store"
 MANIFEST = "manifest.json"
+#: The N-Quads of the parts of a union saturated afresh, until they are in its store.
+PARTS = "parts.nq"
 
 #: The parts of the union by name: the key the part was made from, and its triples as ``S P O``
 #: text (N-Triples without the final dot), made only if the part is loaded.
@@ -187,27 +190,24 @@ def _saturated_afresh(rules, parts: Parts, scratch: Path | None = None) -> ox.St
     return store
 
 
-def _saturated_to_keep(rules, parts: Parts) -> tuple[ox.Store, list[bytes]]:
-    """The union saturated in a store in memory (its blank nodes named), and the N-Quads of its
-    parts, each in its named graph, in parts of about :data:`LOAD_CHUNK` lines: the rules run
-    faster over the union alone than beside the parts, which only the kept store needs."""
-    store = ox.Store()
-    union, named, quads = [], [], []
-    for name, (_, lines) in parts.items():
-        graph = f" <{PART}{name}> ."
-        for triple in lines():
-            triple = named_blank_nodes(triple)
-            union.append(triple + " .")
-            quads.append(triple + graph)
-            if len(quads) == LOAD_CHUNK:
-                store.bulk_load(("\n".join(union) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES)
-                named.append(("\n".join(quads) + "\n").encode())
-                union.clear()
-                quads.clear()
-    store.bulk_load(("\n".join(union) + "\n").encode(), format=ox.RdfFormat.N_TRIPLES)
-    named.append(("\n".join(quads) + "\n").encode())
+def _saturated_to_keep(rules, parts: Parts, directory: Path) -> ox.Store:
+    """The union saturated in a store made afresh on disk in ``directory`` (its blank nodes named),
+    and the N-Quads of its parts, each in its named graph, written beside it to :data:`PARTS`, in
+    one pass over the parts' lines, for :func:`_keep` to load once the rules have run: the rules
+    run faster over the union alone than beside the parts, which only the kept store needs."""
+    shutil.rmtree(directory / STORE, ignore_errors=True)
+    store = ox.Store(str(directory / STORE))
+    with open(directory / PARTS, "w", encoding="utf-8") as quads:
+        def union() -> Iterable[str]:
+            for name, (_, lines) in parts.items():
+                graph = f" <{PART}{name}> .\n"
+                for triple in lines():
+                    triple = named_blank_nodes(triple)
+                    quads.write(triple + graph)
+                    yield triple + " ."
+        load_lines(store, union(), ox.RdfFormat.N_TRIPLES)
     run_to_fixpoint(store, rules)
-    return store, named
+    return store
 
 
 def _write_manifest(directory: Path, rules_key: str, keys: dict[str, str], consistent: bool) -> None:
@@ -228,22 +228,19 @@ def directory_state(directory: Path) -> str:
     return "kept" if _manifest(directory) is not None and (directory / STORE).is_dir() else "none"
 
 
-def _keep(store: ox.Store, named: list[bytes], directory: Path, rules_key: str, keys: dict[str, str],
-          consistent: bool, lock: int) -> None:
-    """Write the saturated union ``store`` and its parts' N-Quads ``named`` to the store on disk in
-    ``directory``, then its manifest; release ``lock`` (held since the union was saturated)."""
+def _keep(store: ox.Store, directory: Path, rules_key: str, keys: dict[str, str], consistent: bool,
+          lock: int) -> None:
+    """Load the parts' N-Quads :data:`PARTS` into the saturated union ``store`` on disk in
+    ``directory``, then write its manifest; release ``lock`` (held since the union was saturated)."""
     try:
-        shutil.rmtree(directory / STORE, ignore_errors=True)
-        disk = ox.Store(str(directory / STORE))
-        disk.bulk_load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)  # no blank node
-        for chunk in named:
-            disk.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
-        disk.flush()
-        del disk
+        for text in text_parts(directory / PARTS):  # a part at a time: a bulk load holds more than its text
+            store.bulk_load(text, format=ox.RdfFormat.N_QUADS)  # no blank node
+        store.flush()
         _write_manifest(directory, rules_key, keys, consistent)
-    except (OSError, RuntimeError) as error:  # not kept: the next build saturates the union afresh
+    except (OSError, RuntimeError, SyntaxError) as error:  # not kept: the next build saturates the union afresh
         print(f"astana-kg build: the union of the reasoning was not kept in {directory}: {error}", file=sys.stderr)
     finally:
+        (directory / PARTS).unlink(missing_ok=True)
         os.close(lock)
 
 
@@ -252,9 +249,9 @@ _WRITING: dict[Path, threading.Thread] = {}
 
 
 def wait() -> None:
-    """Wait until each union this process saturated to keep is on disk (a build waits before it
-    ends: the pyoxigraph store in memory is written to disk by a thread of its own, which lets go
-    of the interpreter, while the build goes on with its labels and its dump)."""
+    """Wait until each union this process saturated to keep is whole on disk (a build waits before
+    it ends: the parts are loaded into the store by a thread of its own, which lets go of the
+    interpreter, while the build goes on with its labels and its dump)."""
     while _WRITING:
         _WRITING.pop(next(iter(_WRITING))).join()
 
@@ -289,6 +286,7 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
     lock = lock_directory(directory)
     if lock is None:  # another build is reading or writing it: this one does without
         return in_memory()
+    (directory / PARTS).unlink(missing_ok=True)  # left by a build stopped before its parts were loaded
     keys = {name: key for name, (key, _) in parts.items()}
     manifest = _manifest(directory)
     if manifest is not None and manifest.get("rules") == rules_key and (directory / STORE).is_dir():
@@ -314,12 +312,13 @@ def saturated_union(rules, parts: Parts, directory: Path | None, rules_key: str 
                 os.close(lock)
     (directory / MANIFEST).unlink(missing_ok=True)
     try:
-        store, named = _saturated_to_keep(rules, parts)
+        store = _saturated_to_keep(rules, parts, directory)
         found = contradictions(store, None)
     except BaseException:
+        (directory / PARTS).unlink(missing_ok=True)
         os.close(lock)
         raise
-    writer = threading.Thread(target=_keep, args=(store, named, directory, rules_key, keys, not found, lock),
+    writer = threading.Thread(target=_keep, args=(store, directory, rules_key, keys, not found, lock),
                               name="union-store", daemon=True)
     _WRITING[directory] = writer
     writer.start()
