@@ -343,7 +343,7 @@ def load_inputs(root: Path, include_drafts: bool = False, cache: Cache | None = 
     missing = missing_inputs(root, sources)
     if missing:
         raise InvalidInput("missing input files:\n  " + "\n  ".join(missing))
-    terms = Terms(keep=False)  # the graphs' text made where it is read, not kept (see Terms.triples)
+    terms = Terms()
     ontology_path = root / "ontology/astana-kg.ttl"
     try:
         ontology = Graph()
@@ -703,7 +703,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     if not same:
         if counts is not None:
             counts["misses"] += 1
-        write_nquads(graphs, path, terms, release=True)
+        write_nquads(graphs, path, terms)
         return None, GraphLines(graphs, terms), frozenset()
     terms = Terms() if terms is None else terms
     tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
@@ -721,7 +721,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     after = []
     for name, graph in graphs.items():
         if str(name) not in same:
-            groups[str(name)] = written = sorted(set(nquads_lines({name: graph}, terms, release=True)))
+            groups[str(name)] = written = sorted(set(nquads_lines({name: graph}, terms)))
             after += written
     changes = sorted(set(before) - set(after)), sorted(set(after) - set(before))
     del before
@@ -760,11 +760,8 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
     try:
         previous = previous_build(out) if reuse else None
         previous_info = _read_info(previous)
-        # the graphs' text is in the dump now: not kept
         changes, groups, unchanged = _dump(graphs, terms, previous if keys else None, previous_info, keys or {},
                                            recorded, counts, tmp / DUMP_NAME)
-        if terms is not None:
-            terms.written.clear()
         memory.release()
         # Its bytes are read where a last build's store may be brought up to date with them; else
         # the dump is read from its file a part at a time, not held whole beside the graphs.

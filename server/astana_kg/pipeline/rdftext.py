@@ -283,10 +283,8 @@ class Terms(dict):
     ('"say \\\\"yes\\\\""@en', '<urn:a>')
     """
 
-    def __init__(self, keep: bool = True):
+    def __init__(self):
         super().__init__()
-        self.keep = keep  # whether the text of each graph is kept (see :meth:`triples`)
-        self.written: dict[int, tuple[Graph, list[str]]] = {}
         self.iris: dict[str, URIRef] = {}  # the one IRI of each text among what the build unpickles
 
     def __missing__(self, term) -> str:
@@ -294,34 +292,23 @@ class Terms(dict):
         return text
 
     def triples(self, graph) -> list[str]:
-        """The triples of ``graph`` as ``S P O`` text: for an rdflib graph, made once and kept if
-        ``keep`` (a build reads each graph in several stages and changes none once made), else and
-        for any other iterable of triples, made each time. A build keeps none: the text of every
-        graph of 500 articles, kept from the validate stage to the dump, was 163 MB; made again
-        (from a graph's own triples, :func:`triples_of`), it costs the seconds of a few passes.
+        """The triples of ``graph`` (an rdflib graph, or any iterable of triples) as ``S P O`` text,
+        made each time, from a graph's own triples (:func:`triples_of`). The text of a graph is not
+        kept: a build reads each graph in several stages, and the text of every graph of 500
+        articles, kept from the validate stage to the dump, was 163 MB; made again, it costs the
+        seconds of a few passes.
 
         >>> terms, g = Terms(), Graph()
         >>> g.add((URIRef("urn:a"), RDF.type, URIRef("urn:C")))  # doctest: +ELLIPSIS
         <Graph ...>
         >>> terms.triples(g), terms.triples(g) is terms.triples(g)
-        (['<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C>'], True)
-        >>> again = Terms(keep=False)
-        >>> again.triples(g) == terms.triples(g), again.triples(g) is again.triples(g), again.written
-        (True, False, {})
+        (['<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C>'], False)
         """
-        if not isinstance(graph, Graph):
-            return [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
-        if not self.keep:
-            return [f"{self[s]} {self[p]} {self[o]}" for s, p, o in triples_of(graph)]
-        seen = self.written.get(id(graph))
-        if seen is not None and seen[0] is graph:
-            return seen[1]
-        text = [f"{self[s]} {self[p]} {self[o]}" for s, p, o in graph]
-        self.written[id(graph)] = (graph, text)
-        return text
+        triples = triples_of(graph) if isinstance(graph, Graph) else graph
+        return [f"{self[s]} {self[p]} {self[o]}" for s, p, o in triples]
 
 
-def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> list[bytes]:
+def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> list[bytes]:
     """Every quad of every graph as an N-Quads line in UTF-8 (without its newline), in no order:
     the lines pyoxigraph's N-Quads serializer writes. Bytes, not text: the bytes of UTF-8 sort as
     the code points they encode (so the lines sort as their text would), and the dump joined from
@@ -334,17 +321,14 @@ def nquads_lines(graphs: dict[URIRef, Graph], terms: Terms | None = None, releas
     >>> print(nquads_lines({URIRef("urn:g"): g})[0].decode())
     <urn:a> <urn:p> "two\\nlines" <urn:g> .
     """
-    return [line.encode("utf-8") for line in _quad_lines(graphs, Terms() if terms is None else terms, release)]
+    return [line.encode("utf-8") for line in _quad_lines(graphs, Terms() if terms is None else terms)]
 
 
-def _quad_lines(graphs: dict[URIRef, Graph], terms: Terms, release: bool = False):
-    """The N-Quads lines of every graph as text, one graph after another, made as they are read.
-    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
+def _quad_lines(graphs: dict[URIRef, Graph], terms: Terms):
+    """The N-Quads lines of every graph as text, one graph after another, made as they are read."""
     for name, graph in graphs.items():
         tail = f" {terms[name]} ."
         yield from (triple + tail for triple in terms.triples(graph))
-        if release:  # the last reader: the graph's text is not kept beside its lines
-            terms.written.pop(id(graph), None)
 
 
 class GraphLines(Mapping):
@@ -386,12 +370,11 @@ def ntriples(triples, terms: Terms | None = None) -> str:
     return "".join(sorted(triple + " .\n" for triple in terms.triples(triples)))
 
 
-def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, release: bool = False) -> bytes:
+def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None) -> bytes:
     """Every quad of every graph as N-Quads, one per line, sorted, once each (two rdflib terms can
-    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes.
-    With ``release``, the text ``terms`` kept of each graph is let go once its lines are made."""
+    be one RDF term: a plain literal and an ``xsd:string`` one): the same input gives the same bytes."""
     out = io.BytesIO()
-    write_sorted_lines(nquads_lines(graphs, terms, release), out)
+    write_sorted_lines(nquads_lines(graphs, terms), out)
     return out.getvalue()
 
 
@@ -400,7 +383,7 @@ def sorted_nquads(graphs: dict[URIRef, Graph], terms: Terms | None = None, relea
 SORT_RUN = 500_000
 
 
-def write_nquads(graphs: dict[URIRef, Graph], path: Path, terms: Terms | None = None, release: bool = False) -> None:
+def write_nquads(graphs: dict[URIRef, Graph], path: Path, terms: Terms | None = None) -> None:
     """Write the bytes of :func:`sorted_nquads` to the file ``path``, holding at most
     :data:`SORT_RUN` lines at a time: up to that many, sorted in memory (:func:`write_sorted_lines`);
     more, sorted in runs written beside ``path`` (``NAME.run-N``, removed after), which are then
@@ -416,7 +399,7 @@ def write_nquads(graphs: dict[URIRef, Graph], path: Path, terms: Terms | None = 
             write_sorted_lines(lines, out)
 
     try:
-        for line in _quad_lines(graphs, terms, release):
+        for line in _quad_lines(graphs, terms):
             lines.append(line.encode("utf-8"))
             if len(lines) == SORT_RUN:
                 spill()
