@@ -305,7 +305,7 @@ def test_without_the_cache_the_checks_and_the_union_are_stores_on_disk_and_the_d
 def test_a_build_gives_back_what_a_stage_let_go_and_keeps_no_index_of_the_graphs(project_copy, monkeypatch):
     """Freed memory goes back to the system between stages (:mod:`astana_kg.pipeline.memory`), in
     the violation queries' thread once their store is let go, and twice while writing: after the
-    dump is made, after the store is loaded. The graphs' indexes are let go before writing."""
+    dump is made, after the store and the downloads. The graphs' indexes are let go before writing."""
     import threading
 
     from astana_kg.pipeline import build as build_module

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -109,18 +110,68 @@ def test_an_error_while_writing_keeps_the_served_build_and_leaves_no_temporary(t
     assert sorted(p.name for p in builds_directory(out).iterdir() if not p.name.startswith(".")) == [first.name]
 
 
+
+def test_the_store_is_loaded_while_the_downloads_are_written(tmp_path, monkeypatch):
+    downloading, seen = threading.Event(), []
+    load_store, write_downloads = build_module._load_store, build_module.dumps.write_downloads
+
+    def loading(*args):  # finishes only once the downloads have begun (or a minute went by)
+        seen.append((threading.current_thread() is not threading.main_thread(), downloading.wait(60)))
+        return load_store(*args)
+
+    def downloads(*args, **kwargs):
+        downloading.set()
+        return write_downloads(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_load_store", loading)
+    monkeypatch.setattr(build_module.dumps, "write_downloads", downloads)
+    directory = write_build(tmp_path / "build", graphs("first"), {})
+    assert seen == [(True, True)] and contents(directory) == "first"
+
+
+def test_an_error_while_loading_the_store_keeps_the_served_build_and_leaves_no_temporary(tmp_path, monkeypatch):
+    out = tmp_path / "build"
+    first = write_build(out, graphs("first"), {})
+    written = []
+
+    def fail(path, dump, defaults, extra_quads):
+        raise OSError("disk full")
+
+    def downloads(*args, **kwargs):
+        written.append(args[1])
+        return write_downloads(*args, **kwargs)
+
+    write_downloads = build_module.dumps.write_downloads
+    monkeypatch.setattr(build_module, "_load_store", fail)
+    monkeypatch.setattr(build_module.dumps, "write_downloads", downloads)
+    with pytest.raises(OSError, match="disk full"):
+        write_build(out, graphs("second"), {})
+    assert len(written) == 1  # the downloads were made, and the store's error raised after them
+    assert out.resolve() == first and contents(out) == "first"
+    assert temporaries(tmp_path) == []
+    assert sorted(p.name for p in builds_directory(out).iterdir() if not p.name.startswith(".")) == [first.name]
+
 KILLED_BUILD = """
 import sys
+import threading
 from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from astana_kg.pipeline import build
 
+stored, load_store = threading.Event(), build._load_store
+
+def loaded(*args):
+    load_store(*args)
+    stored.set()
+
 def stall(dump, directory, previous=None, groups=None, unchanged=frozenset()):
-    # the store is written: say so, then wait to be killed
+    # the dump and the store are written: say so, then wait to be killed
+    stored.wait()
     print("writing", flush=True)
     sys.stdin.read()
 
+build._load_store = loaded
 build.dumps.write_downloads = stall
 graph = Graph()
 graph.add((URIRef("https://w3id.org/astana-kg/id/thing"), RDFS.label, Literal("killed")))

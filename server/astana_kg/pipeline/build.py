@@ -736,6 +736,19 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     return changes, groups, frozenset(same)
 
 
+def _load_store(path: Path, dump: Path, defaults, extra_quads: list[ox.Quad]) -> None:
+    """Make the store at ``path`` from the dump's file ``dump`` (bulk-loaded a part at a time), the
+    default graph's text ``defaults`` (its parts) and ``extra_quads``, and compact it."""
+    store = ox.Store(str(path))
+    for part in text_parts(dump):
+        store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
+    for part in defaults:
+        bulk_load_text(store, part)
+    if extra_quads:
+        store.extend(extra_quads)
+    store.optimize()
+
+
 def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[str, str] | None = None,
                 extra_quads: list[ox.Quad] | None = None, terms: Terms | None = None,
                 reuse: bool = False, keys: dict[str, str] | None = None, recorded: Path | None = None,
@@ -770,23 +783,22 @@ def write_build(out: Path, graphs: dict[URIRef, Graph], info: dict, extra: dict[
         extra_graphs = sorted({quad.graph_name.value for quad in extra_quads or []
                                if isinstance(quad.graph_name, ox.NamedNode)})
         default = functools.cache(lambda: default_graph_lines(dump, drafts=False))
-        if not _store_from_previous(previous, previous_info, tmp / STORE_NAME, dump, default, extra_quads or [],
-                                    extra_graphs, changes):
-            store = ox.Store(str(tmp / STORE_NAME))
-            for part in text_parts(tmp / DUMP_NAME):
-                store.bulk_load(part, format=ox.RdfFormat.N_QUADS)
-            # The default graph's text, if the last build's was compared with it, else a part at a
-            # time: its lines and its text are most of the dump's size.
-            for part in [default()] if default.cache_info().currsize else default_graph_parts(source, drafts=False):
-                bulk_load_text(store, part)
-            if extra_quads:
-                store.extend(extra_quads)
-            store.optimize()
-            del store
-        del default, changes
+        loading = None
+        # A store made afresh is loaded by a thread beside the downloads: the bulk loads and the
+        # compaction let go of the interpreter, which the downloads hold most of their time.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-store") as pool:
+            if not _store_from_previous(previous, previous_info, tmp / STORE_NAME, dump, default, extra_quads or [],
+                                        extra_graphs, changes):
+                # The default graph's text, if the last build's was compared with it, else a part
+                # at a time: its lines and its text are most of the dump's size.
+                defaults = [default()] if default.cache_info().currsize else default_graph_parts(source, drafts=False)
+                loading = pool.submit(_load_store, tmp / STORE_NAME, tmp / DUMP_NAME, defaults, extra_quads or [])
+            del default, changes
+            manifest = dumps.write_downloads(source, tmp, previous, groups, unchanged)
+        if loading is not None:
+            loading.result()  # what the thread raised, once the downloads are made
+        del groups, source, loading
         memory.release()
-        manifest = dumps.write_downloads(source, tmp, previous, groups, unchanged)
-        del groups, source
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
             if name in dumps.DOCUMENTS:
