@@ -1,7 +1,12 @@
-from rdflib.namespace import RDF
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 
+from astana_kg.pipeline.build import unlinked_entities
 from astana_kg.pipeline.claims import load_sources
-from astana_kg.namespaces import AKG, DATA, GRAPH, OA, PROV, PROVENANCE_GRAPH, WIKIDATA_GRAPH
+from astana_kg.pipeline.rdftext import WrittenOnce
+from astana_kg.namespaces import AKG, DATA, GRAPH, OA, PROV, PROVENANCE_GRAPH, SCHEMA, WIKIDATA_GRAPH
 
 
 def source_graphs(built):
@@ -84,6 +89,48 @@ def test_the_unlinked_entities_are_reported_for_curators(built):
     assert str(DATA["sergey-lavrov"]) in names
     assert str(DATA.russia) not in names
 
+
+
+def _unlinked_by_lookups(graphs):
+    """The unlinked entities found by rdflib's lookups, graph by graph (the report read each graph
+    so before it read them in one pass)."""
+    linked = {s for graph in graphs.values() for s in graph.subjects(SCHEMA.sameAs)}
+    zones = {s for graph in graphs.values() for s in graph.subjects(RDF.type, AKG.DeEscalationZone)}
+    found = [(entity, cls) for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization)
+             for entity in {s for graph in graphs.values() for s in graph.subjects(RDF.type, cls)}
+             if isinstance(entity, URIRef) and str(entity).startswith(str(DATA))
+             and entity not in linked and entity not in zones]
+    names = {}
+    for graph in graphs.values():
+        for entity, label in graph.subject_objects(RDFS.label):
+            if entity in {e for e, _ in found}:
+                names[entity] = min(names.get(entity, str(label)), str(label))
+    return sorted({(str(e), names.get(e, ""), f"akg:{str(c)[len(str(AKG)):]}") for e, c in found})
+
+
+_NODES = [DATA.a, DATA.b, DATA.c, URIRef("urn:elsewhere"), BNode("n")]
+_TRIPLES = st.one_of(
+    st.tuples(st.sampled_from(_NODES), st.just(RDF.type),
+              st.sampled_from([AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization, AKG.DeEscalationZone,
+                               AKG.Statement])),
+    st.tuples(st.sampled_from(_NODES), st.just(SCHEMA.sameAs), st.just(URIRef("http://www.wikidata.org/entity/Q159"))),
+    st.tuples(st.sampled_from(_NODES), st.sampled_from([RDFS.label, RDFS.comment]),
+              st.sampled_from([Literal("b"), Literal("a", lang="en"), Literal("c")])),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_TRIPLES, max_size=8), min_size=1, max_size=3), st.booleans())
+@example([[(DATA.a, RDF.type, AKG.Person), (DATA.a, RDFS.label, Literal("b"))],
+          [(DATA.a, RDFS.label, Literal("c")), (DATA.b, RDF.type, AKG.Place), (DATA.b, SCHEMA.sameAs, DATA.c)]], True)
+def test_the_unlinked_entities_read_in_one_pass_are_those_the_lookups_find(contents, written_once):
+    graphs = {}
+    for index, triples in enumerate(contents):
+        graph = Graph(store=WrittenOnce()) if written_once else Graph()
+        for triple in triples:
+            graph.add(triple)
+        graphs[GRAPH[f"source/{index:03d}"]] = graph
+    assert unlinked_entities(graphs) == _unlinked_by_lookups(graphs)
 
 def test_blank_nodes_of_the_claims_become_id_node_iris_that_owl_api_3_does_not_take_for_blank_nodes(built):
     iris = {str(t) for graph in built.graphs.values() for triple in graph for t in triple if str(t).startswith(str(DATA))}

@@ -48,7 +48,7 @@ from ..namespaces import (
 )
 from .progress import Report, Stages
 from .rdftext import (LOAD_CHUNK_BYTES, GraphLines, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines,
-                      pickle_terms, text_parts, unpickle_terms, write_nquads, write_sorted_lines)
+                      pickle_terms, text_parts, triples_of, unpickle_terms, write_nquads, write_sorted_lines)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -859,21 +859,32 @@ class BuildResult:
 
 
 def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]:
-    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
-    linked = {s for graph in graphs.values() for s in graph.subjects(SCHEMA.sameAs)}
-    zones = {s for graph in graphs.values() for s in graph.subjects(RDF.type, AKG.DeEscalationZone)}
-    found = []
-    for cls in (AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization):
-        for entity in {s for graph in graphs.values() for s in graph.subjects(RDF.type, cls)}:
-            if isinstance(entity, URIRef) and str(entity).startswith(str(DATA)) \
-                    and entity not in linked and entity not in zones:
-                found.append((entity, cls))
+    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators.
+    Each graph is read in one pass, without the indexes rdflib's lookups would make of it."""
+    # Terms looked up in sets and dicts, by hash (rdflib compares terms in Python, for each triple).
+    classes, zone = {AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization}, {AKG.DeEscalationZone}
+    kinds = {RDF.type: "type", SCHEMA.sameAs: "link", RDFS.label: "label"}
+    linked, zones, typed, labels = set(), set(), set(), []
+    for graph in graphs.values():
+        for s, p, o in triples_of(graph):
+            kind = kinds.get(p)
+            if kind == "type":
+                if o in zone:
+                    zones.add(s)
+                elif o in classes:
+                    typed.add((s, o))
+            elif kind == "link":
+                linked.add(s)
+            elif kind == "label":
+                labels.append((s, o))
+    data = str(DATA)
+    found = [(entity, cls) for entity, cls in typed if isinstance(entity, URIRef) and entity.startswith(data)
+             and entity not in linked and entity not in zones]
     wanted = {entity for entity, _ in found}
     names: dict = {}
-    for graph in graphs.values():
-        for entity, label in graph.subject_objects(RDFS.label):
-            if entity in wanted:
-                names[entity] = min(names.get(entity, str(label)), str(label))  # one of them, the same every time
+    for entity, text in labels:
+        if entity in wanted:
+            names[entity] = min(names.get(entity, str(text)), str(text))  # one of them, the same every time
     return sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
 
 

@@ -621,8 +621,8 @@ def infer_by_source(ontology: Graph, sources: dict, shared: dict, cache=None, te
             parts[str(name)] = (key, lambda graph=graph, lines=lines: [*terms.triples(graph), *lines()])
             keys_of_inferred[inferred_graph_name(name)] = key
         if kept:
-            inferred[inferred_graph_name(name)] = Graph(store=WrittenOnce())
-            inferred[inferred_graph_name(name)] += kept
+            inferred[inferred_graph_name(name)] = entails = Graph(store=WrittenOnce())
+            entails.store.extend(kept)  # rdflib's terms, made by the rules' reading: not checked again
     if everything is not None:
         parts["sources"] = ("", lambda: (triple for graph in (*sources.values(), everything)
                                          for triple in terms.triples(graph)))
