@@ -113,7 +113,8 @@ def test_a_first_build_misses_every_entry_and_fills_the_cache(rebuild):
     assert rebuild.first.cache["reason"] == {"hits": 0, "misses": sources}
     assert rebuild.first.cache["keys"] == {"hits": 0, "misses": sources}  # the digest of each source's fed triples
     assert rebuild.first.cache["validate"]["hits"] == 0 and rebuild.first.cache["validate"]["misses"] >= sources
-    assert rebuild.first.cache["schema"] == {"hits": 0, "misses": 3}  # the rules, the shapes, the documentation
+    # the rules, the shapes, the documentation, the ontology's conformance to its shapes
+    assert rebuild.first.cache["schema"] == {"hits": 0, "misses": 4}
     assert rebuild.first.cache["union"] == {"hits": 0, "misses": 1}
     assert rebuild.first.cache["dataset"] == {"hits": 0, "misses": 1}  # the violation queries' store
     assert rebuild.first.cache["dump"] == {"hits": 0, "misses": 1}  # no dump of a last build
@@ -138,7 +139,7 @@ def test_the_graphs_of_a_build_from_the_cache_share_each_iri_as_one_object(rebui
 def test_a_rebuild_of_the_same_input_hits_every_entry(rebuild):
     assert all(counts["misses"] == 0 and counts["hits"] > 0 for counts in rebuild.unchanged.cache.values())
     assert set(rebuild.unchanged.cache) == {"claims", "validate", "reason", "keys", "schema", "union", "dataset", "dump"}
-    assert rebuild.unchanged.cache["schema"]["hits"] == 3 and rebuild.unchanged.cache["union"]["hits"] == 1
+    assert rebuild.unchanged.cache["schema"]["hits"] == 4 and rebuild.unchanged.cache["union"]["hits"] == 1
     first, unchanged = rebuild.digests
     assert unchanged == first
 
@@ -150,7 +151,7 @@ def test_editing_one_claim_file_misses_its_own_entries_and_hits_every_other(rebu
     assert rebuild.edited.cache["keys"] == {"hits": sources - 1, "misses": 1}
     validate = rebuild.edited.cache["validate"]
     assert validate["misses"] == 1 and validate["hits"] == rebuild.first.cache["validate"]["misses"] - 1
-    assert rebuild.edited.cache["schema"] == {"hits": 3, "misses": 0}
+    assert rebuild.edited.cache["schema"] == {"hits": 4, "misses": 0}
     assert rebuild.edited.cache["union"] == {"hits": 1, "misses": 0}  # brought up to date
     assert rebuild.edited.cache["dataset"] == {"hits": 1, "misses": 0}
     assert rebuild.edited.cache["dump"] == {"hits": 1, "misses": 0}  # the unchanged graphs' lines taken from the last
@@ -215,7 +216,8 @@ def test_a_rebuild_whose_changes_touch_a_blank_node_loads_its_store_anew(project
     edited = build(project_copy / "build", project_copy)
     clean = build(project_copy / "clean", project_copy, cache=False)
     assert first.out != edited.out
-    assert edited.cache["schema"] == {"hits": 1, "misses": 2}  # the shapes' entry holds; the rules, the page miss
+    # the shapes' entry holds; the rules, the page, the ontology's conformance miss
+    assert edited.cache["schema"] == {"hits": 1, "misses": 3}
     assert edited.cache["union"] == {"hits": 0, "misses": 1}  # other rules: saturated afresh
     assert not store_shares_files(edited.out)
     assert_same_store(edited.out, clean.out)
@@ -226,7 +228,7 @@ def test_a_build_keeps_only_the_entries_it_used(rebuild):
     for stage in ("claims", "reason", "keys"):
         assert len(list((directory / stage).iterdir())) == sources_of(rebuild.project), stage
     assert len(list((directory / "validate").iterdir())) == rebuild.first.cache["validate"]["misses"]
-    assert len(list((directory / "schema").iterdir())) == 3
+    assert len(list((directory / "schema").iterdir())) == 4
     assert union.directory_state(directory / "union") == "kept"  # not an entry: the build keeps it
 
 
@@ -475,3 +477,21 @@ def test_a_class_the_ontology_adds_to_its_hierarchy_reruns_the_shapes_of_every_s
     edited = build(project / "build", project)
     assert edited.cache["validate"] == {"hits": 0, "misses": first.cache["validate"]["misses"]}
     assert edited.cache["claims"] == {"hits": sources_of(project), "misses": 0}
+
+
+def test_the_ontology_is_validated_against_its_shapes_until_it_conforms_then_only_when_either_changes(project_copy,
+                                                                                                    monkeypatch):
+    import pyshacl
+
+    runs, validate = [], pyshacl.validate
+    monkeypatch.setattr(pyshacl, "validate", lambda *args, **kwargs: runs.append(1) or validate(*args, **kwargs))
+    out = project_copy / "build"
+    shutil.rmtree(cache_directory(out), ignore_errors=True)
+    build(out, project_copy)
+    build(out, project_copy)
+    assert len(runs) == 1  # the second build found that this ontology conforms to these shapes
+    append_to_ontology(project_copy, '<https://w3id.org/astana-kg/ontology> dcterms:creator "A plain name" .')
+    for attempt in (1, 2):  # a violation is found by every build, never kept
+        with pytest.raises(InvalidInput, match="the ontology needs a dcterms:creator IRI"):
+            build(out, project_copy)
+    assert len(runs) == 3

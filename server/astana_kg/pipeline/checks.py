@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import to_canonical_graph
@@ -389,18 +388,35 @@ def _run_all(shapes_nt: str, runs: Iterable[ShapeRun], cache, workers: int | Non
             pool.shutdown(cancel_futures=True)
 
 
-def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = None) -> None:
-    """Validate the ontology against its shapes (pySHACL), and the data against the data shapes
-    source by source (rudof; see :func:`shape_runs` for what each run sees)."""
-    failures = []
-    shapes_file = shapes_dir / "ontology-shapes.ttl"
+def _ontology_failures(inputs, shapes_file: Path, cache=None) -> list[str]:
+    """The lines of the report of the ontology's violations of the shapes ``shapes_file``
+    (pySHACL), none if it conforms. ``cache`` keeps that an ontology conforms to the shapes, under
+    the text of both (a ``schema`` entry): a build whose ontology and shapes are those of the last
+    spends on them neither pySHACL's validation nor its import (0.05 to 0.08 s and 0.43 s, measured
+    alone)."""
+    key = None
+    if cache is not None:
+        key = cache.key(b"ontology conforms", ntriples(inputs.ontology, inputs.terms).encode(), shapes_file.read_bytes())
+        if cache.get("schema", key) == b"conforms":
+            return []
+    import pyshacl  # here: most builds find the ontology's entry, and the import is most of the cost
+
     shapes = Graph().parse(shapes_file, format="turtle")
     conforms, results, _ = pyshacl.validate(
         inputs.ontology, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
     )
-    if not conforms:
-        failures.append(f"{shapes_file.name}:")
-        failures.extend("  " + line for line in _format_results(results, shapes, claim_locations(inputs), inputs.claims))
+    if conforms:
+        if key is not None:
+            cache.put("schema", key, b"conforms")
+        return []
+    return [f"{shapes_file.name}:",
+            *("  " + line for line in _format_results(results, shapes, claim_locations(inputs), inputs.claims))]
+
+
+def validate_shapes(inputs, shapes_dir: Path, cache=None, workers: int | None = None) -> None:
+    """Validate the ontology against its shapes (pySHACL), and the data against the data shapes
+    source by source (rudof; see :func:`shape_runs` for what each run sees)."""
+    failures = _ontology_failures(inputs, shapes_dir / "ontology-shapes.ttl", cache)
     shapes_file = shapes_dir / "data-shapes.ttl"
     shapes, shapes_nt = shapes_for_engine(shapes_file, cache)
     rows = [row for run, found in _run_all(shapes_nt, shape_runs(inputs), cache, workers) for row in found
