@@ -17,6 +17,7 @@ import contextlib
 import http.client
 import http.server
 import json
+import os
 import re
 import shutil
 import socket
@@ -580,3 +581,58 @@ def test_a_cached_label_with_a_line_separator_is_read_back_whole(tmp_path):
     wikidata.write_cache(quads, path)
     read, _ = wikidata.read_cache(path)
     assert sorted(map(str, read)) == sorted(map(str, quads))
+
+
+@pytest.mark.parametrize("config", [{"NETWORK_ISOLATION": "sometimes"}, {"QUERY_WORKERS": "two"}],
+                         ids=["isolation", "workers"])
+def test_an_app_that_fails_to_start_leaves_no_proxy_listening_and_no_socket(built, config):
+    import tempfile
+
+    runtime = tempfile.mkdtemp(prefix="akg-run-", dir="/tmp")  # short enough for a socket in it
+    ports_before = _listening_ports()
+    try:
+        with pytest.raises(ValueError):
+            create_app({"BUILD_DIR": str(built.out), "TESTING": True, "EAGER": True, "RUNTIME_DIR": runtime,
+                        **config})
+        assert os.listdir(runtime) == []
+        assert _listening_ports() <= ports_before  # the proxy's loopback port is closed again
+    finally:
+        shutil.rmtree(runtime)
+
+
+def _listening_ports() -> set[int]:
+    """The loopback TCP ports this process listens on."""
+    found = set()
+    inodes = {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+              if os.path.exists(f"/proc/self/fd/{fd}")} - {None}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and f"socket:[{fields[9]}]" in inodes:
+            found.add(int(fields[1].split(":")[1], 16))
+    return found
+
+
+def test_a_proxy_never_closed_removes_its_socket_as_its_process_exits_but_not_as_a_forked_child_does():
+    import tempfile
+
+    runtime = tempfile.mkdtemp(prefix="akg-run-", dir="/tmp")  # short enough for a socket in it
+    script = f"""if True:
+        import json, os, sys
+        from astana_kg.http.federation import ServiceProxy
+        proxy = ServiceProxy([], directory={runtime!r})
+        made = os.listdir({runtime!r})
+        child = os.fork()
+        if child == 0:
+            sys.exit(0)  # a forked child that runs the exit handlers as it ends
+        os.waitpid(child, 0)
+        print(json.dumps([made, os.listdir({runtime!r})]))
+    """
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        made, after_child = json.loads(done.stdout)
+        assert len(made) == 1 and made[0].startswith("astana-kg-proxy-"), made
+        assert after_child == made  # the child left the proxy's socket to its owner
+        assert os.listdir(runtime) == []  # which removed it as it exited, never closed
+    finally:
+        shutil.rmtree(runtime)

@@ -93,13 +93,25 @@ def test_a_replacement_worker_sent_sigterm_while_it_starts_ends_instead_of_servi
 def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(built):
     # Short enough for a Unix socket's path (pytest's own temporary directories may not be).
     temporary = Path(tempfile.mkdtemp(prefix="akg-tmp-", dir="/tmp"))
+
+    def sockets():
+        return sorted(p.relative_to(temporary).as_posix() for p in temporary.rglob("*.sock"))
+
     try:
         with astana_kg_server(built.out, workers=2, env={**os.environ, "TMPDIR": str(temporary)}) as base:
             group = server_group(base)
-            wait_for(lambda: len(server_workers(group)) == 2, 30, "two workers")
-            made = wait_for(lambda: sorted(p.name for p in temporary.iterdir() if p.name.startswith("astana-kg-")),
-                            30, "the workers' federation sockets")
-            assert all(name.startswith("astana-kg-proxy-") for name in made), made
+            workers = wait_for(lambda: (lambda w: w if len(w) == 2 else None)(server_workers(group)), 30,
+                               "two workers")
+            made = wait_for(lambda: (lambda s: s if len(s) == 2 else None)(sockets()), 30,
+                            "the workers' federation sockets")
+            # One directory of the main process holds them all.
+            assert [p.name for p in temporary.iterdir()] == [made[0].split("/")[0]], made
+            assert all(path.startswith("astana-kg-run-") and "/astana-kg-proxy-" in path for path in made), made
+            # A worker killed outright cannot remove its socket: it stays until the server stops.
+            os.kill(workers[0], signal.SIGKILL)
+            wait_for(lambda: (lambda w: len(w) == 2 and workers[0] not in w)(server_workers(group)), 30,
+                     "the killed worker replaced")
+            wait_for(lambda: len(sockets()) == 3, 30, "the replacement's socket beside the killed worker's")
             os.killpg(group, signal.SIGTERM)
             wait_for(lambda: not living_in_group(group), 2 * KILL_TIMEOUT, "the server's processes ended")
         assert not list(temporary.iterdir()), sorted(p.name for p in temporary.iterdir())

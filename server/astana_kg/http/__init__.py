@@ -62,6 +62,7 @@ DEFAULTS = {
     "PUBLIC_BASE": "https://w3id.org/astana-kg/",
     "SERVER_URL": None,  # the URL clients reach this server at: the root of every absolute URL it writes
     "ALLOWED_HOSTS": [],  # without SERVER_URL: Host names answered besides the loopback ones (origin.py)
+    "RUNTIME_DIR": None,  # where the app makes its sockets and scratch stores (None: the temporary directory)
 }
 
 ENVIRONMENT = {  # environment variable -> (config key, parser)
@@ -90,6 +91,7 @@ ENVIRONMENT = {  # environment variable -> (config key, parser)
     "ASTANA_KG_PUBLIC_BASE": ("PUBLIC_BASE", str),
     "ASTANA_KG_SERVER_URL": ("SERVER_URL", origin.normalize),
     "ASTANA_KG_ALLOWED_HOSTS": ("ALLOWED_HOSTS", lambda v: [i for i in v.split() if i]),
+    "ASTANA_KG_RUNTIME_DIR": ("RUNTIME_DIR", str),
 }
 
 
@@ -175,7 +177,16 @@ class Endpoint:
         self._proxy: ServiceProxy | None = None
         if config["SERVICE_ALLOW"]:
             self._proxy = ServiceProxy(list(config["SERVICE_ALLOW"]), dict(config["SERVICE_MIRRORS"]),
-                                       float(config["QUERY_TIMEOUT"]), cache=self._wikidata_cache)
+                                       float(config["QUERY_TIMEOUT"]), cache=self._wikidata_cache,
+                                       directory=config.get("RUNTIME_DIR"))
+        try:
+            self._open(config, info)
+        except BaseException:  # an app that does not start leaves nothing running: no proxy, no socket
+            self.close()
+            raise
+
+    def _open(self, config: dict, info: dict) -> None:
+        """The query processes, and the store the pages read."""
         if config["NETWORK_ISOLATION"] not in ("auto", "required", "off"):
             raise ValueError(f"NETWORK_ISOLATION is {config['NETWORK_ISOLATION']!r}: use auto, required or off")
         options = ProcessOptions(
@@ -213,7 +224,7 @@ class Endpoint:
         if self.writable:
             raise ValueError("a remote store (STORE_URL) is read-only here: updates need the embedded store")
         self._snapshots = []
-        self._empty = tempfile.TemporaryDirectory(prefix="astana-kg-empty-store-")
+        self._empty = tempfile.TemporaryDirectory(prefix="astana-kg-empty-store-", dir=self.config.get("RUNTIME_DIR"))
         ox.Store(self._empty.name).flush()  # made once, then opened read-only by the query processes
         self.store = remote.RemoteStore(self.store_url, sorted(info.get("graphs", {})),
                                         self.config.get("STORE_DEFAULT_GRAPH") or remote.DEFAULT_GRAPH,
@@ -259,10 +270,11 @@ class Endpoint:
     def close(self) -> None:
         import shutil
 
-        self.pool.close()
+        if getattr(self, "pool", None) is not None:  # None of these if the app failed to start
+            self.pool.close()
         if getattr(self, "_empty", None) is not None:
             self._empty.cleanup()
-        for old in self._snapshots:
+        for old in getattr(self, "_snapshots", ()):
             shutil.rmtree(old, ignore_errors=True)
         if self._proxy is not None:
             self._proxy.close()

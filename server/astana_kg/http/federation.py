@@ -28,10 +28,12 @@ import http.client
 import http.server
 import os
 import re
+import shutil
 import socketserver
 import tempfile
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -134,9 +136,10 @@ def remote_contexts(data: bytes) -> list[str]:
 UNIX_PATH_MAX = 107
 
 
-def socket_directory(prefix: str, name: str) -> str:
-    """A new private directory for the Unix socket ``name``: in the temporary directory (``TMPDIR``),
-    or in ``/tmp`` when the socket's path there would be longer than a Unix socket's may be.
+def socket_directory(prefix: str, name: str, parent: str | None = None) -> str:
+    """A new private directory for the Unix socket ``name``: in ``parent`` (by default the temporary
+    directory, ``TMPDIR``), or in ``/tmp`` when the socket's path there would be longer than a Unix
+    socket's may be.
 
     >>> import shutil, tempfile
     >>> long = tempfile.mkdtemp(prefix="x" * 120)
@@ -147,20 +150,27 @@ def socket_directory(prefix: str, name: str) -> str:
     True
     >>> os.rmdir(made); shutil.rmtree(long)
     """
-    directory = tempfile.mkdtemp(prefix=prefix)
+    directory = tempfile.mkdtemp(prefix=prefix, dir=parent)
     if len(os.fsencode(os.path.join(directory, name))) <= UNIX_PATH_MAX:
         return directory
     os.rmdir(directory)
     return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
 
 
+def _remove_directory(directory: str, owner: int) -> None:
+    """Remove ``directory`` if this is the process ``owner`` that made it (not a forked child)."""
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 class ServiceProxy:
     """A loopback HTTP server that forwards SERVICE requests to their endpoint or its mirror."""
 
     def __init__(self, allowed: list[str], mirrors: dict[str, str] | None = None, timeout: float = 30.0,
-                 cache: Callable[[], ox.Store | None] | None = None):
+                 cache: Callable[[], ox.Store | None] | None = None, directory: str | None = None):
         """``allowed``: the endpoints it may forward to; ``cache`` gives the store that answers for
-        endpoints whose mirror is :data:`CACHE`."""
+        endpoints whose mirror is :data:`CACHE`; ``directory``: where its Unix socket is made (see
+        :func:`socket_directory`)."""
         self.allowed = frozenset(allowed)
         self.max_bytes = 64 * 1024 * 1024  # the most a remote answer may hold
         self.mirrors = dict(mirrors or {})
@@ -188,8 +198,10 @@ class ServiceProxy:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         # The same proxy on a Unix socket: what query processes in their own network reach.
-        self._socket_dir = socket_directory("astana-kg-proxy-", "proxy.sock")
+        self._socket_dir = socket_directory("astana-kg-proxy-", "proxy.sock", directory)
         self.unix_path = os.path.join(self._socket_dir, "proxy.sock")
+        # Removed by close(), or as the interpreter exits if the proxy was never closed.
+        self._remove = weakref.finalize(self, _remove_directory, self._socket_dir, os.getpid())
 
         class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             daemon_threads = True
@@ -354,11 +366,4 @@ class ServiceProxy:
             server.server_close()
         if self._pool is not None:
             self._pool.close()
-            import shutil
-
-            shutil.rmtree(os.path.join(self._socket_dir, "cache-store"), ignore_errors=True)
-        try:
-            os.unlink(self.unix_path)
-            os.rmdir(self._socket_dir)
-        except OSError:
-            pass
+        self._remove()  # the socket, and the cache's store if one was made

@@ -12,6 +12,10 @@ the store in ``create_front``, in each worker).
 
 A worker holds the stop signals it receives while it starts (``front.hold_stop_signals``): a
 SIGTERM sent to the server while a worker is being replaced still stops that worker at once.
+
+The workers make their sockets and scratch stores in a directory of this process
+(``ASTANA_KG_RUNTIME_DIR``, ``astana-kg-run-*`` in the temporary directory), which it removes as
+it ends: what a worker killed outright leaves there goes with it.
 """
 
 from __future__ import annotations
@@ -42,8 +46,24 @@ def _hold_stop_signals_in_worker() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, front.STOP_SIGNALS)  # one sent meanwhile is held now
 
 
+def runtime_directory() -> str:
+    """The workers' directory (in the environment they inherit), removed when this process ends."""
+    import atexit
+    import shutil
+
+    from astana_kg.http.federation import socket_directory
+
+    # Short enough for a socket in a directory of its own within it (prefix and mkdtemp's 8 letters).
+    directory = socket_directory("astana-kg-run-", "astana-kg-proxy-xxxxxxxx/proxy.sock")
+    os.environ["ASTANA_KG_RUNTIME_DIR"] = directory
+    owner = os.getpid()  # a forked worker that runs the exit handlers leaves the directory alone
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+    return directory
+
+
 def main() -> None:
     preload()
+    runtime_directory()
     from astana_kg.http import front
 
     # From its first instant, a worker keeps a stop signal that comes before granian listens for
