@@ -1,5 +1,6 @@
 """The violation queries of ``queries/checks/`` whose form is shaped for speed find exactly what
-their plain statement finds: on examples written for each, and on any small dataset."""
+their plain statement finds, and so does the check of dangling references made without a query:
+on examples written for each, and on any small dataset."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from pathlib import Path
 import pyoxigraph
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, URIRef
+
+from astana_kg.pipeline.checks import dangling_references
+from astana_kg.pipeline.rdftext import dataset_store
 
 CHECKS = Path(__file__).resolve().parents[1] / "queries" / "checks"
 ID = "https://w3id.org/astana-kg/id/"
@@ -20,13 +25,16 @@ PREFIX ex: <urn:ex:>
 """
 
 # What each check says, in the words of its definition; the files say it in a faster order.
+#: What the check of dangling references finds, as a query over the merge of every graph (the
+#: default graph of the violation queries' store).
+DANGLING = PREFIXES + """
+    SELECT DISTINCT ?this ?usedBy ?property WHERE {
+      ?usedBy ?property ?this .
+      FILTER(isIRI(?this) && STRSTARTS(STR(?this), "https://w3id.org/astana-kg/id/"))
+      FILTER NOT EXISTS { ?this rdf:type ?type }
+    }"""
+
 PLAIN = {
-    "dangling-reference-violation.rq": PREFIXES + """
-        SELECT DISTINCT ?this ?usedBy ?property WHERE {
-          ?usedBy ?property ?this .
-          FILTER(isIRI(?this) && STRSTARTS(STR(?this), "https://w3id.org/astana-kg/id/"))
-          FILTER NOT EXISTS { ?this rdf:type ?type }
-        }""",
     "evidence-outside-its-graph-violation.rq": PREFIXES + """
         SELECT ?this ?graph ?quotedSource WHERE {
           GRAPH ?graph { ?this a oa:Annotation ; oa:hasTarget ?target . ?target oa:hasSource ?quotedSource . }
@@ -53,17 +61,42 @@ def _check(name: str) -> str:
     return (CHECKS / name).read_text(encoding="utf-8")
 
 
+def _graphs(trig: str) -> dict[URIRef, Graph]:
+    """The graphs of ``trig`` by name, its default graph named ``urn:ex:default``."""
+    def term(node):
+        if isinstance(node, pyoxigraph.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, pyoxigraph.BlankNode):
+            return BNode(node.value)
+        return Literal(node.value, lang=node.language, datatype=None if node.language else URIRef(node.datatype.value))
+
+    graphs: dict[URIRef, Graph] = {}
+    for quad in pyoxigraph.parse(trig.encode(), pyoxigraph.RdfFormat.TRIG):
+        name = URIRef("urn:ex:default") if isinstance(quad.graph_name, pyoxigraph.DefaultGraph) else term(quad.graph_name)
+        graphs.setdefault(name, Graph()).add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    return graphs
+
+
+def _dangling(graphs) -> list[tuple]:
+    return [(row["this"], row["usedBy"], row["property"]) for row in dangling_references(graphs)]
+
+
 def test_a_reference_to_an_untyped_node_of_the_namespace_is_found_wherever_it_is_used():
-    store = _store(PREFIXES + """
-        id:a ex:p id:typo, id:b, ex:outside, "id:literal" ; ex:q id:typo .
+    graphs = _graphs(PREFIXES + """
+        id:a ex:p id:typo, id:b, ex:outside, "https://w3id.org/astana-kg/id/literal" ; ex:q id:typo .
         id:b a ex:C .
         id:c ex:p id:typo .
-        GRAPH graph:x { id:d ex:p id:elsewhere . id:typed a ex:C }
+        GRAPH graph:x { id:d ex:p id:elsewhere . id:typed a ex:C . id:c ex:p id:typo }
         id:e ex:p id:typed .
+        _:blank ex:p id:unnamed .
     """)
-    assert _rows(store, _check("dangling-reference-violation.rq")) == [
-        (ID + "typed", ID + "e", "urn:ex:p"), (ID + "typo", ID + "a", "urn:ex:p"), (ID + "typo", ID + "a", "urn:ex:q"), (ID + "typo", ID + "c", "urn:ex:p"),
-    ]  # the named graph's triples are not the default graph's: neither its reference nor its type
+    blank = next(s for s, _, o in graphs[URIRef("urn:ex:default")] if str(o).endswith("unnamed"))
+    # Every graph is read, as their merge: a type in one graph describes a node another refers to.
+    assert _dangling(graphs) == [
+        (ID + "elsewhere", ID + "d", "urn:ex:p"), (ID + "typo", ID + "a", "urn:ex:p"), (ID + "typo", ID + "a", "urn:ex:q"),
+        (ID + "typo", ID + "c", "urn:ex:p"), (ID + "unnamed", str(blank), "urn:ex:p"),
+    ]
+    assert _dangling(_graphs(PREFIXES + "id:a ex:p id:b . GRAPH graph:x { id:b a ex:C }")) == []
 
 
 def test_evidence_quoting_another_source_than_its_graphs_is_found_and_no_other():
@@ -109,3 +142,13 @@ def test_each_check_finds_what_its_plain_statement_finds(found):
     store = _store(trig)
     for name, plain in PLAIN.items():
         assert _rows(store, _check(name)) == _rows(store, plain), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(statements, max_size=14))
+@example([("", "id:a", "ex:p", "id:b"), ("graph:source-001", "id:a", "ex:p", "id:b"),
+          ("graph:source-002", "id:b", "ex:p", "id:a"), ("graph:source-002", "id:a", "rdf:type", "oa:Annotation")])
+def test_the_dangling_references_are_the_rows_of_their_query_over_the_merge_of_the_graphs(found):
+    trig = PREFIXES + "".join(f"{g} {{ {s} {p} {o} . }}\n" if g else f"{s} {p} {o} .\n" for g, s, p, o in found)
+    graphs = _graphs(trig)
+    assert _dangling(graphs) == sorted(_rows(dataset_store(graphs), DANGLING))

@@ -955,10 +955,11 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     # most of their time. Nothing changes the input graphs once loaded, and what they report is
     # still reported after the shapes' faults and before the reasoner's, as when they ran in
     # between; the build is written, but not put in place, before they have answered.
+    found = {checks.DANGLING_REFERENCE: checks.dangling_references(inputs.graphs)}  # reported with the queries'
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="violation-queries")
     try:
         violations = background.submit(checks.run_violation_queries, inputs, root / "queries" / "checks", kept,
-                                       scratch_directory(out, "checks"))
+                                       scratch_directory(out, "checks"), found)
         checks.validate_shapes(inputs, root / "shapes", cache=kept)
 
         memory.release()

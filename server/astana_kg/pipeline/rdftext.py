@@ -544,7 +544,7 @@ def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None, store
     ``store`` (empty) filled."""
     terms = Terms() if terms is None else terms
     # Each triple of a named graph once: the queries of pyoxigraph's in-memory store slow down where
-    # a quad was loaded several times, though it holds it once (the dangling-reference check at 100x:
+    # a quad was loaded several times, though it holds it once (a dangling-reference query at 100x:
     # 0.5 s with the merged triples loaded once, 3.6 s with each loaded once per graph holding it).
     # The set holds the graphs' own triples, not their text (which the terms do not keep: the set
     # would hold the text of every triple at once), and the lines are made as they are loaded:
