@@ -151,3 +151,76 @@ def test_a_claim_file_without_a_valid_created_time_and_curator_is_refused_at_the
 
 def test_a_claim_file_without_claims_needs_no_created_time_or_curator(tmp_path, sources):
     assert load_claim_file(write(tmp_path, 'source: "002"\nclaims: []\n', ""), sources) == []
+
+
+# -- libyaml and PyYAML's own parser read a claim file alike --------------------------------------
+
+import yaml  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from astana_kg.pipeline import claims as claims_module  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_CLAIM = st.fixed_dictionaries({"quote": _TEXT, "facts": _TEXT},
+                               optional={"about": st.lists(_TEXT, max_size=2), "occurrence": st.integers(1, 9)})
+_FILE = st.fixed_dictionaries({"source": st.sampled_from(["001", 2]), "claims": st.lists(_CLAIM, max_size=3)},
+                              optional={"curator": _TEXT, "created": st.dates()})
+
+
+def _read(load, text: str):
+    try:
+        return "document", load(text)
+    except yaml.YAMLError as error:
+        return "error", str(error)
+
+
+def _with(loader):
+    return lambda text: claims_module._load_yaml(text, loader)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FILE, st.sampled_from([None, '"', "'", "|"]), st.booleans(), st.sampled_from([20, 80]))
+@example({"source": "001", "claims": [{"quote": "é😀 \"x\": y", "facts": "id:a a akg:X ;\n  rdfs:label \"Ä😀\" .\n"}]},
+         "|", True, 80)
+def test_a_claim_file_is_read_alike_by_libyaml_and_pyyamls_own_parser(document, style, unicode, width):
+    text = yaml.safe_dump(document, default_style=style, allow_unicode=unicode, width=width, sort_keys=False)
+    fast = claims_module._load_yaml(text, claims_module._FastLineLoader)
+    assert fast == claims_module._load_yaml(text, claims_module._LineLoader)
+    assert claims_module.load_yaml(text) == fast
+
+
+def _chosen(text: str):
+    """What load_yaml should give: libyaml's document where it reads one and nothing sets the text aside."""
+    fast = _read(_with(claims_module._FastLineLoader), text)
+    if fast[0] == "document" and "!" not in text and "\ufeff" not in text[1:]:
+        return fast
+    return _read(_with(claims_module._LineLoader), text)
+
+
+_ANY = st.characters(blacklist_categories=("Cs",))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_ANY, max_size=60),
+                 st.lists(st.sampled_from(["a", "0", ":", " ", "-", "\n", "\t", "|", "#", '"', "[", "?", "`", "!",
+                                           "\ufeff", "\x85", "\u2028", "\r", "é"]), max_size=14).map("".join)))
+@example("claims:\n- facts: |\n    a\n\tb\n")
+@example("a: \x85b\n")
+@example("a: 0\t\n")
+@example("\ufeff\ufeff")  # the second mark: PyYAML keeps it, libyaml drops it
+@example("!")  # "" to libyaml, None to PyYAML
+def test_a_text_both_parsers_read_is_read_alike_where_libyaml_reads_it(text):
+    fast = _read(_with(claims_module._FastLineLoader), text)
+    own = _read(_with(claims_module._LineLoader), text)
+    if fast[0] == own[0] == "document" and "!" not in text and "\ufeff" not in text[1:]:
+        assert fast == own
+    assert _read(claims_module.load_yaml, text) == _chosen(text)
+    if "!" in text or "\ufeff" in text[1:]:
+        assert _read(claims_module.load_yaml, text) == own
+
+
+def test_what_only_libyaml_reads_is_read_as_yaml_means_it():
+    # PyYAML's own parser refuses a tab after a value, which YAML allows as white space.
+    assert _read(_with(claims_module._LineLoader), "a: 0\t\n")[0] == "error"
+    assert claims_module.load_yaml("a: 0\t\n") == {"a": 0, "__line__": 1}
