@@ -48,3 +48,36 @@ def test_runs_are_taken_and_their_data_made_only_a_few_ahead_of_the_results_and_
     alone = {run.name: checks.violations(shapes_nt, run.data, run.focus) for run in (a_run(n, []) for n in range(40))}
     assert found == alone
     assert {name for name, rows in found.items() if rows} == {f"run {n}" for n in range(0, 40, 3)}
+
+
+def test_each_run_is_about_the_iris_its_graph_describes_and_the_curation_run_about_the_rest():
+    from types import SimpleNamespace
+
+    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib.namespace import OWL, RDF
+
+    from astana_kg.namespaces import GRAPH, WIKIDATA_GRAPH
+    from astana_kg.pipeline.rdftext import Terms
+
+    def node(name):
+        return URIRef(ENTITY + name)
+
+    p = URIRef("urn:x:p")
+    first, second, curation = Graph(), Graph(), Graph()
+    for triple in [(node("x"), p, node("y")), (node("x"), p, BNode("b")), (BNode("b"), p, Literal("v")),
+                   (BNode("c"), p, node("z"))]:
+        first.add(triple)
+    second.add((node("y"), RDF.type, URIRef(ROLE)))
+    curation.add((node("x"), OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q1")))
+    curation.add((node("w"), OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q2")))
+    sources = {GRAPH["source/000"]: first, GRAPH["source/001"]: second}
+    inputs = SimpleNamespace(graphs={**sources, WIKIDATA_GRAPH: curation}, ontology=Graph(), terms=Terms(), keys={},
+                             source_graphs=lambda: dict(sources))
+    runs = {run.name: run for run in checks.shape_runs(inputs)}
+    assert sorted(runs) == sorted([str(GRAPH["source/000"]), str(GRAPH["source/001"]), "curation"])
+    # A run's subjects are the IRIs its graph describes (no blank node); it reports on those and
+    # on the IRIs it points at.
+    assert runs[str(GRAPH["source/000"])].subjects == {ENTITY + "x"}
+    assert runs[str(GRAPH["source/000"])].focus == {ENTITY + "x", ENTITY + "y", ENTITY + "z"}
+    assert runs[str(GRAPH["source/001"])].subjects == {ENTITY + "y"}
+    assert runs["curation"].subjects == {ENTITY + "w"}  # x is the first source's

@@ -293,7 +293,9 @@ def shape_runs(inputs) -> Iterator[ShapeRun]:
         about[triple[0]].append(triple)
     described = set()
 
-    def run(name, graph: Graph, focus: set, key: str | None = None) -> ShapeRun:
+    def run(name, graph: Graph, focus: set | None, key: str | None = None) -> tuple[ShapeRun, set]:
+        """The run of ``graph`` about the nodes ``focus`` (None: the graph's subjects that are
+        IRIs, found in the same pass over its triples), and those nodes."""
         nodes, pointed = set(), set()
         for s, _, o in triples_of(graph):
             nodes.add(s)
@@ -301,6 +303,8 @@ def shape_runs(inputs) -> Iterator[ShapeRun]:
                 pointed.add(o)
             elif not isinstance(o, Literal):
                 nodes.add(o)
+        if focus is None:  # the nodes are the subjects and the blank nodes pointed at so far
+            focus = {node for node in nodes if isinstance(node, URIRef)}
         nodes |= pointed
         added = {t for node in focus for t in about.get(node, ())}
         nodes.update(t for s, _, o in added for t in (s, o) if not isinstance(t, Literal))
@@ -315,16 +319,16 @@ def shape_runs(inputs) -> Iterator[ShapeRun]:
             return b"graph " + key.encode() + b"\n" + ntriples(added, inputs.terms).encode() + b"\n" + hierarchy_text
 
         return ShapeRun(name, identity, make, frozenset(str(n) for n in focus | pointed),
-                        frozenset(str(n) for n in focus))
+                        frozenset(str(n) for n in focus)), focus
 
     drafts = {name: graph for name, graph in inputs.graphs.items() if str(name).startswith(str(GRAPH["draft/"]))}
     for name, graph in sorted({**inputs.source_graphs(), **drafts}.items()):  # drafts are validated as sources are
-        subjects = {s for s, _, _ in triples_of(graph) if isinstance(s, URIRef)}
+        made, subjects = run(str(name), graph, None, inputs.keys.get(name))
         described |= subjects
-        yield run(str(name), graph, subjects, inputs.keys.get(name))
+        yield made
     rest = {s for s in shared.subjects() if isinstance(s, URIRef)} - described
     if rest:
-        yield run("curation", shared, rest)
+        yield run("curation", shared, rest)[0]
 
 
 def violations(shapes_nt: str, data_nt: str, focus: frozenset[str]) -> list[tuple[str, str, str, str, str]]:
