@@ -133,13 +133,17 @@ statements = st.tuples(st.sampled_from(GRAPHS), st.sampled_from(NODES), st.sampl
                        st.sampled_from(OBJECTS))
 
 
+def _trig(found) -> str:
+    """The statements ``found`` (graph, subject, predicate, object; graph "" for the default graph) as TriG."""
+    return PREFIXES + "".join(f"{g} {{ {s} {p} {o} . }}\n" if g else f"{s} {p} {o} .\n" for g, s, p, o in found)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(statements, max_size=14))
 @example([("graph:source-001", "id:a", "oa:hasSource", "id:source-002"), ("", "graph:source-001", "prov:wasDerivedFrom", "id:source-001"),
           ("graph:source-002", "id:b", "rdf:type", "oa:Annotation"), ("graph:source-002", "id:b", "oa:hasTarget", "id:a")])
 def test_each_check_finds_what_its_plain_statement_finds(found):
-    trig = PREFIXES + "".join(f"{g} {{ {s} {p} {o} . }}\n" if g else f"{s} {p} {o} .\n" for g, s, p, o in found)
-    store = _store(trig)
+    store = _store(_trig(found))
     for name, plain in PLAIN.items():
         assert _rows(store, _check(name)) == _rows(store, plain), name
 
@@ -149,6 +153,5 @@ def test_each_check_finds_what_its_plain_statement_finds(found):
 @example([("", "id:a", "ex:p", "id:b"), ("graph:source-001", "id:a", "ex:p", "id:b"),
           ("graph:source-002", "id:b", "ex:p", "id:a"), ("graph:source-002", "id:a", "rdf:type", "oa:Annotation")])
 def test_the_dangling_references_are_the_rows_of_their_query_over_the_merge_of_the_graphs(found):
-    trig = PREFIXES + "".join(f"{g} {{ {s} {p} {o} . }}\n" if g else f"{s} {p} {o} .\n" for g, s, p, o in found)
-    graphs = _graphs(trig)
+    graphs = _graphs(_trig(found))
     assert _dangling(graphs) == sorted(_rows(dataset_store(graphs), DANGLING))
