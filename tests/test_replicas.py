@@ -4,11 +4,13 @@ no request is lost (the balancer replays those that were in flight on the killed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.parse
 from pathlib import Path
@@ -31,6 +33,17 @@ def _haproxy() -> str:
     return found
 
 
+@contextlib.contextmanager
+def own_temporary_directory():
+    """The environment of a server this test kills outright, with a temporary directory of its own
+    (short enough for a Unix socket), removed afterwards: such a server cannot remove its files."""
+    directory = tempfile.mkdtemp(prefix="akg-tmp-", dir="/tmp")
+    try:
+        yield {**os.environ, "TMPDIR": directory}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def test_the_balancer_configuration_is_valid():
     result = subprocess.run([_haproxy(), "-c", "-f", str(CONFIG)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -38,8 +51,8 @@ def test_the_balancer_configuration_is_valid():
 
 def test_killing_one_replica_under_load_loses_no_request(built):
     haproxy = _haproxy()
-    with astana_kg_server(built.out, workers=1) as first, astana_kg_server(built.out, workers=1) as second, \
-            reserved_port() as front:
+    with own_temporary_directory() as killed, astana_kg_server(built.out, workers=1, env=killed) as first, \
+            astana_kg_server(built.out, workers=1) as second, reserved_port() as front:
         env = dict(os.environ, ASTANA_KG_FRONT=f"127.0.0.1:{front}",
                    ASTANA_KG_REPLICA_1=first.removeprefix("http://"), ASTANA_KG_REPLICA_2=second.removeprefix("http://"))
         base = f"http://127.0.0.1:{front}"
