@@ -44,6 +44,17 @@ def executable(name: str) -> str:
 
 
 @contextlib.contextmanager
+def short_directory(prefix: str = "akg-tmp-"):
+    """A new directory in /tmp, short enough for a Unix socket a level or two below it (pytest's
+    own temporary directories may not be), removed with what is in it afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def reserved_port():
     """A TCP port on 127.0.0.1 that no other socket can be given while the block runs.
 

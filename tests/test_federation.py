@@ -42,7 +42,7 @@ from astana_kg.pipeline.wikidata import USER_AGENT
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 import helpers_endpoints  # noqa: E402
 from helpers_project import build_report  # noqa: E402
-from helpers_server import astana_kg_server, executable, oxigraph_server  # noqa: E402
+from helpers_server import astana_kg_server, executable, oxigraph_server, short_directory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "wikidata"
@@ -586,18 +586,13 @@ def test_a_cached_label_with_a_line_separator_is_read_back_whole(tmp_path):
 @pytest.mark.parametrize("config", [{"NETWORK_ISOLATION": "sometimes"}, {"QUERY_WORKERS": "two"}],
                          ids=["isolation", "workers"])
 def test_an_app_that_fails_to_start_leaves_no_proxy_listening_and_no_socket(built, config):
-    import tempfile
-
-    runtime = tempfile.mkdtemp(prefix="akg-run-", dir="/tmp")  # short enough for a socket in it
     ports_before = _listening_ports()
-    try:
+    with short_directory("akg-run-") as runtime:
         with pytest.raises(ValueError):
-            create_app({"BUILD_DIR": str(built.out), "TESTING": True, "EAGER": True, "RUNTIME_DIR": runtime,
+            create_app({"BUILD_DIR": str(built.out), "TESTING": True, "EAGER": True, "RUNTIME_DIR": str(runtime),
                         **config})
         assert os.listdir(runtime) == []
         assert _listening_ports() <= ports_before  # the proxy's loopback port is closed again
-    finally:
-        shutil.rmtree(runtime)
 
 
 def _listening_ports() -> set[int]:
@@ -613,26 +608,22 @@ def _listening_ports() -> set[int]:
 
 
 def test_a_proxy_never_closed_removes_its_socket_as_its_process_exits_but_not_as_a_forked_child_does():
-    import tempfile
-
-    runtime = tempfile.mkdtemp(prefix="akg-run-", dir="/tmp")  # short enough for a socket in it
-    script = f"""if True:
-        import json, os, sys
-        from astana_kg.http.federation import ServiceProxy
-        proxy = ServiceProxy([], directory={runtime!r})
-        made = os.listdir({runtime!r})
-        child = os.fork()
-        if child == 0:
-            sys.exit(0)  # a forked child that runs the exit handlers as it ends
-        os.waitpid(child, 0)
-        print(json.dumps([made, os.listdir({runtime!r})]))
-    """
-    try:
+    with short_directory("akg-run-") as directory:
+        runtime = str(directory)
+        script = f"""if True:
+            import json, os, sys
+            from astana_kg.http.federation import ServiceProxy
+            proxy = ServiceProxy([], directory={runtime!r})
+            made = os.listdir({runtime!r})
+            child = os.fork()
+            if child == 0:
+                sys.exit(0)  # a forked child that runs the exit handlers as it ends
+            os.waitpid(child, 0)
+            print(json.dumps([made, os.listdir({runtime!r})]))
+        """
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         made, after_child = json.loads(done.stdout)
         assert len(made) == 1 and made[0].startswith("astana-kg-proxy-"), made
         assert after_child == made  # the child left the proxy's socket to its owner
         assert os.listdir(runtime) == []  # which removed it as it exited, never closed
-    finally:
-        shutil.rmtree(runtime)

@@ -4,13 +4,11 @@ no request is lost (the balancer replays those that were in flight on the killed
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import urllib.parse
 from pathlib import Path
@@ -18,7 +16,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, http_get, reserved_port, running, server_group  # noqa: E402
+from helpers_server import (astana_kg_server, http_get, reserved_port, running, server_group,  # noqa: E402
+                            short_directory)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
@@ -33,17 +32,6 @@ def _haproxy() -> str:
     return found
 
 
-@contextlib.contextmanager
-def own_temporary_directory():
-    """The environment of a server this test kills outright, with a temporary directory of its own
-    (short enough for a Unix socket), removed afterwards: such a server cannot remove its files."""
-    directory = tempfile.mkdtemp(prefix="akg-tmp-", dir="/tmp")
-    try:
-        yield {**os.environ, "TMPDIR": directory}
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
 def test_the_balancer_configuration_is_valid():
     result = subprocess.run([_haproxy(), "-c", "-f", str(CONFIG)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -51,7 +39,9 @@ def test_the_balancer_configuration_is_valid():
 
 def test_killing_one_replica_under_load_loses_no_request(built):
     haproxy = _haproxy()
-    with own_temporary_directory() as killed, astana_kg_server(built.out, workers=1, env=killed) as first, \
+    # The replica killed outright cannot remove its runtime directory: it gets a temporary one of its own.
+    with short_directory() as killed, \
+            astana_kg_server(built.out, workers=1, env={**os.environ, "TMPDIR": str(killed)}) as first, \
             astana_kg_server(built.out, workers=1) as second, reserved_port() as front:
         env = dict(os.environ, ASTANA_KG_FRONT=f"127.0.0.1:{front}",
                    ASTANA_KG_REPLICA_1=first.removeprefix("http://"), ASTANA_KG_REPLICA_2=second.removeprefix("http://"))

@@ -4,16 +4,14 @@ also while granian is replacing a worker that died."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from helpers_server import astana_kg_server, http_get, server_group  # noqa: E402
+from helpers_server import astana_kg_server, http_get, server_group, short_directory  # noqa: E402
 
 #: granian's --workers-kill-timeout in `astana-kg serve`: how long it waits for a worker that does not stop.
 KILL_TIMEOUT = 10.0
@@ -91,13 +89,10 @@ def test_a_replacement_worker_sent_sigterm_while_it_starts_ends_instead_of_servi
 
 
 def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(built):
-    # Short enough for a Unix socket's path (pytest's own temporary directories may not be).
-    temporary = Path(tempfile.mkdtemp(prefix="akg-tmp-", dir="/tmp"))
-
     def sockets():
         return sorted(p.relative_to(temporary).as_posix() for p in temporary.rglob("*.sock"))
 
-    try:
+    with short_directory() as temporary:
         with astana_kg_server(built.out, workers=2, env={**os.environ, "TMPDIR": str(temporary)}) as base:
             group = server_group(base)
             workers = wait_for(lambda: (lambda w: w if len(w) == 2 else None)(server_workers(group)), 30,
@@ -115,8 +110,6 @@ def test_a_stopped_server_leaves_no_socket_or_store_in_the_temporary_directory(b
             os.killpg(group, signal.SIGTERM)
             wait_for(lambda: not living_in_group(group), 2 * KILL_TIMEOUT, "the server's processes ended")
         assert not list(temporary.iterdir()), sorted(p.name for p in temporary.iterdir())
-    finally:
-        shutil.rmtree(temporary)
 
 
 def test_a_server_whose_temporary_directory_is_too_deep_for_a_unix_socket_starts_and_answers(tmp_path, built):
