@@ -175,6 +175,9 @@ class Endpoint:
         self.cache = ResultCache(int(config["CACHE_BYTES"]))
         self.write_lock = threading.Lock()
         self._proxy: ServiceProxy | None = None
+        self.pool = None  # what _open makes, and close() lets go of
+        self._empty = None  # the empty store of the query processes of a remote store
+        self._snapshots: list[str] = []  # in writable mode, the stores the pages read
         if config["SERVICE_ALLOW"]:
             self._proxy = ServiceProxy(list(config["SERVICE_ALLOW"]), dict(config["SERVICE_MIRRORS"]),
                                        float(config["QUERY_TIMEOUT"]), cache=self._wikidata_cache,
@@ -206,7 +209,6 @@ class Endpoint:
                 self.pool.why_not_isolated)
         # Pages, fragments and the JSON API read the store here. In writable mode the writer
         # process holds the store, and they read a snapshot of it, made anew after each update.
-        self._snapshots: list[str] = []
         if self.writable:  # the writer holds the store's lock: snapshots left by an earlier writer are stale
             import shutil
 
@@ -223,7 +225,6 @@ class Endpoint:
 
         if self.writable:
             raise ValueError("a remote store (STORE_URL) is read-only here: updates need the embedded store")
-        self._snapshots = []
         self._empty = tempfile.TemporaryDirectory(prefix="astana-kg-empty-store-", dir=self.config.get("RUNTIME_DIR"))
         ox.Store(self._empty.name).flush()  # made once, then opened read-only by the query processes
         self.store = remote.RemoteStore(self.store_url, sorted(info.get("graphs", {})),
@@ -270,11 +271,11 @@ class Endpoint:
     def close(self) -> None:
         import shutil
 
-        if getattr(self, "pool", None) is not None:  # None of these if the app failed to start
+        if self.pool is not None:  # None if the app failed to start
             self.pool.close()
-        if getattr(self, "_empty", None) is not None:
+        if self._empty is not None:
             self._empty.cleanup()
-        for old in getattr(self, "_snapshots", ()):
+        for old in self._snapshots:
             shutil.rmtree(old, ignore_errors=True)
         if self._proxy is not None:
             self._proxy.close()

@@ -157,7 +157,7 @@ def socket_directory(prefix: str, name: str, parent: str | None = None) -> str:
     return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
 
 
-def _remove_directory(directory: str, owner: int) -> None:
+def remove_directory(directory: str, owner: int) -> None:
     """Remove ``directory`` if this is the process ``owner`` that made it (not a forked child)."""
     if os.getpid() == owner:
         shutil.rmtree(directory, ignore_errors=True)
@@ -201,7 +201,7 @@ class ServiceProxy:
         self._socket_dir = socket_directory("astana-kg-proxy-", "proxy.sock", directory)
         self.unix_path = os.path.join(self._socket_dir, "proxy.sock")
         # Removed by close(), or as the interpreter exits if the proxy was never closed.
-        self._remove = weakref.finalize(self, _remove_directory, self._socket_dir, os.getpid())
+        self._remove = weakref.finalize(self, remove_directory, self._socket_dir, os.getpid())
 
         class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             daemon_threads = True

@@ -49,15 +49,13 @@ def _hold_stop_signals_in_worker() -> None:
 def runtime_directory() -> str:
     """The workers' directory (in the environment they inherit), removed when this process ends."""
     import atexit
-    import shutil
 
-    from astana_kg.http.federation import socket_directory
+    from astana_kg.http.federation import remove_directory, socket_directory
 
     # Short enough for a socket in a directory of its own within it (prefix and mkdtemp's 8 letters).
     directory = socket_directory("astana-kg-run-", "astana-kg-proxy-xxxxxxxx/proxy.sock")
     os.environ["ASTANA_KG_RUNTIME_DIR"] = directory
-    owner = os.getpid()  # a forked worker that runs the exit handlers leaves the directory alone
-    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+    atexit.register(remove_directory, directory, os.getpid())  # not by a forked worker that runs exit handlers
     return directory
 
 
