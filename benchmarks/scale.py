@@ -122,9 +122,8 @@ def exponent(sizes: list[float], values: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / var if var else None
 
 
-def query_latencies(build_dir: Path, repeats: int) -> dict[str, tuple[float, int, list[float]]]:
-    """For each competency query: the median time in ms over ``repeats`` runs, its row count, and
-    the times of the runs."""
+def query_latencies(build_dir: Path, repeats: int) -> dict[str, tuple[int, list[float]]]:
+    """For each competency query: its row count, and the times in ms of ``repeats`` runs."""
     store = open_store(build_dir)
     files = sorted((project_root() / "queries/cq").glob("*.rq"))
     if not files:
@@ -139,13 +138,13 @@ def query_latencies(build_dir: Path, repeats: int) -> dict[str, tuple[float, int
             for _ in store.query(text):
                 pass
             times.append((time.perf_counter() - started) * 1000)
-        results[path.stem] = (statistics.median(times), rows, times)
+        results[path.stem] = (rows, times)
     return results
 
 
-def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tuple[float, int, list[float]]]:
-    """The same through `astana-kg serve` over HTTP: the median time in ms, the row count, and the
-    times of the requests (each unique by a comment, so that no cache answers it)."""
+def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tuple[int, list[float]]]:
+    """The same through `astana-kg serve` over HTTP: the row count, and the times of the requests
+    (each unique by a comment, so that no cache answers it)."""
     port = free_port()
     server = Server("astana-kg serve", [sys.executable, "-m", "astana_kg.cli", "serve", "--host", HOST,
                                         "--port", str(port), "--build", str(build_dir)],
@@ -165,7 +164,7 @@ def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tupl
                 rows = row_count(body)
                 if number:  # the first run warms up
                     times.append(elapsed)
-            results[path.stem] = (statistics.median(times), rows, times)
+            results[path.stem] = (rows, times)
     finally:
         server.stop()
     return results
@@ -200,13 +199,15 @@ def print_table(runs: dict[int, dict]) -> None:
 def latency_table(title: str, seeds: dict, scaled: dict, largest: int) -> None:
     print(f"\n{title} (ms; rows)")
     print(f"{'query':40s} {'seeds':>14s} {f'{largest}x':>14s} {'ratio':>7s}")
-    for name, (ms, rows, _) in seeds.items():
-        big_ms, big_rows, _ = scaled[name]
-        print(f"{name:40s} {ms:8.2f} {rows:5d} {big_ms:8.2f} {big_rows:5d} {big_ms / ms if ms else float('inf'):7.1f}")
+    def line(name: str, ms: float, rows: str, big_ms: float, big_rows: str) -> str:
+        return f"{name:40s} {ms:8.2f} {rows:>5s} {big_ms:8.2f} {big_rows:>5s} {big_ms / ms if ms else float('inf'):7.1f}"
+
+    for name, (rows, times) in seeds.items():
+        big_rows, big_times = scaled[name]
+        print(line(name, statistics.median(times), str(rows), statistics.median(big_times), str(big_rows)))
     # p50: the median of every request of every query together.
-    small = statistics.median(t for _, _, times in seeds.values() for t in times)
-    big = statistics.median(t for _, _, times in scaled.values() for t in times)
-    print(f"{'every request (p50)':40s} {small:8.2f} {'':5s} {big:8.2f} {'':5s} {big / small if small else float('inf'):7.1f}")
+    print(line("every request (p50)", statistics.median(t for _, times in seeds.values() for t in times), "",
+               statistics.median(t for _, times in scaled.values() for t in times), ""))
 
 
 def main() -> int:
