@@ -1,9 +1,11 @@
+from collections import Counter
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from astana_kg.pipeline.build import unlinked_entities
+from astana_kg.pipeline.build import census, unlinked_entities
 from astana_kg.pipeline.claims import load_sources
 from astana_kg.pipeline.rdftext import WrittenOnce
 from astana_kg.namespaces import AKG, DATA, GRAPH, OA, PROV, PROVENANCE_GRAPH, SCHEMA, WIKIDATA_GRAPH
@@ -112,7 +114,7 @@ _NODES = [DATA.a, DATA.b, DATA.c, URIRef("urn:elsewhere"), BNode("n")]
 _TRIPLES = st.one_of(
     st.tuples(st.sampled_from(_NODES), st.just(RDF.type),
               st.sampled_from([AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization, AKG.DeEscalationZone,
-                               AKG.Statement])),
+                               AKG.Statement, PROV.Entity])),
     st.tuples(st.sampled_from(_NODES), st.just(SCHEMA.sameAs), st.just(URIRef("http://www.wikidata.org/entity/Q159"))),
     st.tuples(st.sampled_from(_NODES), st.sampled_from([RDFS.label, RDFS.comment]),
               st.sampled_from([Literal("b"), Literal("a", lang="en"), Literal("c")])),
@@ -131,6 +133,10 @@ def test_the_unlinked_entities_read_in_one_pass_are_those_the_lookups_find(conte
             graph.add(triple)
         graphs[GRAPH[f"source/{index:03d}"]] = graph
     assert unlinked_entities(graphs) == _unlinked_by_lookups(graphs)
+    # The entities per class of the build's summary, from the same pass: as rdflib's lookups count them.
+    typed = {(s, o) for graph in graphs.values() for s, _, o in graph.triples((None, RDF.type, None))
+             if isinstance(o, URIRef) and str(o).startswith(str(AKG)) and str(s).startswith(str(DATA))}
+    assert census(graphs)[1] == Counter(o for _, o in typed)
 
 def test_blank_nodes_of_the_claims_become_id_node_iris_that_owl_api_3_does_not_take_for_blank_nodes(built):
     iris = {str(t) for graph in built.graphs.values() for triple in graph for t in triple if str(t).startswith(str(DATA))}

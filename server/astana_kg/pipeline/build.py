@@ -834,6 +834,7 @@ class BuildResult:
     info: dict
     link: Path | None = None  # the link that names the newest build
     cache: dict | None = None  # hits and misses of the cache per stage (None: built without it)
+    classes: Counter = field(default_factory=Counter)  # entities per class of the ontology (see census)
 
     def summary(self) -> str:
         lines = [f"built {self.link} -> {self.out}" if self.link else f"built {self.out}"]
@@ -841,11 +842,7 @@ class BuildResult:
         for name in sorted(self.graphs, key=str):
             lines.append(f"  {len(self.graphs[name]):7d}  {name}")
         lines.append("entities per class (asserted or inferred):")
-        akg, data = str(AKG), str(DATA)  # terms are strings: no str() of a million of them
-        typed = {(s, o) for graph in self.graphs.values() for s, _, o in graph.triples((None, RDF.type, None))
-                 if isinstance(o, URIRef) and o.startswith(akg) and s.startswith(data)}
-        counts = Counter(o for _, o in typed)
-        for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        for cls, count in sorted(self.classes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             lines.append(f"  {count:7d}  akg:{str(cls)[len(str(AKG)):]}")
         lines.append(f"entities without a checked Wikidata identifier: {len(self.info['unlinked'])} "
                      f"(listed in {(self.link or self.out) / 'unlinked.tsv'})")
@@ -859,16 +856,24 @@ class BuildResult:
 
 
 def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]:
-    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators.
-    Each graph is read in one pass, without the indexes rdflib's lookups would make of it."""
+    """Persons, parties and places with no Wikidata link: (IRI, label, class) rows for curators."""
+    return census(graphs)[0]
+
+
+def census(graphs: dict[URIRef, Graph]) -> tuple[list[tuple[str, str, str]], Counter]:
+    """The unlinked entities (:func:`unlinked_entities`) and how many entities (IRIs of the data)
+    each class of the ontology has in any graph, asserted or inferred. Each graph is read in one
+    pass, without the indexes rdflib's lookups would make of it (after the write stage has dropped
+    them, a lookup of every type took 0.9 s of a 100x build's summary)."""
     # Terms looked up in sets and dicts, by hash (rdflib compares terms in Python, for each triple).
     classes, zone = {AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization}, {AKG.DeEscalationZone}
     kinds = {RDF.type: "type", SCHEMA.sameAs: "link", RDFS.label: "label"}
-    linked, zones, typed, labels = set(), set(), set(), []
+    linked, zones, typed, labels, types = set(), set(), set(), [], set()
     for graph in graphs.values():
         for s, p, o in triples_of(graph):
             kind = kinds.get(p)
             if kind == "type":
+                types.add((s, o))
                 if o in zone:
                     zones.add(s)
                 elif o in classes:
@@ -885,7 +890,10 @@ def unlinked_entities(graphs: dict[URIRef, Graph]) -> list[tuple[str, str, str]]
     for entity, text in labels:
         if entity in wanted:
             names[entity] = min(names.get(entity, str(text)), str(text))  # one of them, the same every time
-    return sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
+    unlinked = sorted({(str(entity), names.get(entity, ""), f"akg:{str(cls)[len(str(AKG)):]}") for entity, cls in found})
+    akg = str(AKG)  # terms are strings: no str() of a million of them
+    counts = Counter(o for s, o in types if isinstance(o, URIRef) and o.startswith(akg) and s.startswith(data))
+    return unlinked, counts
 
 
 def _wikidata_cache(path: Path, root: Path) -> tuple[list[ox.Quad], dict]:
@@ -994,7 +1002,7 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
                                lambda: dumps.ontology_html(ontology_file))
 
         stages.begin("write")
-        unlinked = unlinked_entities(graphs)
+        unlinked, classes = census(graphs)
         for graph in graphs.values():  # the last lookups are done: writing reads each graph in full
             if isinstance(graph.store, WrittenOnce):
                 graph.store.drop_indexes()
@@ -1014,4 +1022,5 @@ def _build(out: Path, root: Path | None, wikidata_cache: Path | None, report: Re
     if kept is not None:
         kept.prune()
     stages.end()
-    return BuildResult(directory, graphs, stages.timings, info, out, kept.summary() if kept is not None else None)
+    return BuildResult(directory, graphs, stages.timings, info, out, kept.summary() if kept is not None else None,
+                       classes)
