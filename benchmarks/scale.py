@@ -21,6 +21,14 @@ The competency queries (queries/cq/*.rq) run through pyoxigraph on the read-only
 build, --repeats times each after one warm-up run; the table gives the median of each. With
 --serve they also go through `astana-kg serve` (its defaults, on 127.0.0.1), as GET requests each
 made unique by a comment, so that no answer comes from a cache.
+
+Most competency queries ask of every source at once, and their answers grow with the corpus (at
+100x, 17 to 202 times the seeds' rows for eleven of the twelve). The same queries asked of one
+source, the dataset given by the protocol (``default-graph-uri``: the source's graph, its inferred
+graph and the graphs every source shares; ``named-graph-uri``: the source's graph), answer about as
+many rows at every size: the third table times them so, on the source of each build whose graph
+answers the most of them (the first such), to show what the graph's size costs a question whose
+answer does not grow.
 """
 
 from __future__ import annotations
@@ -36,14 +44,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
+import pyoxigraph as ox
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (benchmarks/corpus.py)
 from endpoint import HOST, Server, free_port, http_get, row_count  # noqa: E402  (benchmarks/endpoint.py)
 
+from astana_kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH, SHARED_INFERRED_GRAPH, WIKIDATA_GRAPH  # noqa: E402
 from astana_kg.pipeline.cache import cache_directory  # noqa: E402
 from astana_kg.paths import project_root  # noqa: E402
 from astana_kg.query.store import open_store  # noqa: E402
@@ -122,29 +133,70 @@ def exponent(sizes: list[float], values: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / var if var else None
 
 
-def query_latencies(build_dir: Path, repeats: int) -> dict[str, tuple[int, list[float]]]:
-    """For each competency query: its row count, and the times in ms of ``repeats`` runs."""
-    store = open_store(build_dir)
+#: The graphs every source shares, in the dataset of a question asked of one source.
+SHARED_GRAPHS = (PROVENANCE_GRAPH, GRAPH["labels"], ONTOLOGY_GRAPH, WIKIDATA_GRAPH, SHARED_INFERRED_GRAPH)
+
+
+def competency_queries() -> list[Path]:
     files = sorted((project_root() / "queries/cq").glob("*.rq"))
     if not files:
         raise SystemExit("no competency queries found in queries/cq/")
+    return files
+
+
+def one_source(source: str) -> tuple[list[str], list[str]]:
+    """The dataset of a question asked of ``source`` (its number, as in graph/source/003): the
+    default graphs and the named graphs."""
+    return ([str(GRAPH[f"source/{source}"]), str(GRAPH[f"inferred/{source}"])] + [str(g) for g in SHARED_GRAPHS],
+            [str(GRAPH[f"source/{source}"])])
+
+
+def _dataset(dataset: tuple[list[str], list[str]] | None) -> dict:
+    if dataset is None:
+        return {}
+    default, named = dataset
+    return {"default_graph": [ox.NamedNode(g) for g in default], "named_graphs": [ox.NamedNode(g) for g in named]}
+
+
+def richest_source(build_dir: Path) -> str:
+    """The source whose graph answers the most competency queries asked of it alone (the first
+    such): the one the third table asks."""
+    store = open_store(build_dir)
+    texts = [path.read_text(encoding="utf-8") for path in competency_queries()]
+    prefix = str(GRAPH["source/"])
+    sources = sorted(str(g.value)[len(prefix):] for g in store.named_graphs() if str(g.value).startswith(prefix))
+    answered = {source: sum(1 for text in texts if any(True for _ in store.query(text, **_dataset(one_source(source)))))
+                for source in sources}
+    return max(sources, key=lambda source: (answered[source], -sources.index(source)))
+
+
+def query_latencies(build_dir: Path, repeats: int,
+                    dataset: tuple[list[str], list[str]] | None = None) -> dict[str, tuple[int, list[float]]]:
+    """For each competency query: its row count, and the times in ms of ``repeats`` runs (over
+    ``dataset``, default graphs and named graphs, if given)."""
+    store = open_store(build_dir)
     results = {}
-    for path in files:
+    for path in competency_queries():
         text = path.read_text(encoding="utf-8")
-        rows = len(list(store.query(text)))  # warm-up
+        rows = len(list(store.query(text, **_dataset(dataset))))  # warm-up
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
-            for _ in store.query(text):
+            for _ in store.query(text, **_dataset(dataset)):
                 pass
             times.append((time.perf_counter() - started) * 1000)
         results[path.stem] = (rows, times)
     return results
 
 
-def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tuple[int, list[float]]]:
+def served_latencies(build_dir: Path, repeats: int, log: Path,
+                     dataset: tuple[list[str], list[str]] | None = None) -> dict[str, tuple[int, list[float]]]:
     """The same through `astana-kg serve` over HTTP: the row count, and the times of the requests
-    (each unique by a comment, so that no cache answers it)."""
+    (each unique by a comment, so that no cache answers it; ``dataset`` as the protocol's
+    ``default-graph-uri`` and ``named-graph-uri``)."""
+    graphs = "" if dataset is None else "".join(
+        f"&{name}={urllib.parse.quote(g, safe='')}"
+        for name, given in (("default-graph-uri", dataset[0]), ("named-graph-uri", dataset[1])) for g in given)
     port = free_port()
     server = Server("astana-kg serve", [sys.executable, "-m", "astana_kg.cli", "serve", "--host", HOST,
                                         "--port", str(port), "--build", str(build_dir)],
@@ -152,12 +204,12 @@ def served_latencies(build_dir: Path, repeats: int, log: Path) -> dict[str, tupl
     results = {}
     try:
         server.start()
-        for path in sorted((project_root() / "queries/cq").glob("*.rq")):
+        for path in competency_queries():
             text = path.read_text(encoding="utf-8")
             times, rows = [], None
             for number in range(repeats + 1):
                 started = time.perf_counter()
-                status, _, body = http_get(server.base + server.url_for(f"{text}\n# run {number}"))
+                status, _, body = http_get(server.base + server.url_for(f"{text}\n# run {number}") + graphs)
                 elapsed = (time.perf_counter() - started) * 1000
                 if status != 200:
                     raise SystemExit(f"{path.name}: astana-kg serve answered {status}: {body[:300]!r}")
@@ -258,6 +310,16 @@ def main() -> int:
         latency_table(f"competency queries, median of {args.repeats} GET requests to astana-kg serve",
                       served_latencies(seeds_out, args.repeats, work / "serve-seeds.log"),
                       served_latencies(largest_out, args.repeats, work / f"serve-{largest}x.log"), largest)
+    seeds_source, largest_source = richest_source(seeds_out), richest_source(largest_out)
+    asked = f"asked of one source (seeds: {seeds_source}, {largest}x: {largest_source})"
+    latency_table(f"competency queries {asked}, median of {args.repeats} runs through pyoxigraph",
+                  query_latencies(seeds_out, args.repeats, one_source(seeds_source)),
+                  query_latencies(largest_out, args.repeats, one_source(largest_source)), largest)
+    if args.serve:
+        latency_table(f"competency queries {asked}, median of {args.repeats} GET requests to astana-kg serve",
+                      served_latencies(seeds_out, args.repeats, work / "serve-seeds-one.log", one_source(seeds_source)),
+                      served_latencies(largest_out, args.repeats, work / f"serve-{largest}x-one.log",
+                                       one_source(largest_source)), largest)
     print(f"\ncorpora and builds in {work}")
     return 0
 
