@@ -162,6 +162,11 @@ def test_sorted_lines_are_written_once_each_in_order_and_taken_from_the_list(lin
     with mock.patch.object(rdftext, "LOAD_CHUNK", chunk):
         rdftext.write_sorted_lines(given_lines, out)
     assert out.getvalue() == expected and given_lines == []
+    # Lines the caller knows to be distinct (a rebuild's dump): the same text, written a part at a time.
+    out, given_lines = io.BytesIO(), list(dict.fromkeys(lines))
+    with mock.patch.object(rdftext, "LOAD_CHUNK", chunk):
+        rdftext.write_sorted_lines(given_lines, out, distinct=True)
+    assert out.getvalue() == expected and given_lines == []
 
 
 def test_lines_loaded_in_chunks_give_the_store_a_single_load_would(monkeypatch):

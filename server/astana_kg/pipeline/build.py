@@ -729,7 +729,7 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
     lines += after
     del after
     with open(path, "wb") as out:
-        write_sorted_lines(lines, out)
+        write_sorted_lines(lines, out, distinct=True)
     if counts is not None:
         counts["hits"] += 1
     groups = {name: found for name, found in sorted(groups.items()) if found}
