@@ -48,7 +48,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from .cache import code_version, lock_directory
-from .rdftext import Terms, dataset_store, load_lines
+from .rdftext import Terms, dataset_store, load_lines, new_store
 
 STORE = "store"
 MANIFEST = "manifest.json"
@@ -126,10 +126,8 @@ def fresh_dataset(graphs: dict[URIRef, Graph], terms: Terms, scratch: Path | Non
     if scratch is None:
         yield dataset_store(graphs, terms)
         return
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
     try:
-        store = dataset_store(graphs, terms, ox.Store(str(scratch)))
+        store = dataset_store(graphs, terms, new_store(scratch))
         yield store
         del store
     finally:
@@ -178,8 +176,7 @@ def kept_dataset(graphs: dict[URIRef, Graph], directory: Path | None, terms: Ter
             counts["hits"] += 1
         else:
             del store
-            shutil.rmtree(directory / STORE, ignore_errors=True)
-            store = dataset_store(graphs, terms, ox.Store(str(directory / STORE)))
+            store = dataset_store(graphs, terms, new_store(directory / STORE))
             counts["misses"] += 1
         store.flush()
         _write_manifest(directory, wanted)

@@ -11,6 +11,7 @@ import functools
 import heapq
 import io
 import pickle
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -548,6 +549,25 @@ def bulk_load_text(store: ox.Store, text: bytes, format: ox.RdfFormat = ox.RdfFo
         end = len(text) if end < 0 else end + 1
         store.bulk_load(text[start:end], format=format)
         start = end
+
+
+def new_store(directory: Path | None = None) -> ox.Store:
+    """An empty store: in memory, or on disk in ``directory`` (emptied of what an earlier store left
+    there, and made). Whoever made it removes the directory once the store is let go: an open
+    store writes its files again once they are removed.
+
+    >>> import tempfile
+    >>> directory = Path(tempfile.mkdtemp()) / "scratch"
+    >>> (directory / "left").mkdir(parents=True)
+    >>> store = new_store(directory); len(store), (directory / "left").exists(), len(new_store())
+    (0, False, 0)
+    >>> del store; shutil.rmtree(directory)
+    """
+    if directory is None:
+        return ox.Store()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return ox.Store(str(directory))
 
 
 def dataset_store(graphs: dict[URIRef, Graph], terms: Terms | None = None, store: ox.Store | None = None) -> ox.Store:
