@@ -162,11 +162,6 @@ def test_sorted_lines_are_written_once_each_in_order_and_taken_from_the_list(lin
     with mock.patch.object(rdftext, "LOAD_CHUNK", chunk):
         rdftext.write_sorted_lines(given_lines, out)
     assert out.getvalue() == expected and given_lines == []
-    # Lines the caller knows to be distinct (a rebuild's dump): the same text, written a part at a time.
-    out, given_lines = io.BytesIO(), list(dict.fromkeys(lines))
-    with mock.patch.object(rdftext, "LOAD_CHUNK", chunk):
-        rdftext.write_sorted_lines(given_lines, out, distinct=True)
-    assert out.getvalue() == expected and given_lines == []
 
 
 def test_lines_loaded_in_chunks_give_the_store_a_single_load_would(monkeypatch):
@@ -294,3 +289,40 @@ def test_terms_unpickled_with_shared_iris_leave_nothing_for_the_cyclic_collector
     finally:
         gc.enable()
     assert len(terms) == 100 and len(iris) == 102  # the subjects, the predicate, xsd:integer
+
+
+_GRAPH_NAMES = ["<urn:g:1>", "<urn:g:2>", "<urn:g:10>", "<urn:g:1x>"]  # one a prefix of others, but for ">"
+_QUAD_LINE = st.builds(lambda s, o, g: f"<urn:x:{s}> <urn:x:p> {o} {g} .".encode(),
+                       st.sampled_from(["a", "b", "ab", "é"]),
+                       st.sampled_from(['"x"', '"<urn:g:1> ."', "<urn:g:1>", "<urn:x:a>", '"y z"@en']),
+                       st.sampled_from(_GRAPH_NAMES))
+
+
+@EXAMPLES
+@given(old=st.sets(_QUAD_LINE, max_size=25), new=st.sets(_QUAD_LINE, max_size=25),
+       replaced=st.sets(st.sampled_from(_GRAPH_NAMES)))
+@example(old=set(), new={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, replaced={"<urn:g:1>"})
+@example(old={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, new=set(), replaced={"<urn:g:1>"})
+def test_a_dump_whose_graphs_are_replaced_is_the_sorted_dump_of_the_lines_kept_and_the_new(old, new, replaced):
+    """What a rebuild writes, the lines of the graphs it replaced cut out of the last dump and their
+    new lines put where they sort, is the dump written of all the lines anew."""
+    import io
+
+    from astana_kg.pipeline.rdftext import LinesOf, replace_lines, write_sorted_lines
+
+    tails = [f" {name} .".encode() for name in sorted(replaced)]
+    ends = tuple(tails)
+    lines = sorted(line for line in new if line.endswith(ends))  # the replaced graphs' lines now
+    dump = io.BytesIO()
+    write_sorted_lines(list(old), dump)
+    kept = [line for line in old if not line.endswith(ends)]
+    expected = io.BytesIO()
+    write_sorted_lines(kept + lines, expected)
+    out = io.BytesIO()
+    removed, added = replace_lines(dump.getvalue(), tails, lines, out)
+    assert out.getvalue() == expected.getvalue()
+    before = {line for line in old if line.endswith(ends)}
+    assert (removed, added) == (sorted(before - set(lines)), sorted(set(lines) - before))
+    for name in _GRAPH_NAMES:  # each graph's lines, found in the dump when asked for
+        tail = f" {name} .".encode()
+        assert list(LinesOf(dump.getvalue(), tail)) == sorted(line for line in old if line.endswith(tail))

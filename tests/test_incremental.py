@@ -6,6 +6,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -495,3 +496,29 @@ def test_the_ontology_is_validated_against_its_shapes_until_it_conforms_then_onl
         with pytest.raises(InvalidInput, match="the ontology needs a dcterms:creator IRI"):
             build(out, project_copy)
     assert len(runs) == 3
+
+
+def test_a_rebuild_after_the_last_source_is_taken_out_writes_a_clean_build_s_bytes(tmp_path):
+    """A rebuild replaces in the last dump the lines of every graph that is not the same, the graphs
+    now gone included: none of the source taken out stays."""
+    from helpers_benchmarks import benchmark
+
+    project = benchmark("corpus").generate(3, 2, tmp_path / "project")
+    build(project / "build", project)
+    data = project / "data"
+    text = next((data / "sources").glob("002_*.txt"))
+    text.unlink()
+    (data / "claims" / "002.yaml").unlink()
+    sums = data / "sources" / "SHA256SUMS"
+    sums.write_text("".join(line for line in sums.read_text().splitlines(keepends=True) if text.name not in line))
+    # The Wikidata links of the entities only the article taken out named go with it.
+    claims = "".join(path.read_text(encoding="utf-8") for path in (data / "claims").glob("*.yaml"))
+    links = data / "curation" / "wikidata-links.tsv"
+    rows = links.read_text(encoding="utf-8").splitlines(keepends=True)
+    links.write_text(rows[0] + "".join(row for row in rows[1:]
+                                       if re.search(rf"id:{re.escape(row.split(chr(9))[0])}\b(?!-)", claims)))
+    again = build(project / "build", project)
+    assert again.cache["dump"] == {"hits": 1, "misses": 0}
+    clean = build(project / "clean", project, cache=False)
+    assert (again.out / DUMP_NAME).read_bytes() == (clean.out / DUMP_NAME).read_bytes()
+    assert str(GRAPH["source/002"]).encode() not in (again.out / DUMP_NAME).read_bytes()

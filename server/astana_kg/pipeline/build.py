@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +47,8 @@ from ..namespaces import (
     WD, WIKIDATA_GRAPH,
 )
 from .progress import Report, Stages
-from .rdftext import (LOAD_CHUNK_BYTES, GraphLines, InvalidInput, Terms, WrittenOnce, bulk_load_text, nquads_lines,
-                      pickle_terms, text_parts, triples_of, unpickle_terms, write_nquads, write_sorted_lines)
+from .rdftext import (LOAD_CHUNK_BYTES, GraphLines, InvalidInput, LinesOf, Terms, WrittenOnce, bulk_load_text,
+                      nquads_lines, pickle_terms, replace_lines, text_parts, triples_of, unpickle_terms, write_nquads)
 
 #: Exit statuses of ``astana-kg build``.
 BUILT, INVALID_INPUT, ERROR = 0, 1, 2
@@ -706,34 +706,28 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
         write_nquads(graphs, path, terms)
         return None, GraphLines(graphs, terms), frozenset()
     terms = Terms() if terms is None else terms
-    tails = {f" {terms[URIRef(name)]} .".encode(): name for name in same}
-    groups: dict[str, list[bytes]] = {name: [] for name in same}
-    lines, before = [], []  # the lines of the graphs unchanged; of the others, in the last dump
-    # "S P O G .": the graph's name is the line's last " <", an IRI has no space in it.
-    for line in (previous / DUMP_NAME).read_bytes().split(b"\n"):
-        if line:
-            name = tails.get(line[line.rfind(b" <"):])
-            if name is None:
-                before.append(line)
-            else:
-                lines.append(line)
-                groups[name].append(line)
+    dump = (previous / DUMP_NAME).read_bytes()
+
+    def tail(name: str) -> bytes:  # a line "S P O G ." of the graph G ends so
+        return f" {terms[URIRef(name)]} .".encode()
+
+    # The lines of the graphs that are not the same (changed, new or gone) are replaced; the others
+    # are the last dump's, read by the downloads only where they cannot reuse the last build's.
+    groups: dict[str, Sequence[bytes]] = {str(name): LinesOf(dump, tail(str(name)))
+                                          for name, graph in graphs.items() if str(name) in same and len(graph)}
     after = []
     for name, graph in graphs.items():
         if str(name) not in same:
-            groups[str(name)] = written = sorted(set(nquads_lines({name: graph}, terms)))
+            written = sorted(set(nquads_lines({name: graph}, terms)))
+            if written:
+                groups[str(name)] = written
             after += written
-    changes = sorted(set(before) - set(after)), sorted(set(after) - set(before))
-    del before
-    # Each graph's lines are distinct, and no two graphs share a line (it names its graph): all are.
-    lines += after
-    del after
+    replaced = sorted(({str(name) for name in graphs} | set(info.get("graphs", {}))) - same)
     with open(path, "wb") as out:
-        write_sorted_lines(lines, out, distinct=True)
+        changes = replace_lines(dump, [tail(name) for name in replaced], after, out)
     if counts is not None:
         counts["hits"] += 1
-    groups = {name: found for name, found in sorted(groups.items()) if found}
-    return changes, groups, frozenset(same)
+    return changes, dict(sorted(groups.items())), frozenset(same)
 
 
 def _load_store(path: Path, dump: Path, defaults, extra_quads: list[ox.Quad]) -> None:
