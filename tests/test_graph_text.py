@@ -300,15 +300,22 @@ _QUAD_LINE = st.builds(lambda s, o, g: f"<urn:x:{s}> <urn:x:p> {o} {g} .".encode
 
 @EXAMPLES
 @given(old=st.sets(_QUAD_LINE, max_size=25), new=st.sets(_QUAD_LINE, max_size=25),
-       replaced=st.sets(st.sampled_from(_GRAPH_NAMES)))
-@example(old=set(), new={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, replaced={"<urn:g:1>"})
-@example(old={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, new=set(), replaced={"<urn:g:1>"})
-def test_a_dump_whose_graphs_are_replaced_is_the_sorted_dump_of_the_lines_kept_and_the_new(old, new, replaced):
+       replaced=st.sets(st.sampled_from(_GRAPH_NAMES)), searched=st.booleans())
+@example(old=set(), new={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, replaced={"<urn:g:1>"}, searched=True)
+@example(old={b"<urn:x:a> <urn:x:p> <urn:x:a> <urn:g:1> ."}, new=set(), replaced={"<urn:g:1>"}, searched=True)
+def test_a_dump_whose_graphs_are_replaced_is_the_sorted_dump_of_the_lines_kept_and_the_new(old, new, replaced,
+                                                                                           searched):
     """What a rebuild writes, the lines of the graphs it replaced cut out of the last dump and their
-    new lines put where they sort, is the dump written of all the lines anew."""
+    new lines put where they sort (each searched for, or, when many are, all merged in one pass),
+    is the dump written of all the lines anew."""
     import io
 
-    from astana_kg.pipeline.rdftext import LinesOf, replace_lines, write_sorted_lines
+    from astana_kg.pipeline import rdftext
+    from astana_kg.pipeline.rdftext import LinesOf, write_sorted_lines
+
+    def replace_lines(*args):
+        with mock.patch.object(rdftext, "BYTES_PER_SEARCH", 0 if searched else 10 ** 9):
+            return rdftext.replace_lines(*args)
 
     tails = [f" {name} .".encode() for name in sorted(replaced)]
     ends = tuple(tails)

@@ -466,6 +466,12 @@ def _insertion_point(dump: bytes, line: bytes) -> int:
     return low
 
 
+#: Past one line added for this many bytes of the dump, :func:`replace_lines` merges the dump's
+#: lines with them in one pass instead of searching for the place of each (a search took 14 µs in
+#: the dump of 100x, 210 MB: a pass over its 1.1 million lines, about 2 s, costs 140,000 searches).
+BYTES_PER_SEARCH = 2000
+
+
 def replace_lines(dump: bytes, tails: list[bytes], lines: list[bytes], out) -> tuple[list[bytes], list[bytes]]:
     """Write to the binary file ``out`` the sorted dump ``dump`` (distinct lines, each with its
     newline; a newline alone if it has none) with its lines that end with one of ``tails``
@@ -486,6 +492,11 @@ def replace_lines(dump: bytes, tails: list[bytes], lines: list[bytes], out) -> t
     new = set(lines)
     removed = sorted(line for line in old if line not in new)
     added = sorted(line for line in new if line not in old)
+    if len(added) * BYTES_PER_SEARCH > len(dump):
+        cut = set(removed)
+        kept = [line for line in dump.split(b"\n") if line and line not in cut]
+        write_sorted_lines(kept + added, out)
+        return removed, added
     # At one offset a line added goes before a line cut: the one sorts before the other.
     events = sorted([(_insertion_point(dump, line), 0, line) for line in added]
                     + [(old[line], 1, line) for line in removed])
