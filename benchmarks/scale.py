@@ -26,7 +26,7 @@ Most competency queries ask of every source at once, and their answers grow with
 100x, 17 to 202 times the seeds' rows for eleven of the twelve). The same queries asked of one
 source, the dataset given by the protocol (``default-graph-uri``: the source's graph, its inferred
 graph and the graphs every source shares; ``named-graph-uri``: the source's graph), answer about as
-many rows at every size: the third table times them so, on the source of each build whose graph
+many rows at every size: the last tables time them so, on the source of each build whose graph
 answers the most of them (the first such), to show what the graph's size costs a question whose
 answer does not grow.
 """
@@ -160,7 +160,7 @@ def _dataset(dataset: tuple[list[str], list[str]] | None) -> dict:
 
 def richest_source(build_dir: Path) -> str:
     """The source whose graph answers the most competency queries asked of it alone (the first
-    such): the one the third table asks."""
+    such): the one the last tables ask."""
     store = open_store(build_dir)
     texts = [path.read_text(encoding="utf-8") for path in competency_queries()]
     prefix = str(GRAPH["source/"])
