@@ -713,15 +713,17 @@ def _dump(graphs: dict[URIRef, Graph], terms: Terms | None, previous: Path | Non
 
     # The lines of the graphs that are not the same (changed, new or gone) are replaced; the others
     # are the last dump's, read by the downloads only where they cannot reuse the last build's.
-    groups: dict[str, Sequence[bytes]] = {str(name): LinesOf(dump, tail(str(name)))
-                                          for name, graph in graphs.items() if str(name) in same and len(graph)}
+    groups: dict[str, Sequence[bytes]] = {}
     after = []
     for name, graph in graphs.items():
-        if str(name) not in same:
-            written = sorted(set(nquads_lines({name: graph}, terms)))
-            if written:
-                groups[str(name)] = written
-            after += written
+        if str(name) in same:
+            if len(graph):
+                groups[str(name)] = LinesOf(dump, tail(str(name)))
+            continue
+        written = sorted(set(nquads_lines({name: graph}, terms)))
+        if written:
+            groups[str(name)] = written
+        after += written
     replaced = sorted(({str(name) for name in graphs} | set(info.get("graphs", {}))) - same)
     with open(path, "wb") as out:
         changes = replace_lines(dump, [tail(name) for name in replaced], after, out)
@@ -862,20 +864,18 @@ def census(graphs: dict[URIRef, Graph]) -> tuple[list[tuple[str, str, str]], Cou
     # Terms looked up in sets and dicts, by hash (rdflib compares terms in Python, for each triple).
     classes, zone = {AKG.Person, AKG.Party, AKG.Place, AKG.NewsOrganization}, {AKG.DeEscalationZone}
     kinds = {RDF.type: "type", SCHEMA.sameAs: "link", RDFS.label: "label"}
-    linked, zones, typed, labels, types = set(), set(), set(), [], set()
+    linked, labels, types = set(), [], set()
     for graph in graphs.values():
         for s, p, o in triples_of(graph):
             kind = kinds.get(p)
             if kind == "type":
                 types.add((s, o))
-                if o in zone:
-                    zones.add(s)
-                elif o in classes:
-                    typed.add((s, o))
             elif kind == "link":
                 linked.add(s)
             elif kind == "label":
                 labels.append((s, o))
+    zones = {s for s, o in types if o in zone}
+    typed = [(s, o) for s, o in types if o in classes]
     data = str(DATA)
     found = [(entity, cls) for entity, cls in typed if isinstance(entity, URIRef) and entity.startswith(data)
              and entity not in linked and entity not in zones]

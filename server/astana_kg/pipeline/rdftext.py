@@ -495,7 +495,8 @@ def replace_lines(dump: bytes, tails: list[bytes], lines: list[bytes], out) -> t
     if len(added) * BYTES_PER_SEARCH > len(dump):
         cut = set(removed)
         kept = [line for line in dump.split(b"\n") if line and line not in cut]
-        write_sorted_lines(kept + added, out)
+        kept += added
+        write_sorted_lines(kept, out)
         return removed, added
     # At one offset a line added goes before a line cut: the one sorts before the other.
     events = sorted([(_insertion_point(dump, line), 0, line) for line in added]
